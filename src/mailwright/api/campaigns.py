@@ -1,0 +1,79 @@
+from ninja import Router
+
+from mailwright.api.pagination import page
+from mailwright.api.schemas import CampaignIn, CampaignOut, CampaignStateOut
+from mailwright.campaigns import sending
+from mailwright.campaigns.campaigns import create_campaign
+from mailwright.campaigns.models import Campaign
+
+router = Router(tags=["campaigns"])
+
+
+def campaign_out(c: Campaign, with_counts: bool = True) -> dict:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "state": c.state,
+        "template": c.template_id,
+        "topics": sorted(t.key for t in c.topics.all()),
+        "segment": c.segment,
+        "from_email": c.from_email,
+        "from_name": c.from_name,
+        "reply_to": c.reply_to,
+        "recipients_total": c.recipients_total,
+        "created_at": c.created_at,
+        "started_at": c.started_at,
+        "finished_at": c.finished_at,
+        "counts": sending.delivery_counts(c.id) if with_counts else None,
+    }
+
+
+@router.post("", response={201: CampaignOut})
+def create(request, data: CampaignIn):
+    c = create_campaign(
+        name=data.name,
+        template_id=data.template,
+        topic_keys=data.topics,
+        segment=data.segment,
+        from_email=data.from_email,
+        from_name=data.from_name,
+        reply_to=data.reply_to,
+    )
+    return 201, campaign_out(c)
+
+
+@router.get("", response=list[CampaignOut])
+def list_campaigns(request, response, state: str = "", limit: int = 100, offset: int = 0):
+    qs = Campaign.objects.order_by("-id").prefetch_related("topics")
+    if state:
+        qs = qs.filter(state=state)
+    return [campaign_out(c, with_counts=False) for c in page(request, response, qs, limit, offset)]
+
+
+@router.get("/{campaign_id}", response=CampaignOut)
+def get_campaign(request, campaign_id: int):
+    return campaign_out(Campaign.objects.get(pk=campaign_id))
+
+
+@router.post("/{campaign_id}/send", response=CampaignStateOut)
+def send(request, campaign_id: int):
+    Campaign.objects.get(pk=campaign_id)  # 404 before anything else
+    return sending.start(campaign_id)
+
+
+@router.post("/{campaign_id}/pause", response=CampaignStateOut)
+def pause(request, campaign_id: int):
+    Campaign.objects.get(pk=campaign_id)
+    return sending.pause(campaign_id)
+
+
+@router.post("/{campaign_id}/resume", response=CampaignStateOut)
+def resume(request, campaign_id: int):
+    Campaign.objects.get(pk=campaign_id)
+    return sending.resume(campaign_id)
+
+
+@router.post("/{campaign_id}/cancel", response=CampaignStateOut)
+def cancel(request, campaign_id: int):
+    Campaign.objects.get(pk=campaign_id)
+    return sending.cancel(campaign_id)

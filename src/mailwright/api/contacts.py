@@ -1,0 +1,119 @@
+from django.db import transaction
+from ninja import Router
+
+from mailwright.api.errors import ApiError
+from mailwright.api.pagination import page
+from mailwright.api.schemas import BatchIn, BatchOut, ContactIn, ContactOut, ContactPatch
+from mailwright.consent.ledger import Actor
+from mailwright.contacts import directory
+from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.contacts.models import Contact
+
+router = Router(tags=["contacts"])
+
+
+def actor(request) -> Actor:
+    key = getattr(request, "api_key", None)
+    return Actor(
+        channel="api",
+        actor=f"api key {key.id} ({key.name})" if key else "api",
+        source_ip=request.META.get("REMOTE_ADDR", ""),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+def contact_out(contact: Contact) -> dict:
+    subs = contact.subscriptions.select_related("topic").order_by("topic__key")
+    return {
+        "id": contact.id,
+        "email": contact.email,
+        "name": contact.name,
+        "language": contact.language,
+        "attributes": contact.attributes,
+        "tags": contact.tags,
+        "status": contact.status,
+        "created_at": contact.created_at,
+        "subscriptions": [
+            {"topic": s.topic.key, "state": s.state, "basis": s.basis, "updated_at": s.updated_at}
+            for s in subs
+        ],
+    }
+
+
+def to_input(data: dict, email: str | None = None) -> directory.ContactInput:
+    subs = [directory.SubscriptionRequest(**s) for s in data.get("subscriptions") or []]
+    return directory.ContactInput(
+        email=email if email is not None else data["email"],
+        name=data.get("name"),
+        language=data.get("language"),
+        attributes=data.get("attributes"),
+        subscriptions=subs,
+    )
+
+
+@router.post("", response={201: ContactOut})
+def create_contact(request, data: ContactIn):
+    contact, _ = directory.upsert(to_input(data.dict()), by=actor(request), create_only=True)
+    return 201, contact_out(contact)
+
+
+@router.get("", response=list[ContactOut])
+def list_contacts(
+    request, response, email: str = "", q: str = "", limit: int = 100, offset: int = 0
+):
+    qs = Contact.objects.order_by("id")
+    if email:
+        try:
+            qs = qs.filter(email=normalize_email(email))
+        except InvalidAddress as exc:
+            raise ApiError(422, "invalid", str(exc), "email") from None
+    if q:
+        qs = qs.filter(email__icontains=q[:200]) | qs.filter(name__icontains=q[:200])
+    return [contact_out(c) for c in page(request, response, qs, limit, offset)]
+
+
+@router.get("/{contact_id}", response=ContactOut)
+def get_contact(request, contact_id: int):
+    return contact_out(Contact.objects.get(pk=contact_id))
+
+
+@router.patch("/{contact_id}", response=ContactOut)
+def update_contact(request, contact_id: int, data: ContactPatch):
+    contact = Contact.objects.get(pk=contact_id)
+    payload = data.dict(exclude_unset=True)
+    contact, _ = directory.upsert(to_input(payload, email=contact.email), by=actor(request))
+    return contact_out(contact)
+
+
+@router.post("/batch", response=BatchOut)
+def batch_contacts(request, data: BatchIn):
+    """Upsert up to 1,000 contacts by normalized email; bad rows are reported, not fatal."""
+    created = updated = 0
+    errors = []
+    by = actor(request)
+    for index, raw in enumerate(data.contacts):
+        try:
+            item = ContactIn.model_validate(raw)
+        except Exception as exc:  # pydantic.ValidationError
+            first = exc.errors()[0] if hasattr(exc, "errors") else {}
+            field = ".".join(str(p) for p in first.get("loc", ())) or None
+            errors.append(
+                {
+                    "index": index,
+                    "code": "invalid",
+                    "message": f"{field}: {first.get('msg', exc)}",
+                    "field": field,
+                }
+            )
+            continue
+        try:
+            with transaction.atomic():
+                _, was_created = directory.upsert(to_input(item.dict()), by=by)
+        except directory.ContactError as exc:
+            errors.append(
+                {"index": index, "code": exc.code, "message": str(exc), "field": exc.field or None}
+            )
+            continue
+        created += was_created
+        updated += not was_created
+    return {"created": created, "updated": updated, "errors": errors}

@@ -1,0 +1,46 @@
+"""Create and check API keys. The key is shown once; only its SHA-256 digest is stored
+(keys are 256-bit random, so a fast hash is enough: there is nothing to brute-force)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.utils import timezone
+
+from mailwright.api.models import ApiKey
+
+KEY_PREFIX = "mw_"
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create(name: str) -> tuple[ApiKey, str]:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValueError("the key name must be 1-100 characters")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    record = ApiKey.objects.create(name=name, prefix=key[:10], digest=digest(key))
+    return record, key
+
+
+def authenticate(key: str) -> ApiKey | None:
+    if not key or len(key) > 200 or not key.startswith(KEY_PREFIX):
+        return None
+    wanted = digest(key)
+    record = ApiKey.objects.filter(digest=wanted, revoked_at__isnull=True).first()
+    if record is None or not hmac.compare_digest(record.digest, wanted):
+        return None
+    now = timezone.now()
+    if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=record.pk).update(last_used_at=now)
+    return record
+
+
+def revoke(key_id: int) -> bool:
+    return bool(
+        ApiKey.objects.filter(pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    )

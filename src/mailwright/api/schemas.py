@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TopicIn(In):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="slug, e.g. newsletter")
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    consent_text: str = Field("", max_length=5000)
+
+
+class TopicOut(Schema):
+    id: int
+    key: str
+    name: str
+    description: str
+    consent_text: str
+    consent_version: int
+
+
+class SubscriptionIn(In):
+    topic: str = Field(max_length=64)
+    state: Literal["pending", "confirmed"]
+    basis: str = Field("", max_length=300)
+
+
+class SubscriptionOut(Schema):
+    topic: str
+    state: str
+    basis: str
+    updated_at: datetime
+
+
+class ContactIn(In):
+    email: str = Field(max_length=320)
+    name: str | None = Field(None, max_length=200)
+    language: str | None = Field(None, max_length=16)
+    attributes: dict[str, Any] | None = None
+    subscriptions: list[SubscriptionIn] = Field(default_factory=list, max_length=100)
+
+
+class ContactPatch(In):
+    name: str | None = Field(None, max_length=200)
+    language: str | None = Field(None, max_length=16)
+    attributes: dict[str, Any] | None = None
+    subscriptions: list[SubscriptionIn] = Field(default_factory=list, max_length=100)
+
+
+class ContactOut(Schema):
+    id: int
+    email: str
+    name: str
+    language: str
+    attributes: dict[str, Any]
+    tags: list[str]
+    status: str
+    subscriptions: list[SubscriptionOut]
+    created_at: datetime
+
+
+class BatchIn(In):
+    contacts: list[dict[str, Any]] = Field(max_length=1000)
+
+
+class BatchError(Schema):
+    index: int
+    code: str
+    message: str
+    field: str | None = None
+
+
+class BatchOut(Schema):
+    created: int
+    updated: int
+    errors: list[BatchError]
+
+
+class TemplateIn(In):
+    name: str = Field(max_length=200)
+    subject: str = Field(max_length=998)
+    html: str | None = None
+    mjml: str | None = None
+    text: str = ""
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    subject: str
+    html: str
+    mjml: str
+    text: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CampaignIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    template: int
+    topics: list[str] = Field(min_length=1, max_length=100)
+    segment: dict[str, Any] | None = None
+    from_email: str = Field("", max_length=320)
+    from_name: str = Field("", max_length=200)
+    reply_to: str = Field("", max_length=320)
+
+
+class Counts(Schema):
+    queued: int
+    sending: int
+    sent: int
+    deferred: int
+    bounced: int
+    failed: int
+    suppressed: int
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    state: str
+    template: int
+    topics: list[str]
+    segment: dict[str, Any] | None
+    from_email: str
+    from_name: str
+    reply_to: str
+    recipients_total: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    counts: Counts | None = None
+
+
+class CampaignStateOut(Schema):
+    id: int
+    state: str
+
+
+class CapturedOut(Schema):
+    id: int
+    to: str
+    subject: str
+    received_at: datetime
+
+
+class CapturedDetail(CapturedOut):
+    mail_from: str
+    recipients: list[str]
+    message_id: str
+    size: int

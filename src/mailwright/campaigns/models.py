@@ -1,0 +1,49 @@
+"""Templates and campaigns."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Template(models.Model):
+    name = models.CharField(max_length=200)
+    subject = models.CharField(max_length=998)
+    html = models.TextField()
+    mjml = models.TextField(blank=True, help_text="MJML source; html is compiled from it.")
+    text = models.TextField(blank=True, help_text="Plain-text part; generated from HTML if empty.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft"
+        SENDING = "sending"
+        PAUSED = "paused"
+        SENT = "sent"
+        CANCELLED = "cancelled"
+
+    name = models.CharField(max_length=200)
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="campaigns")
+    topics = models.ManyToManyField("contacts.Topic", related_name="campaigns")
+    segment = models.JSONField(null=True, blank=True)
+    from_email = models.CharField(max_length=320, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    reply_to = models.CharField(max_length=320, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    recipients_total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name

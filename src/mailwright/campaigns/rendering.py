@@ -1,0 +1,205 @@
+"""Template rendering in a sandboxed Jinja2 environment, compiled once per campaign.
+
+The context names are stable (SPEC §4.2): contact, unsubscribe_url, preferences_url,
+view_online_url, organisation, campaign.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from django.conf import settings
+from jinja2 import (
+    StrictUndefined,
+    TemplateSyntaxError,
+    Undefined,
+    UndefinedError,
+    select_autoescape,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from mailwright import tokens
+
+
+class TemplateError(ValueError):
+    """A template cannot be compiled or rendered; says where."""
+
+    def __init__(self, message: str, *, part: str, line: int | None = None) -> None:
+        where = f"{part}, line {line}" if line else part
+        super().__init__(f"{where}: {message}")
+        self.part = part
+        self.line = line
+        self.reason = message
+
+
+def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        autoescape=select_autoescape(default=autoescape, default_for_string=autoescape),
+        undefined=Undefined,
+        trim_blocks=False,
+    )
+
+
+_HTML_ENV = _environment(autoescape=True)
+_TEXT_ENV = _environment(autoescape=False)
+_STRICT_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    subject: object
+    html: object
+    text: object
+
+    def render(self, context: dict) -> tuple[str, str, str]:
+        """Return (subject, html, text) for one recipient."""
+        out = []
+        for part, tpl in (("subject", self.subject), ("html", self.html), ("text", self.text)):
+            try:
+                out.append(tpl.render(context))
+            except SecurityError as exc:
+                raise TemplateError(f"not allowed in templates: {exc}", part=part) from None
+            except UndefinedError as exc:
+                raise TemplateError(str(exc), part=part) from None
+            except Exception as exc:  # a template bug must not crash a worker
+                raise TemplateError(f"{type(exc).__name__}: {exc}", part=part) from None
+        subject = " ".join(out[0].split())  # a subject is one line, whatever the data held
+        return subject, out[1], out[2]
+
+
+def compile_template(subject: str, html_source: str, text_source: str = "") -> CompiledTemplate:
+    """Compile the three parts; a syntax error names the part and the line."""
+    text_source = text_source or html_to_text(html_source)
+    compiled = []
+    for part, env, source in (
+        ("subject", _TEXT_ENV, subject),
+        ("html", _HTML_ENV, html_source),
+        ("text", _TEXT_ENV, text_source),
+    ):
+        try:
+            compiled.append(env.from_string(source))
+        except TemplateSyntaxError as exc:
+            raise TemplateError(exc.message or "syntax error", part=part, line=exc.lineno) from None
+    return CompiledTemplate(*compiled)
+
+
+def validate_template(subject: str, html_source: str, text_source: str = "") -> None:
+    """Compile and render once with a sample contact; raise TemplateError if either fails."""
+    if not subject.strip():
+        raise TemplateError("the subject is empty", part="subject")
+    compiled = compile_template(subject, html_source, text_source)
+    compiled.render(sample_context())
+
+
+class _TextExtractor(HTMLParser):
+    BLOCK = {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+        self._href: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"style", "script", "head", "title"}:
+            self._skip += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+        if tag == "li":
+            self.parts.append("- ")
+        if tag == "a":
+            self._href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag):
+        if tag in {"style", "script", "head", "title"} and self._skip:
+            self._skip -= 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+        if tag == "a" and self._href:
+            if not self._href.startswith("#"):
+                self.parts.append(f" ({self._href})")
+            self._href = None
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_to_text(source: str) -> str:
+    """A readable plain-text part from HTML; Jinja expressions pass through untouched."""
+    parser = _TextExtractor()
+    parser.feed(source)
+    parser.close()
+    text = "".join(parser.parts)
+    lines = [line.strip() for line in text.splitlines()]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def contact_context(contact) -> dict:
+    return {
+        "id": contact.id,
+        "email": contact.email,
+        "name": contact.name,
+        "first_name": contact.first_name,
+        "language": contact.language,
+        "attributes": dict(contact.attributes or {}),
+        "tags": list(contact.tags or []),
+        "created_at": contact.created_at,
+    }
+
+
+def recipient_context(contact, campaign) -> dict:
+    token_payload = {"c": contact.id}
+    if campaign is not None:
+        token_payload["m"] = campaign.id
+    base = settings.BASE_URL
+    ctx = {
+        "contact": contact_context(contact),
+        "unsubscribe_url": f"{base}/u/{tokens.make('unsubscribe', token_payload)}",
+        "preferences_url": f"{base}/p/{tokens.make('preferences', {'c': contact.id})}",
+        "view_online_url": "",
+        "organisation": {
+            "name": settings.ORGANISATION_NAME,
+            "address": settings.ORGANISATION_ADDRESS,
+        },
+        "campaign": {"name": campaign.name, "subject": campaign.template.subject}
+        if campaign
+        else {},
+    }
+    if campaign is not None:
+        view = tokens.make("view_online", {"c": contact.id, "m": campaign.id})
+        ctx["view_online_url"] = f"{base}/v/{view}"
+    return ctx
+
+
+def sample_context() -> dict:
+    base = settings.BASE_URL
+    return {
+        "contact": {
+            "id": 0,
+            "email": "sample@example.com",
+            "name": "Sam Example",
+            "first_name": "Sam",
+            "language": "en",
+            "attributes": {},
+            "tags": [],
+            "created_at": None,
+        },
+        "unsubscribe_url": f"{base}/u/sample",
+        "preferences_url": f"{base}/p/sample",
+        "view_online_url": f"{base}/v/sample",
+        "organisation": {
+            "name": settings.ORGANISATION_NAME,
+            "address": settings.ORGANISATION_ADDRESS,
+        },
+        "campaign": {"name": "Sample", "subject": "Sample"},
+    }
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -1,0 +1,139 @@
+"""Campaign life cycle: freeze the audience into the delivery ledger, pause, resume, counts."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+
+from mailwright.campaigns.models import Campaign
+from mailwright.campaigns.rendering import TemplateError, validate_template
+from mailwright.contacts.models import Contact, Subscription
+from mailwright.contacts.segments import compile_segment
+from mailwright.delivery.models import Delivery
+from mailwright.feedback.models import Suppression
+
+
+class CampaignStateError(ValueError):
+    """The campaign is not in a state that allows this action."""
+
+
+def audience(campaign: Campaign):
+    """Contacts who get this campaign: confirmed on one of its topics, active, not suppressed,
+    and matching its segment."""
+    topic_ids = list(campaign.topics.values_list("id", flat=True))
+    confirmed = Subscription.objects.filter(
+        contact=OuterRef("pk"), topic_id__in=topic_ids, state=Subscription.State.CONFIRMED
+    )
+    suppressed = Suppression.objects.filter(email=OuterRef("email"))
+    return (
+        Contact.objects.filter(status=Contact.Status.ACTIVE)
+        .filter(Exists(confirmed))
+        .exclude(Exists(suppressed))
+        .filter(compile_segment(campaign.segment))
+    )
+
+
+def start(campaign_id: int) -> Campaign:
+    """Validate the template, then freeze the audience into the ledger in one statement."""
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update().select_related("template").get(pk=campaign_id)
+        )
+        if campaign.state != Campaign.State.DRAFT:
+            raise CampaignStateError(f"campaign is {campaign.state}; only a draft can be sent")
+        tpl = campaign.template
+        validate_template(tpl.subject, tpl.html, tpl.text)
+        if not campaign.topics.exists():
+            raise CampaignStateError("campaign has no topics, so it has no audience")
+        now = timezone.now()
+        members = audience(campaign).values("id", "email")
+        select_sql, params = members.query.sql_with_params()
+        table = Delivery._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (campaign_id, contact_id, email, state, attempts,"  # noqa: S608
+                " next_attempt_at, lease_owner, last_reply, message_id, created_at, updated_at)"
+                f" SELECT %s, a.id, a.email, %s, 0, %s, '', '', '', %s, %s FROM ({select_sql}) a",
+                [campaign.id, Delivery.State.QUEUED, now, now, now, *params],
+            )
+            inserted = cursor.rowcount
+        campaign.state = Campaign.State.SENDING
+        campaign.started_at = now
+        campaign.recipients_total = inserted
+        if inserted == 0:
+            campaign.state = Campaign.State.SENT
+            campaign.finished_at = now
+        campaign.save(update_fields=["state", "started_at", "recipients_total", "finished_at"])
+    return campaign
+
+
+def pause(campaign_id: int) -> Campaign:
+    return _transition(campaign_id, {Campaign.State.SENDING}, Campaign.State.PAUSED)
+
+
+def resume(campaign_id: int) -> Campaign:
+    return _transition(campaign_id, {Campaign.State.PAUSED}, Campaign.State.SENDING)
+
+
+def cancel(campaign_id: int) -> Campaign:
+    with transaction.atomic():
+        campaign = _transition(
+            campaign_id,
+            {Campaign.State.DRAFT, Campaign.State.SENDING, Campaign.State.PAUSED},
+            Campaign.State.CANCELLED,
+        )
+        Delivery.objects.filter(
+            campaign_id=campaign_id, state__in=[Delivery.State.QUEUED, Delivery.State.DEFERRED]
+        ).update(state=Delivery.State.FAILED, last_reply="campaign cancelled")
+    return campaign
+
+
+def _transition(campaign_id: int, allowed: set[str], target: str) -> Campaign:
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign.state not in allowed:
+            raise CampaignStateError(f"campaign is {campaign.state}; cannot move to {target}")
+        campaign.state = target
+        if target == Campaign.State.CANCELLED:
+            campaign.finished_at = timezone.now()
+        campaign.save(update_fields=["state", "finished_at"])
+    return campaign
+
+
+def delivery_counts(campaign_id: int) -> dict[str, int]:
+    counts = {state: 0 for state in Delivery.State.values}
+    rows = (
+        Delivery.objects.filter(campaign_id=campaign_id)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["state"]] = row["n"]
+    return counts
+
+
+def finish_if_done(campaign_ids) -> None:
+    """Mark sending campaigns with no outstanding deliveries as sent."""
+    open_states = [Delivery.State.QUEUED, Delivery.State.SENDING, Delivery.State.DEFERRED]
+    for cid in set(campaign_ids):
+        if cid is None:
+            continue
+        if not Delivery.objects.filter(campaign_id=cid, state__in=open_states).exists():
+            Campaign.objects.filter(pk=cid, state=Campaign.State.SENDING).update(
+                state=Campaign.State.SENT, finished_at=timezone.now()
+            )
+
+
+__all__ = [
+    "CampaignStateError",
+    "TemplateError",
+    "audience",
+    "cancel",
+    "delivery_counts",
+    "finish_if_done",
+    "pause",
+    "resume",
+    "start",
+]

@@ -1,0 +1,117 @@
+"""Typed readers for environment settings: a bad value fails loudly at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_addr(name: str, default: str) -> tuple[str, int]:
+    """Read a HOST:PORT address such as 127.0.0.1:8000."""
+    raw = os.environ.get(name) or default
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ImproperlyConfigured(f"{name} must look like HOST:PORT, got {raw!r}")
+    return host.strip("[]"), int(port)
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("MW_DATA_DIR") or "var").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """MW_SECRET_KEY, else a key generated once and kept in the data directory."""
+    configured = os.environ.get("MW_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = directory / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    # Create with owner-only permissions; another process may have won the race.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class RelayConfig:
+    """An SMTP relay described by a URL: smtp://user:pass@host:587?tls=starttls."""
+
+    TLS_MODES = ("none", "starttls", "tls")
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise ImproperlyConfigured(
+                f"relay URL must start with smtp:// or smtps://, got {_redact(url)!r}"
+            )
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"relay URL has no host: {_redact(url)!r}")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        default_tls = "tls" if parts.scheme == "smtps" else "none"
+        self.tls = query.get("tls", default_tls)
+        if self.tls not in self.TLS_MODES:
+            raise ImproperlyConfigured(
+                f"relay URL tls= must be one of {', '.join(self.TLS_MODES)}, got {self.tls!r}"
+            )
+        self.host = parts.hostname
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured(f"relay URL has a bad port: {_redact(url)!r}") from None
+        self.port = port or (465 if self.tls == "tls" else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.url = url
+
+    @property
+    def display(self) -> str:
+        """The URL with the password hidden, safe to log and show."""
+        return _redact(self.url)
+
+    def __repr__(self) -> str:
+        return f"RelayConfig({self.display!r})"
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url

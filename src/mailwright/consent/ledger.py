@@ -1,0 +1,129 @@
+"""Append events to the consent ledger; each event carries the hash of the one before it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from mailwright.consent.models import ConsentEvent, LedgerHead
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who or what made a change, and from where."""
+
+    channel: str
+    actor: str = ""
+    source_ip: str = ""
+    user_agent: str = ""
+
+
+def truncate_ip(ip: str) -> str:
+    """Keep a /24 (IPv4) or /48 (IPv6) network: enough for abuse review, not a person."""
+    if not ip:
+        return ""
+    if ":" in ip:
+        groups = ip.split(":")[:3]
+        return ":".join(groups) + "::/48"
+    octets = ip.split(".")
+    if len(octets) == 4:
+        return ".".join(octets[:3]) + ".0/24"
+    return ""
+
+
+def event_digest(prev_hash: str, fields: dict) -> str:
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
+
+
+def hashed_fields(event: ConsentEvent) -> dict:
+    return {
+        "contact": event.contact_id,
+        "email": event.email,
+        "topic": event.topic_key,
+        "action": event.action,
+        "from": event.state_from,
+        "to": event.state_to,
+        "basis": event.basis,
+        "text_version": event.text_version,
+        "channel": event.channel,
+        "actor": event.actor,
+        "ip": event.source_ip,
+        "ua": event.user_agent,
+        "at": event.created_at.isoformat(),
+    }
+
+
+def append(
+    *,
+    contact,
+    topic_key: str,
+    action: str,
+    state_from: str,
+    state_to: str,
+    by: Actor,
+    basis: str = "",
+    text_version: int | None = None,
+) -> ConsentEvent:
+    """Write one ledger event. Must run inside the caller's transaction."""
+    with transaction.atomic():
+        head, _ = LedgerHead.objects.select_for_update().get_or_create(
+            id=1, defaults={"last_hash": GENESIS}
+        )
+        event = ConsentEvent(
+            contact=contact,
+            email=contact.email,
+            topic_key=topic_key,
+            action=action,
+            state_from=state_from,
+            state_to=state_to,
+            basis=basis[:300],
+            text_version=text_version,
+            channel=by.channel,
+            actor=by.actor[:200],
+            source_ip=truncate_ip(by.source_ip),
+            user_agent=by.user_agent[:400],
+            created_at=timezone.now(),
+            prev_hash=head.last_hash,
+        )
+        event.hash = event_digest(head.last_hash, hashed_fields(event))
+        event.save()
+        head.last_hash = event.hash
+        head.save(update_fields=["last_hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_event_id: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+def verify() -> ChainReport:
+    """Walk the chain in order and name the first link that does not match."""
+    prev = GENESIS
+    checked = 0
+    for event in ConsentEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != prev:
+            return ChainReport(checked, event.id, "previous-hash link broken (row deleted?)")
+        if event.hash != event_digest(prev, hashed_fields(event)):
+            return ChainReport(checked, event.id, "event content does not match its hash (edited)")
+        prev = event.hash
+        checked += 1
+    head = LedgerHead.objects.filter(id=1).first()
+    if head and head.last_hash != prev:
+        return ChainReport(
+            checked, None, "newest events are missing (ledger head points past them)"
+        )
+    return ChainReport(checked)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from mailwright.consent import views
+
+app_name = "consent"
+urlpatterns = [
+    path("u/<str:token>", views.unsubscribe, name="unsubscribe"),
+    path("p/<str:token>", views.preferences, name="preferences"),
+    path("v/<str:token>", views.view_online, name="view_online"),
+]

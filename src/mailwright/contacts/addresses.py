@@ -1,0 +1,31 @@
+"""Email address normalization: the one definition of "the same address"."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidAddress(ValueError):
+    """The text is not a usable email address; the message says why."""
+
+
+def normalize_email(raw: str) -> str:
+    """Return the canonical form: local part kept, domain lower-cased and IDNA-encoded.
+
+    Raises InvalidAddress with a human-readable reason.
+    """
+    if not isinstance(raw, str):
+        raise InvalidAddress("The email address must be text.")
+    text = raw.strip()
+    if not text:
+        raise InvalidAddress("The email address is empty.")
+    if len(text) > 320:
+        raise InvalidAddress("The email address is longer than 320 characters.")
+    if any(ch in text for ch in "\r\n\x00"):
+        raise InvalidAddress("The email address contains a line break or NUL character.")
+    try:
+        result = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise InvalidAddress(str(exc)) from None
+    domain = result.ascii_domain or result.domain
+    return f"{result.local_part}@{domain.lower()}"

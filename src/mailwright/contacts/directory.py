@@ -1,0 +1,109 @@
+"""Create and update contacts (with their subscriptions) — shared by the API and the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from mailwright.consent.ledger import Actor
+from mailwright.contacts import subscriptions
+from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.contacts.models import Contact, Subscription, Topic
+from mailwright.feedback.suppression import is_suppressed
+
+LANGUAGES = {"en", "pl", "tr", "es", "vi", "bg"}
+
+
+class ContactError(ValueError):
+    """Bad contact input; `field` names the offending field."""
+
+    def __init__(self, message: str, field: str = "", code: str = "invalid") -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
+
+
+@dataclass
+class SubscriptionRequest:
+    topic: str
+    state: str
+    basis: str = ""
+
+
+@dataclass
+class ContactInput:
+    email: str
+    name: str | None = None
+    language: str | None = None
+    attributes: dict | None = None
+    subscriptions: list[SubscriptionRequest] = field(default_factory=list)
+
+
+def _validate(data: ContactInput) -> tuple[str, dict[str, Topic]]:
+    try:
+        email = normalize_email(data.email)
+    except InvalidAddress as exc:
+        raise ContactError(str(exc), field="email") from None
+    if data.name is not None and len(data.name) > 200:
+        raise ContactError("name is longer than 200 characters", field="name")
+    if data.language is not None and data.language not in LANGUAGES:
+        raise ContactError(
+            f"language must be one of {', '.join(sorted(LANGUAGES))}", field="language"
+        )
+    if data.attributes is not None:
+        if not isinstance(data.attributes, dict):
+            raise ContactError("attributes must be an object", field="attributes")
+        if len(str(data.attributes)) > 10_000:
+            raise ContactError("attributes are larger than 10,000 characters", field="attributes")
+    keys = {s.topic for s in data.subscriptions}
+    topics = {t.key: t for t in Topic.objects.filter(key__in=keys)}
+    for i, s in enumerate(data.subscriptions):
+        where = f"subscriptions[{i}]"
+        if s.topic not in topics:
+            raise ContactError(
+                f"unknown topic {s.topic!r}", field=f"{where}.topic", code="unknown_topic"
+            )
+        if s.state not in (Subscription.State.PENDING, Subscription.State.CONFIRMED):
+            raise ContactError("state must be 'pending' or 'confirmed'", field=f"{where}.state")
+        if s.state == Subscription.State.CONFIRMED and not s.basis.strip():
+            raise ContactError(
+                "a confirmed subscription needs its consent basis"
+                " (e.g. 'double opt-in on our site')",
+                field=f"{where}.basis",
+            )
+    return email, topics
+
+
+@transaction.atomic
+def upsert(data: ContactInput, *, by: Actor, create_only: bool = False) -> tuple[Contact, bool]:
+    """Create or update a contact by normalized email. Returns (contact, created)."""
+    email, topics = _validate(data)
+    contact = Contact.objects.select_for_update().filter(email=email).first()
+    created = contact is None
+    if contact is not None and create_only:
+        raise ContactError(
+            "a contact with this email already exists", field="email", code="conflict"
+        )
+    if created:
+        contact = Contact(email=email)
+    if data.name is not None:
+        contact.name = data.name.strip()
+    if data.language is not None:
+        contact.language = data.language
+    if data.attributes is not None:
+        contact.attributes = data.attributes
+    contact.save()
+    suppressed = is_suppressed(email)
+    for s in data.subscriptions:
+        topic = topics[s.topic]
+        current = contact.subscriptions.filter(topic=topic).values_list("state", flat=True).first()
+        # Never re-confirm someone who unsubscribed, and never downgrade a confirmation.
+        if current == Subscription.State.UNSUBSCRIBED and s.state == Subscription.State.CONFIRMED:
+            continue
+        if current == Subscription.State.CONFIRMED and s.state == Subscription.State.PENDING:
+            continue
+        if suppressed and s.state == Subscription.State.CONFIRMED:
+            continue
+        subscriptions.set_state(contact, topic, s.state, by=by, basis=s.basis)
+    return contact, created

@@ -1,0 +1,97 @@
+"""Segments: a JSON filter tree compiled to a Django Q that runs on SQLite and PostgreSQL.
+
+Tree grammar:
+  {"and": [NODE, ...]} | {"or": [NODE, ...]} | {"not": NODE}
+  {"field": NAME, "op": OP, "value": VALUE}
+NAME: email, name, language, status, tag, or attributes.KEY.
+OP: eq, neq, contains, in, exists (attributes only).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q
+
+FIELDS = {"email", "name", "language", "status", "tag"}
+OPS = {"eq", "neq", "contains", "in", "exists"}
+MAX_DEPTH = 8
+MAX_NODES = 200
+_ATTR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+class SegmentError(ValueError):
+    """The filter tree is malformed; the message names the offending node."""
+
+
+def compile_segment(tree: dict | None) -> Q:
+    if tree is None:
+        return Q()
+    counter = [0]
+    return _node(tree, "segment", 0, counter)
+
+
+def _node(node, path: str, depth: int, counter: list[int]) -> Q:
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise SegmentError(f"segment has more than {MAX_NODES} conditions")
+    if depth > MAX_DEPTH:
+        raise SegmentError(f"{path}: nested deeper than {MAX_DEPTH} levels")
+    if not isinstance(node, dict):
+        raise SegmentError(f"{path}: expected an object")
+    if "and" in node or "or" in node:
+        key = "and" if "and" in node else "or"
+        children = node[key]
+        if not isinstance(children, list) or not children:
+            raise SegmentError(f"{path}.{key}: expected a non-empty list")
+        qs = [_node(c, f"{path}.{key}[{i}]", depth + 1, counter) for i, c in enumerate(children)]
+        result = qs[0]
+        for q in qs[1:]:
+            result = (result & q) if key == "and" else (result | q)
+        return result
+    if "not" in node:
+        return ~_node(node["not"], f"{path}.not", depth + 1, counter)
+    return _condition(node, path)
+
+
+def _condition(node: dict, path: str) -> Q:
+    field, op, value = node.get("field"), node.get("op", "eq"), node.get("value")
+    if not isinstance(field, str):
+        raise SegmentError(f"{path}: a condition needs a 'field'")
+    if op not in OPS:
+        raise SegmentError(f"{path}: unknown op {op!r} (use one of {', '.join(sorted(OPS))})")
+    if field.startswith("attributes."):
+        key = field.split(".", 1)[1]
+        if not _ATTR_KEY.match(key):
+            raise SegmentError(f"{path}: attribute name {key!r} is not allowed")
+        lookup = f"attributes__{key}"
+        if op == "exists":
+            return Q(**{"attributes__has_key": key})
+    elif field in FIELDS:
+        lookup = field
+        if op == "exists":
+            raise SegmentError(f"{path}: 'exists' works on attributes only")
+    else:
+        raise SegmentError(f"{path}: unknown field {field!r}")
+
+    if field == "tag":
+        if op not in {"eq", "neq"} or not isinstance(value, str):
+            raise SegmentError(f"{path}: tag conditions use eq/neq with a text value")
+        q = Q(tags__contains=[value]) if _json_contains_supported() else Q(tags__icontains=value)
+        return q if op == "eq" else ~q
+    if op == "in":
+        if not isinstance(value, list) or not value:
+            raise SegmentError(f"{path}: 'in' needs a non-empty list")
+        return Q(**{f"{lookup}__in": value})
+    if not isinstance(value, (str, int, float, bool)):
+        raise SegmentError(f"{path}: value must be text, a number or true/false")
+    if op == "contains":
+        return Q(**{f"{lookup}__icontains": str(value)})
+    q = Q(**{lookup: value})
+    return q if op == "eq" else ~q
+
+
+def _json_contains_supported() -> bool:
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains

@@ -1,0 +1,113 @@
+"""The delivery engine: lanes that claim a batch, render and send it over a persistent SMTP
+connection, and record the batch's results. Database work happens per batch, in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from mailwright.campaigns.rendering import TemplateError
+from mailwright.conf import RelayConfig
+from mailwright.delivery import ledger
+from mailwright.delivery.compose import Composer
+from mailwright.delivery.mime import HeaderInjection
+from mailwright.delivery.transport import SmtpConnection
+
+log = logging.getLogger(__name__)
+S = ledger.S
+
+
+class Engine:
+    def __init__(
+        self,
+        relay: RelayConfig | None = None,
+        *,
+        lanes: int | None = None,
+        batch_size: int | None = None,
+        lease_seconds: int | None = None,
+        idle_seconds: float | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.relay = relay or settings.RELAY
+        self.lanes = lanes or settings.WORKER_CONNECTIONS
+        self.batch_size = batch_size or settings.WORKER_BATCH_SIZE
+        self.lease_seconds = lease_seconds or settings.WORKER_LEASE_SECONDS
+        self.idle_seconds = settings.WORKER_IDLE_SECONDS if idle_seconds is None else idle_seconds
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.composer = Composer()
+        self.stopping = asyncio.Event()
+        self.sent = 0
+
+    def stop(self) -> None:
+        """Finish the batches in flight, then return from run()."""
+        self.stopping.set()
+
+    async def run(self, *, until_idle: bool = False) -> int:
+        """Send until stopped (or, with until_idle, until nothing is due). Returns messages sent."""
+        log.info(
+            "delivery worker %s: %d lanes, batches of %d, relay %s",
+            self.worker_id,
+            self.lanes,
+            self.batch_size,
+            self.relay.display,
+        )
+        await asyncio.gather(*(self._lane(i, until_idle) for i in range(self.lanes)))
+        return self.sent
+
+    async def _lane(self, index: int, until_idle: bool) -> None:
+        conn = SmtpConnection(self.relay, timeout=settings.RELAY_TIMEOUT)
+        try:
+            while not self.stopping.is_set():
+                batch = await asyncio.to_thread(self._claim)
+                if not batch:
+                    if until_idle:
+                        return
+                    await self._idle()
+                    continue
+                outcomes = await self._send_batch(conn, batch)
+                await asyncio.to_thread(self._record, batch, outcomes)
+        finally:
+            await conn.close()
+
+    async def _idle(self) -> None:
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=self.idle_seconds)
+        except TimeoutError:
+            pass
+
+    def _claim(self):
+        close_old_connections()
+        batch = ledger.claim_batch(self.worker_id, self.batch_size, self.lease_seconds)
+        suppressed = ledger.suppressed_in(batch) if batch else set()
+        for d in batch:
+            d.is_suppressed = d.email in suppressed
+        return batch
+
+    def _record(self, batch, outcomes) -> None:
+        ledger.record_batch(batch, outcomes)
+
+    async def _send_batch(self, conn: SmtpConnection, batch) -> list[ledger.Outcome]:
+        outcomes = []
+        for d in batch:
+            if d.is_suppressed:
+                outcomes.append(ledger.Outcome(d.id, S.SUPPRESSED, reply="address is suppressed"))
+                continue
+            if d.contact is None or d.campaign is None:
+                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply="contact or campaign deleted"))
+                continue
+            try:
+                message_id, data = self.composer.compose(d)
+            except (TemplateError, HeaderInjection) as exc:
+                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply=f"render failed: {exc}"))
+                continue
+            result = await conn.send(self.composer.sender(d), d.email, data)
+            state = {"sent": S.SENT, "temporary": S.DEFERRED, "permanent": S.BOUNCED}[result.kind]
+            if state == S.SENT:
+                self.sent += 1
+            outcomes.append(ledger.Outcome(d.id, state, result.code, result.text, message_id))
+        return outcomes

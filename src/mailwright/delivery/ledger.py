@@ -1,0 +1,174 @@
+"""Batch functions over the delivery ledger: claim N due rows with a lease, record N results.
+
+The engine calls these from a thread; they are the only database work on the send path.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from mailwright.campaigns.models import Campaign
+from mailwright.campaigns.sending import finish_if_done
+from mailwright.contacts.models import Contact
+from mailwright.delivery.models import Delivery
+from mailwright.feedback.models import Event, Suppression
+from mailwright.feedback.suppression import suppressed_among
+
+S = Delivery.State
+
+
+@dataclass
+class Outcome:
+    """The result of one attempt, as the engine reports it back."""
+
+    delivery_id: int
+    state: str  # sent | deferred | bounced | failed | suppressed
+    code: int | None = None
+    reply: str = ""
+    message_id: str = ""
+
+
+def new_lease_token(worker: str) -> str:
+    return f"{worker}:{uuid.uuid4().hex[:12]}"[:64]
+
+
+def claimable(now):
+    due = Q(state__in=[S.QUEUED, S.DEFERRED], next_attempt_at__lte=now) | Q(
+        state=S.SENDING, lease_expires_at__lt=now
+    )
+    active = Q(campaign__isnull=True) | Q(campaign__state=Campaign.State.SENDING)
+    return Delivery.objects.filter(due & active)
+
+
+def claim_batch(worker: str, size: int, lease_seconds: int) -> list[Delivery]:
+    """Lease up to `size` due deliveries to this worker and return them, ready to render.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so workers never wait on each other.
+    SQLite: the transaction begins IMMEDIATE (settings), so claimers take turns.
+    """
+    now = timezone.now()
+    token = new_lease_token(worker)
+    with transaction.atomic():
+        qs = claimable(now).order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        ids = list(qs.values_list("id", flat=True)[:size])
+        if not ids:
+            return []
+        Delivery.objects.filter(id__in=ids).update(
+            state=S.SENDING,
+            lease_owner=token,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    return list(
+        Delivery.objects.filter(lease_owner=token)
+        .select_related("contact", "campaign__template")
+        .order_by("id")
+    )
+
+
+def backoff_seconds(attempts: int) -> float:
+    base = settings.RETRY_BASE_SECONDS * (2 ** max(0, attempts - 1))
+    return min(base, settings.RETRY_MAX_SECONDS) * random.uniform(0.8, 1.2)
+
+
+def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
+    """Write a batch's results: ledger rows, events and suppressions in one transaction."""
+    if not outcomes:
+        return
+    now = timezone.now()
+    by_id = {d.id: d for d in batch}
+    max_age = timedelta(seconds=settings.RETRY_MAX_AGE_SECONDS)
+    with transaction.atomic():
+        owned = {
+            (d_id)
+            for d_id, owner in Delivery.objects.filter(id__in=list(by_id)).values_list(
+                "id", "lease_owner"
+            )
+            if owner == by_id[d_id].lease_owner
+        }
+        rows, events, bounced = [], [], []
+        for outcome in outcomes:
+            d = by_id[outcome.delivery_id]
+            if d.id not in owned:
+                continue  # our lease expired and another worker took the row over
+            state = outcome.state
+            if state == S.DEFERRED and now - d.created_at > max_age:
+                state = S.FAILED
+                outcome.reply = f"gave up after {d.attempts} attempts: {outcome.reply}"
+            d.state = state
+            d.last_code = outcome.code
+            d.last_reply = outcome.reply[:1000]
+            d.lease_owner = ""
+            d.lease_expires_at = None
+            d.updated_at = now
+            if outcome.message_id:
+                d.message_id = outcome.message_id
+            if state == S.SENT:
+                d.sent_at = now
+            if state == S.DEFERRED:
+                d.next_attempt_at = now + timedelta(seconds=backoff_seconds(d.attempts))
+            if state == S.BOUNCED:
+                bounced.append(d)
+            rows.append(d)
+            events.append(
+                Event(
+                    type=state,
+                    delivery=d,
+                    campaign_id=d.campaign_id,
+                    contact_id=d.contact_id,
+                    data={"code": outcome.code, "reply": outcome.reply[:300]}
+                    if state != S.SENT
+                    else {"message_id": d.message_id},
+                    created_at=now,
+                )
+            )
+        Delivery.objects.bulk_update(
+            rows,
+            [
+                "state",
+                "last_code",
+                "last_reply",
+                "lease_owner",
+                "lease_expires_at",
+                "updated_at",
+                "message_id",
+                "sent_at",
+                "next_attempt_at",
+            ],
+            batch_size=500,
+        )
+        Event.objects.bulk_create(events, batch_size=500)
+        if bounced:
+            Suppression.objects.bulk_create(
+                [
+                    Suppression(
+                        email=d.email,
+                        reason=Suppression.Reason.HARD_BOUNCE,
+                        detail=d.last_reply,
+                        delivery=d,
+                        created_at=now,
+                    )
+                    for d in bounced
+                ],
+                ignore_conflicts=True,
+            )
+            Contact.objects.filter(
+                id__in=[d.contact_id for d in bounced if d.contact_id],
+                status=Contact.Status.ACTIVE,
+            ).update(status=Contact.Status.BOUNCED)
+        finish_if_done(d.campaign_id for d in rows)
+
+
+def suppressed_in(batch: list[Delivery]) -> set[str]:
+    return suppressed_among({d.email for d in batch})

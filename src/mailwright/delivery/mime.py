@@ -1,0 +1,97 @@
+"""Assemble RFC 5322 / MIME message bytes directly.
+
+Building bulk mail with email.message.EmailMessage costs ~3.8 ms per message here
+(PERFORMANCE.md); assembling bytes is ~20x cheaper. Correctness is checked in the tests by
+parsing the result back with the stdlib `email` package.
+"""
+
+from __future__ import annotations
+
+import binascii
+import secrets
+from dataclasses import dataclass, field
+from email.header import Header
+from email.utils import format_datetime, formataddr
+
+from django.utils import timezone
+
+
+class HeaderInjection(ValueError):
+    """A header value carried a line break or NUL; refused rather than sent."""
+
+
+@dataclass
+class OutgoingMessage:
+    from_email: str
+    from_name: str
+    to_email: str
+    to_name: str
+    subject: str
+    html: str
+    text: str
+    message_id: str
+    reply_to: str = ""
+    extra_headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _clean(value: str, what: str) -> str:
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise HeaderInjection(f"{what} contains a line break")
+    return value
+
+
+def encode_text_header(value: str) -> str:
+    """Unstructured header text: ASCII as is (folded), anything else as RFC 2047 words."""
+    value = " ".join(value.replace("\x00", "").split())
+    if value.isascii() and len(value) <= 900:
+        return value
+    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+
+
+def encode_address(name: str, email: str) -> str:
+    _clean(email, "address")
+    name = " ".join(name.replace("\x00", "").split())
+    return formataddr((name, email), charset="utf-8") if name else email
+
+
+def make_message_id(domain: str, ref: int | str) -> str:
+    return f"<{ref}.{secrets.token_hex(8)}@{domain}>"
+
+
+def _qp(text: str) -> bytes:
+    body = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(body, quotetabs=False, istext=True, header=False)
+    return encoded.replace(b"\n", b"\r\n")
+
+
+def assemble(msg: OutgoingMessage) -> bytes:
+    """Return the full message as CRLF-terminated bytes, ready for SMTP DATA."""
+    boundary = f"=_mw_{secrets.token_hex(12)}"
+    headers = [
+        ("From", encode_address(msg.from_name, msg.from_email)),
+        ("To", encode_address(msg.to_name, msg.to_email)),
+        ("Subject", encode_text_header(msg.subject)),
+        ("Date", format_datetime(timezone.now())),
+        ("Message-ID", _clean(msg.message_id, "Message-ID")),
+        ("MIME-Version", "1.0"),
+    ]
+    if msg.reply_to:
+        headers.append(("Reply-To", encode_address("", msg.reply_to)))
+    for name, value in msg.extra_headers:
+        headers.append((_clean(name, "header name"), _clean(value, name)))
+    headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+
+    out = bytearray()
+    for name, value in headers:
+        out += f"{name}: {value}\r\n".encode("ascii")
+    b = boundary.encode("ascii")
+    out += b"\r\n--" + b + b"\r\n"
+    out += b'Content-Type: text/plain; charset="utf-8"\r\n'
+    out += b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    out += _qp(msg.text)
+    out += b"\r\n--" + b + b"\r\n"
+    out += b'Content-Type: text/html; charset="utf-8"\r\n'
+    out += b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    out += _qp(msg.html)
+    out += b"\r\n--" + b + b"--\r\n"
+    return bytes(out)

@@ -1,0 +1,177 @@
+"""Django settings, read from the environment (see the README's configuration table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from mailwright.conf import RelayConfig, data_dir, env_addr, env_bool, env_int, env_str, secret_key
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = data_dir()
+
+SECRET_KEY = secret_key(DATA_DIR)
+DEBUG = env_bool("MW_DEBUG", False)
+
+HTTP_HOST, HTTP_PORT = env_addr("MW_HTTP_ADDR", "127.0.0.1:8000")
+CAPTURE_HOST, CAPTURE_PORT = env_addr("MW_CAPTURE_ADDR", "127.0.0.1:2525")
+BASE_URL = env_str("MW_BASE_URL", f"http://{HTTP_HOST}:{HTTP_PORT}").rstrip("/")
+
+ALLOWED_HOSTS = [h.strip() for h in env_str("MW_ALLOWED_HOSTS", "").split(",") if h.strip()] or [
+    "127.0.0.1",
+    "localhost",
+    "[::1]",
+]
+_base_host = BASE_URL.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+if _base_host and _base_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_base_host)
+CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith(("http://", "https://")) else []
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "mailwright.contacts",
+    "mailwright.consent",
+    "mailwright.campaigns",
+    "mailwright.delivery",
+    "mailwright.feedback",
+    "mailwright.api",
+    "mailwright.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mailwright.urls"
+ASGI_APPLICATION = "mailwright.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "mailwright.web.context.navigation",
+            ],
+        },
+    },
+]
+
+# SQLite under MW_DATA_DIR unless DATABASE_URL says otherwise.
+_database_url = env_str("DATABASE_URL", "")
+if _database_url:
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+else:
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "mailwright.sqlite3"}
+    }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write
+    # lock up front, so concurrent claimers queue on the busy timeout instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": env_int("MW_SQLITE_BUSY_TIMEOUT", 30),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"].setdefault("TEST", {})
+if env_str("MW_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"]["NAME"] = env_str("MW_TEST_DB_NAME")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("pl", "Polski"),
+    ("tr", "Türkçe"),
+    ("es", "Español"),
+    ("vi", "Tiếng Việt"),
+    ("bg", "Български"),
+]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MW_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
+
+# --- Mailwright ---------------------------------------------------------------------------
+ORGANISATION_NAME = env_str("MW_ORG_NAME", "Mailwright")
+ORGANISATION_ADDRESS = env_str("MW_ORG_ADDRESS", "")
+DEFAULT_FROM_EMAIL = env_str("MW_FROM_EMAIL", "news@example.com")
+DEFAULT_FROM_NAME = env_str("MW_FROM_NAME", ORGANISATION_NAME)
+BOUNCE_DOMAIN = env_str("MW_BOUNCE_DOMAIN", "bounces.localhost")
+
+RELAY = RelayConfig(env_str("MW_RELAY_URL", "") or f"smtp://{CAPTURE_HOST}:{CAPTURE_PORT}")
+RELAY_TIMEOUT = env_int("MW_RELAY_TIMEOUT", 30)
+
+WORKER_BATCH_SIZE = env_int("MW_WORKER_BATCH_SIZE", 100)
+WORKER_CONNECTIONS = env_int("MW_WORKER_CONNECTIONS", 4)
+WORKER_LEASE_SECONDS = env_int("MW_LEASE_SECONDS", 300)
+WORKER_IDLE_SECONDS = env_int("MW_WORKER_IDLE_SECONDS", 1)
+RETRY_BASE_SECONDS = env_int("MW_RETRY_BASE_SECONDS", 60)
+RETRY_MAX_SECONDS = env_int("MW_RETRY_MAX_SECONDS", 6 * 3600)
+RETRY_MAX_AGE_SECONDS = env_int("MW_RETRY_MAX_AGE", 3 * 24 * 3600)
+
+CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env_str("MW_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},
+    },
+}

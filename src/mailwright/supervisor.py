@@ -1,0 +1,100 @@
+"""Process supervision for `mailwright up`: start each part as a child process, restart a
+crashed child with back-off, stop all of them cleanly on Ctrl-C / SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+log = logging.getLogger("mailwright.supervisor")
+
+BACKOFF_START = 1.0
+BACKOFF_MAX = 30.0
+STABLE_AFTER = 60.0  # a child that ran this long resets its back-off
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    backoff: float = BACKOFF_START
+    restart_at: float | None = None
+    restarts: int = 0
+    extra_env: dict = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        log.info("started %s (pid %s)", self.name, self.process.pid)
+
+
+class Supervisor:
+    def __init__(self, children: list[Child], poll: float = 0.2) -> None:
+        self.children = children
+        self.poll = poll
+        self.stopping = False
+
+    def _on_signal(self, signum, _frame) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        self.stopping = True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        for child in self.children:
+            child.start()
+        while not self.stopping:
+            now = time.monotonic()
+            for child in self.children:
+                self._check(child, now)
+            time.sleep(self.poll)
+        self.shutdown()
+        return 0
+
+    def _check(self, child: Child, now: float) -> None:
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                child.restarts += 1
+                child.start()
+            return
+        code = child.process.poll() if child.process else None
+        if code is None:
+            return
+        ran = now - child.started_at
+        if ran >= STABLE_AFTER:
+            child.backoff = BACKOFF_START
+        log.error(
+            "%s exited with code %s after %.1fs; restarting in %.0fs",
+            child.name,
+            code,
+            ran,
+            child.backoff,
+        )
+        child.restart_at = now + child.backoff
+        child.backoff = min(child.backoff * 2, BACKOFF_MAX)
+
+    def shutdown(self, grace: float = 15.0) -> None:
+        running = [c for c in self.children if c.process and c.process.poll() is None]
+        for child in running:
+            child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in running:
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in %.0fs; killing it", child.name, grace)
+                child.process.kill()
+                child.process.wait()
+        log.info("all parts stopped")
+
+
+def part(name: str, *args: str) -> Child:
+    return Child(name=name, argv=[sys.executable, "-m", "mailwright", *args])

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def navigation(request):
+    return {"organisation_name": settings.ORGANISATION_NAME}

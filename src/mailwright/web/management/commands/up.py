@@ -1,0 +1,53 @@
+import logging
+import secrets
+import sys
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from mailwright.supervisor import Supervisor, part
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate, create the first admin account if none exists, then run and supervise the "
+        "web app, delivery worker, task worker and capture relay."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-capture",
+            action="store_true",
+            help="Do not start the capture relay (use when MW_RELAY_URL points at a real relay).",
+        )
+
+    def handle(self, *args, **opts):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        call_command("migrate", interactive=False, verbosity=0)
+        self._first_admin()
+        children = [
+            part("web", "web"),
+            part("worker", "worker"),
+            part("tasks", "tasks"),
+        ]
+        if not opts["no_capture"]:
+            children.append(part("capture", "capture"))
+        self.stderr.write(f"Mailwright is starting at {settings.BASE_URL}/ (Ctrl-C stops it)")
+        sys.exit(Supervisor(children).run())
+
+    def _first_admin(self) -> None:
+        User = get_user_model()
+        if User.objects.exists():
+            return
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser("admin", "", password)
+        self.stdout.write(
+            "\nCreated the first admin account. This password is shown only once:\n"
+            f"  login:    {settings.BASE_URL}/login/\n"
+            f"  user:     admin\n"
+            f"  password: {password}\n"
+            "Change it after logging in (Account → Change password).\n"
+        )
+        self.stdout.flush()
