@@ -7,7 +7,16 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from mailwright.conf import RelayConfig, data_dir, env_addr, env_bool, env_int, env_str, secret_key
+from mailwright.conf import (
+    RelayConfig,
+    data_dir,
+    env_addr,
+    env_bool,
+    env_float,
+    env_int,
+    env_str,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -130,6 +139,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -155,7 +165,7 @@ RELAY_TIMEOUT = env_int("MW_RELAY_TIMEOUT", 30)
 WORKER_BATCH_SIZE = env_int("MW_WORKER_BATCH_SIZE", 100)
 WORKER_CONNECTIONS = env_int("MW_WORKER_CONNECTIONS", 4)
 WORKER_LEASE_SECONDS = env_int("MW_LEASE_SECONDS", 300)
-WORKER_IDLE_SECONDS = env_int("MW_WORKER_IDLE_SECONDS", 1)
+WORKER_IDLE_SECONDS = env_float("MW_WORKER_IDLE_SECONDS", 1.0)
 RETRY_BASE_SECONDS = env_int("MW_RETRY_BASE_SECONDS", 60)
 RETRY_MAX_SECONDS = env_int("MW_RETRY_MAX_SECONDS", 6 * 3600)
 RETRY_MAX_AGE_SECONDS = env_int("MW_RETRY_MAX_AGE", 3 * 24 * 3600)

@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 
 from django.conf import settings
 from jinja2 import (
-    StrictUndefined,
     TemplateSyntaxError,
     Undefined,
     UndefinedError,
@@ -28,7 +27,10 @@ from mailwright import tokens
 class TemplateError(ValueError):
     """A template cannot be compiled or rendered; says where."""
 
-    def __init__(self, message: str, *, part: str, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, part: str, line: int | None = None, undefined: bool = False
+    ) -> None:
+        self.undefined = undefined  # failed only because the data lacked a name
         where = f"{part}, line {line}" if line else part
         super().__init__(f"{where}: {message}")
         self.part = part
@@ -46,7 +48,6 @@ def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
 
 _HTML_ENV = _environment(autoescape=True)
 _TEXT_ENV = _environment(autoescape=False)
-_STRICT_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class CompiledTemplate:
             except SecurityError as exc:
                 raise TemplateError(f"not allowed in templates: {exc}", part=part) from None
             except UndefinedError as exc:
-                raise TemplateError(str(exc), part=part) from None
+                raise TemplateError(str(exc), part=part, undefined=True) from None
             except Exception as exc:  # a template bug must not crash a worker
                 raise TemplateError(f"{type(exc).__name__}: {exc}", part=part) from None
         subject = " ".join(out[0].split())  # a subject is one line, whatever the data held
@@ -92,7 +93,13 @@ def validate_template(subject: str, html_source: str, text_source: str = "") -> 
     if not subject.strip():
         raise TemplateError("the subject is empty", part="subject")
     compiled = compile_template(subject, html_source, text_source)
-    compiled.render(sample_context())
+    try:
+        compiled.render(sample_context())
+    except TemplateError as exc:
+        # The sample contact has no custom attributes; a template that needs them is not
+        # wrong for that. Anything else (sandbox violations, type errors) is.
+        if not exc.undefined:
+            raise
 
 
 class _TextExtractor(HTMLParser):

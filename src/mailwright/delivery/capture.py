@@ -7,12 +7,14 @@ Messages are written in batches; a client gets "250" only after its message is c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from email import policy
 from email.parser import BytesHeaderParser
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from mailwright.delivery.models import CapturedMessage
@@ -51,7 +53,18 @@ class CaptureHandler:
         self.queue: asyncio.Queue[tuple[CapturedMessage, asyncio.Future]] = asyncio.Queue()
         self.max_batch = max_batch
         self._writer: asyncio.Task | None = None
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mw-capture-db")
         self.stored = 0
+
+    async def aclose(self) -> None:
+        """Stop the writer and close the database connection of its thread."""
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._db, connections.close_all)
+        self._db.shutdown(wait=True)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self._writer is None or self._writer.done():
@@ -77,7 +90,8 @@ class CaptureHandler:
             while len(batch) < self.max_batch and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             try:
-                await asyncio.to_thread(self._store, [item for item, _ in batch])
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._db, self._store, [item for item, _ in batch])
             except Exception as exc:
                 for _, fut in batch:
                     if not fut.done():
@@ -113,5 +127,8 @@ async def serve(host: str, port: int, max_bytes: int, started: asyncio.Event | N
     log.info("capture relay listening on %s:%s", host, port)
     if started is not None:
         started.set()
-    async with server:
-        await server.serve_forever()
+    try:
+        async with server:
+            await server.serve_forever()
+    finally:
+        await handler.aclose()

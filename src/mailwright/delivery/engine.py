@@ -7,9 +7,10 @@ import asyncio
 import logging
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.conf import RelayConfig
@@ -56,21 +57,31 @@ class Engine:
             self.batch_size,
             self.relay.display,
         )
-        await asyncio.gather(*(self._lane(i, until_idle) for i in range(self.lanes)))
+        # All database work runs on one thread: batches are small, SQLite has one writer
+        # anyway, and the thread's connection is closed when the engine stops.
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mw-db")
+        try:
+            await asyncio.gather(*(self._lane(i, until_idle) for i in range(self.lanes)))
+        finally:
+            await self._in_db(connections.close_all)
+            self._db.shutdown(wait=True)
         return self.sent
+
+    async def _in_db(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
 
     async def _lane(self, index: int, until_idle: bool) -> None:
         conn = SmtpConnection(self.relay, timeout=settings.RELAY_TIMEOUT)
         try:
             while not self.stopping.is_set():
-                batch = await asyncio.to_thread(self._claim)
+                batch = await self._in_db(self._claim)
                 if not batch:
                     if until_idle:
                         return
                     await self._idle()
                     continue
                 outcomes = await self._send_batch(conn, batch)
-                await asyncio.to_thread(self._record, batch, outcomes)
+                await self._in_db(self._record, batch, outcomes)
         finally:
             await conn.close()
 
