@@ -109,8 +109,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"].setdefault("TEST", {})
-if env_str("MW_TEST_DB_NAME"):
-    DATABASES["default"]["TEST"]["NAME"] = env_str("MW_TEST_DB_NAME")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -157,7 +155,8 @@ ORGANISATION_NAME = env_str("MW_ORG_NAME", "Mailwright")
 ORGANISATION_ADDRESS = env_str("MW_ORG_ADDRESS", "")
 DEFAULT_FROM_EMAIL = env_str("MW_FROM_EMAIL", "news@example.com")
 DEFAULT_FROM_NAME = env_str("MW_FROM_NAME", ORGANISATION_NAME)
-BOUNCE_DOMAIN = env_str("MW_BOUNCE_DOMAIN", "bounces.localhost")
+# Envelope sender (Return-Path) domain; empty: bounces go to the From address.
+BOUNCE_DOMAIN = env_str("MW_BOUNCE_DOMAIN", "")
 
 RELAY = RelayConfig(env_str("MW_RELAY_URL", "") or f"smtp://{CAPTURE_HOST}:{CAPTURE_PORT}")
 RELAY_TIMEOUT = env_int("MW_RELAY_TIMEOUT", 30)

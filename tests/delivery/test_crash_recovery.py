@@ -47,7 +47,6 @@ def start_worker(tmp_path, sink) -> subprocess.Popen:
         "MW_LEASE_SECONDS": "2",
         "MW_WORKER_IDLE_SECONDS": "0.2",
     }
-    env.pop("MW_TEST_DB_NAME", None)
     return subprocess.Popen(
         [
             sys.executable,

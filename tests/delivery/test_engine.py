@@ -213,3 +213,27 @@ def test_two_engines_never_send_the_same_delivery_twice(smtp_sink, newsletter):
     rcpts = smtp_sink.handler.recipients()
     assert len(rcpts) == len(set(rcpts)) == 120
     assert sum(sent) == 120
+
+
+def test_internationalized_address_fails_cleanly_when_relay_lacks_smtputf8(smtp_sink, newsletter):
+    make_contact("şükrü@example.com", newsletter, name="Şükrü")
+    make_contact("plain@example.com", newsletter)
+    campaign = make_campaign(newsletter)
+    sending.start(campaign.id)
+    run_worker(smtp_sink.relay)  # the test sink does not offer SMTPUTF8
+    failed = Delivery.objects.get(email="şükrü@example.com")
+    assert failed.state == Delivery.State.FAILED and "SMTPUTF8" in failed.last_reply
+    assert not Suppression.objects.exists(), "the relay's limit is not the address's fault"
+    assert smtp_sink.handler.recipients() == ["plain@example.com"]
+
+
+def test_envelope_sender_uses_the_bounce_domain(smtp_sink, newsletter, settings):
+    settings.BOUNCE_DOMAIN = "bounces.example.net"
+    make_contact("e@example.com", newsletter)
+    campaign = make_campaign(newsletter)
+    sending.start(campaign.id)
+    run_worker(smtp_sink.relay)
+    received = smtp_sink.messages[0]
+    assert received.mail_from == "bounce@bounces.example.net"
+    parsed = message_from_bytes(received.data, policy=policy.default)
+    assert parsed["From"].addresses[0].addr_spec == "news@example.com"

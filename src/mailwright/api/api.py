@@ -1,15 +1,62 @@
 """The REST API, /api/v1 (django-ninja). OpenAPI document at /api/v1/openapi.json."""
 
+from django.urls import URLPattern, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from mailwright.api import campaigns, contacts, errors, outbox, templates, topics
 from mailwright.api.auth import ApiKeyAuth
+from mailwright.api.parser import StrictJSONParser
 
-api = NinjaAPI(
+
+def _guard(view):
+    """Refuse query parameters no database can compare (NUL), and give ninja's plain-text
+    405 the API's error shape."""
+
+    def wrapper(request, *args, **kwargs):
+        for name, values in request.GET.lists():
+            if any("\x00" in v for v in (name, *values)):
+                return errors.json_error(
+                    422, "invalid", f"{name}: contains a NUL character", name.replace("\x00", "")
+                )
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and response.get("Content-Type", "").startswith("text/"):
+            allowed = response.get("Allow", "")
+            out = errors.json_error(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed here (allowed: {allowed})",
+            )
+            out["Allow"] = allowed
+            return out
+        return response
+
+    wrapper.csrf_exempt = True
+    return wrapper
+
+
+@csrf_exempt
+def _not_found(request, *args, **kwargs):
+    return errors.json_error(404, "not_found", f"no API endpoint at {request.path}")
+
+
+class MailwrightAPI(NinjaAPI):
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _guard(pattern.callback)
+        # Anything else under /api/v1/ is a JSON 404, not Django's HTML page.
+        urls.append(re_path(r"^.*$", _not_found, name="not-found"))
+        return urls
+
+
+api = MailwrightAPI(
     title="Mailwright API",
     version="1",
     urls_namespace="api",
     auth=ApiKeyAuth(),
+    parser=StrictJSONParser(),
     docs_url=None,
     description="Send `Authorization: Bearer KEY` (create one with `mailwright apikey create`).",
 )

@@ -1,5 +1,7 @@
-from ninja import Router
+from django.http import HttpResponse
+from ninja import Router, Status
 
+from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.api.schemas import CampaignIn, CampaignOut, CampaignStateOut
 from mailwright.campaigns import sending
@@ -39,13 +41,19 @@ def create(request, data: CampaignIn):
         from_name=data.from_name,
         reply_to=data.reply_to,
     )
-    return 201, campaign_out(c)
+    return Status(201, campaign_out(c))
 
 
 @router.get("", response=list[CampaignOut])
-def list_campaigns(request, response, state: str = "", limit: int = 100, offset: int = 0):
+def list_campaigns(
+    request, response: HttpResponse, state: str = "", limit: int = 100, offset: int = 0
+):
     qs = Campaign.objects.order_by("-id").prefetch_related("topics")
     if state:
+        if state not in Campaign.State.values:
+            raise ApiError(
+                422, "invalid", f"state must be one of {', '.join(Campaign.State.values)}", "state"
+            )
         qs = qs.filter(state=state)
     return [campaign_out(c, with_counts=False) for c in page(request, response, qs, limit, offset)]
 

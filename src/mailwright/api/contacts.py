@@ -1,7 +1,9 @@
+import pydantic
 from django.db import transaction
-from ninja import Router
+from django.http import HttpResponse
+from ninja import Router, Status
 
-from mailwright.api.errors import ApiError
+from mailwright.api.errors import ApiError, field_from_loc
 from mailwright.api.pagination import page
 from mailwright.api.schemas import BatchIn, BatchOut, ContactIn, ContactOut, ContactPatch
 from mailwright.consent.ledger import Actor
@@ -54,12 +56,12 @@ def to_input(data: dict, email: str | None = None) -> directory.ContactInput:
 @router.post("", response={201: ContactOut})
 def create_contact(request, data: ContactIn):
     contact, _ = directory.upsert(to_input(data.dict()), by=actor(request), create_only=True)
-    return 201, contact_out(contact)
+    return Status(201, contact_out(contact))
 
 
 @router.get("", response=list[ContactOut])
 def list_contacts(
-    request, response, email: str = "", q: str = "", limit: int = 100, offset: int = 0
+    request, response: HttpResponse, email: str = "", q: str = "", limit: int = 100, offset: int = 0
 ):
     qs = Contact.objects.order_by("id")
     if email:
@@ -72,19 +74,6 @@ def list_contacts(
     return [contact_out(c) for c in page(request, response, qs, limit, offset)]
 
 
-@router.get("/{contact_id}", response=ContactOut)
-def get_contact(request, contact_id: int):
-    return contact_out(Contact.objects.get(pk=contact_id))
-
-
-@router.patch("/{contact_id}", response=ContactOut)
-def update_contact(request, contact_id: int, data: ContactPatch):
-    contact = Contact.objects.get(pk=contact_id)
-    payload = data.dict(exclude_unset=True)
-    contact, _ = directory.upsert(to_input(payload, email=contact.email), by=actor(request))
-    return contact_out(contact)
-
-
 @router.post("/batch", response=BatchOut)
 def batch_contacts(request, data: BatchIn):
     """Upsert up to 1,000 contacts by normalized email; bad rows are reported, not fatal."""
@@ -94,14 +83,17 @@ def batch_contacts(request, data: BatchIn):
     for index, raw in enumerate(data.contacts):
         try:
             item = ContactIn.model_validate(raw)
-        except Exception as exc:  # pydantic.ValidationError
-            first = exc.errors()[0] if hasattr(exc, "errors") else {}
-            field = ".".join(str(p) for p in first.get("loc", ())) or None
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            field = field_from_loc(first.get("loc", ()), prefixed=False)
+            msg = "this field is required" if first.get("type") == "missing" else first["msg"]
+            if field is None:
+                msg = f"each contact must be a JSON object ({msg})"
             errors.append(
                 {
                     "index": index,
                     "code": "invalid",
-                    "message": f"{field}: {first.get('msg', exc)}",
+                    "message": f"{field}: {msg}" if field else msg,
                     "field": field,
                 }
             )
@@ -117,3 +109,16 @@ def batch_contacts(request, data: BatchIn):
         created += was_created
         updated += not was_created
     return {"created": created, "updated": updated, "errors": errors}
+
+
+@router.get("/{contact_id}", response=ContactOut)
+def get_contact(request, contact_id: int):
+    return contact_out(Contact.objects.get(pk=contact_id))
+
+
+@router.patch("/{contact_id}", response=ContactOut)
+def update_contact(request, contact_id: int, data: ContactPatch):
+    contact = Contact.objects.get(pk=contact_id)
+    payload = data.dict(exclude_unset=True)
+    contact, _ = directory.upsert(to_input(payload, email=contact.email), by=actor(request))
+    return contact_out(contact)

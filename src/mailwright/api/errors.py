@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.db import IntegrityError
+from django.http import Http404, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from mailwright.api.parser import BodyError
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.campaigns.sending import CampaignStateError
 from mailwright.contacts.directory import ContactError
@@ -27,15 +29,32 @@ def body(code: str, message: str, field: str | None = None) -> dict:
     return {"error": {"code": code, "message": message, "field": field}}
 
 
-def _field_from_loc(loc) -> str | None:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
-    # ninja prefixes body fields with the parameter name; drop it
-    if parts and parts[0] in ("data", "body_data"):
-        parts = parts[1:]
+def json_error(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
+    """The error shape for responses made outside ninja's exception handlers."""
+    return JsonResponse(body(code, message, field), status=status)
+
+
+def field_from_loc(loc, *, prefixed: bool = True) -> str | None:
+    """Turn a pydantic error location into a field path like `subscriptions[0].topic`.
+
+    Ninja prefixes locations with where the value came from ("body", "query", "path", …)
+    and, for bodies, the view's parameter name; `prefixed=False` is for plain models.
+    """
+    parts = list(loc)
+    if prefixed and parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        source = parts.pop(0)
+        if source == "body" and parts:
+            parts.pop(0)  # the parameter name, e.g. "data"
     out = ""
     for p in parts:
-        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out or None
+
+
+def _max_body() -> int:
+    from django.conf import settings
+
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 def install(api: NinjaAPI) -> None:
@@ -48,10 +67,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def _validation(request, exc: ValidationError):
         first = exc.errors[0] if exc.errors else {}
-        field = _field_from_loc(first.get("loc", ()))
+        field = field_from_loc(first.get("loc", ()))
         msg = first.get("msg", "invalid input")
         if first.get("type") == "missing":
             msg = "this field is required"
+        if field is None and first.get("loc", ("",))[0] == "body":
+            # the body as a whole is missing or is not a JSON object
+            msg = (
+                "the request body is required (a JSON object)"
+                if first.get("type") == "missing"
+                else f"the request body must be a JSON object ({msg})"
+            )
         message = f"{field}: {msg}" if field else msg
         return api.create_response(request, body("invalid", message, field), status=422)
 
@@ -68,7 +94,32 @@ def install(api: NinjaAPI) -> None:
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
             exc.status_code, "error"
         )
-        return api.create_response(request, body(code, str(exc)), status=exc.status_code)
+        cause = exc.__cause__
+        if isinstance(cause, BodyError):  # raised by our parser, wrapped by ninja
+            code = "bad_request" if cause.status == 400 else "invalid"
+            return api.create_response(
+                request, body(code, cause.message, cause.field), status=cause.status
+            )
+        message = str(exc)
+        if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+            message = "the request body is not valid JSON"
+        return api.create_response(request, body(code, message), status=exc.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        return api.create_response(
+            request,
+            body("too_large", f"the request body is larger than {_max_body()} bytes"),
+            status=413,
+        )
+
+    @api.exception_handler(IntegrityError)
+    def _integrity(request, exc):
+        # e.g. two requests creating the same contact at once: the loser gets a conflict
+        log.info("integrity error on %s %s: %s", request.method, request.path, exc)
+        return api.create_response(
+            request, body("conflict", "this conflicts with existing data; retry"), status=409
+        )
 
     @api.exception_handler(Http404)
     def _404(request, exc):

@@ -1,5 +1,5 @@
 from django.http import HttpResponse
-from ninja import Router
+from ninja import Router, Status
 
 from mailwright.api.pagination import page
 from mailwright.api.schemas import CapturedDetail, CapturedOut
@@ -9,7 +9,7 @@ router = Router(tags=["outbox"])
 
 
 @router.get("/captured", response=list[CapturedOut])
-def list_captured(request, response, to: str = "", limit: int = 100, offset: int = 0):
+def list_captured(request, response: HttpResponse, to: str = "", limit: int = 100, offset: int = 0):
     qs = CapturedMessage.objects.defer("raw").order_by("-id")
     if to:
         qs = qs.filter(to__iexact=to.strip()[:320])
@@ -30,4 +30,4 @@ def get_captured_raw(request, message_id: int):
 @router.delete("/captured", response={204: None})
 def clear_captured(request):
     CapturedMessage.objects.all().delete()
-    return 204, None
+    return Status(204, None)

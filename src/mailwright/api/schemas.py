@@ -68,7 +68,9 @@ class ContactOut(Schema):
 
 
 class BatchIn(In):
-    contacts: list[dict[str, Any]] = Field(max_length=1000)
+    contacts: list[Any] = Field(
+        min_length=1, max_length=1000, description="contact objects, as for POST /contacts"
+    )
 
 
 class BatchError(Schema):

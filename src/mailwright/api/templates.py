@@ -1,4 +1,5 @@
-from ninja import Router
+from django.http import HttpResponse
+from ninja import Router, Status
 
 from mailwright.api.pagination import page
 from mailwright.api.schemas import TemplateIn, TemplateOut
@@ -13,11 +14,11 @@ def create_template(request, data: TemplateIn):
     tpl = save_template(
         name=data.name, subject=data.subject, html=data.html, mjml_source=data.mjml, text=data.text
     )
-    return 201, tpl
+    return Status(201, tpl)
 
 
 @router.get("", response=list[TemplateOut])
-def list_templates(request, response, limit: int = 100, offset: int = 0):
+def list_templates(request, response: HttpResponse, limit: int = 100, offset: int = 0):
     return page(request, response, Template.objects.order_by("id"), limit, offset)
 
 

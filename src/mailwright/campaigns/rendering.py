@@ -38,8 +38,18 @@ class TemplateError(ValueError):
         self.reason = message
 
 
+class _StrictSandbox(ImmutableSandboxedEnvironment):
+    """The stock sandbox turns a forbidden attribute into an undefined value, which prints
+    as ''. We refuse it outright, so an unsafe template fails when it is saved."""
+
+    def unsafe_undefined(self, obj, attribute):
+        raise SecurityError(
+            f"access to attribute {attribute!r} of {type(obj).__name__!r} is not allowed"
+        )
+
+
 def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+    return _StrictSandbox(
         autoescape=select_autoescape(default=autoescape, default_for_string=autoescape),
         undefined=Undefined,
         trim_blocks=False,

@@ -80,8 +80,10 @@ def _condition(node: dict, path: str) -> Q:
         q = Q(tags__contains=[value]) if _json_contains_supported() else Q(tags__icontains=value)
         return q if op == "eq" else ~q
     if op == "in":
-        if not isinstance(value, list) or not value:
-            raise SegmentError(f"{path}: 'in' needs a non-empty list")
+        if not isinstance(value, list) or not value or len(value) > 1000:
+            raise SegmentError(f"{path}: 'in' needs a list of 1 to 1,000 values")
+        if not all(isinstance(v, (str, int, float, bool)) for v in value):
+            raise SegmentError(f"{path}: 'in' values must be text, numbers or true/false")
         return Q(**{f"{lookup}__in": value})
     if not isinstance(value, (str, int, float, bool)):
         raise SegmentError(f"{path}: value must be text, a number or true/false")

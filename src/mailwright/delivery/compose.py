@@ -25,9 +25,15 @@ class Composer:
             self._compiled[key] = found
         return found
 
-    def sender(self, delivery: Delivery) -> str:
+    def from_address(self, delivery: Delivery) -> str:
         campaign = delivery.campaign
         return (campaign.from_email if campaign else "") or settings.DEFAULT_FROM_EMAIL
+
+    def sender(self, delivery: Delivery) -> str:
+        """The envelope sender (MAIL FROM, later the Return-Path): where bounces go."""
+        if settings.BOUNCE_DOMAIN:
+            return f"bounce@{settings.BOUNCE_DOMAIN}"
+        return self.from_address(delivery)
 
     def compose(self, delivery: Delivery) -> tuple[str, bytes]:
         """Return (message_id, bytes). Raises TemplateError on a template failure."""
@@ -35,7 +41,7 @@ class Composer:
         contact = delivery.contact
         ctx = recipient_context(contact, campaign)
         subject, html, text = self.compiled(campaign).render(ctx)
-        from_email = self.sender(delivery)
+        from_email = self.from_address(delivery)
         domain = from_email.rpartition("@")[2] or "localhost"
         message_id = make_message_id(domain, delivery.id)
         extra = [

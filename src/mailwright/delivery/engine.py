@@ -116,8 +116,20 @@ class Engine:
             except (TemplateError, HeaderInjection) as exc:
                 outcomes.append(ledger.Outcome(d.id, S.FAILED, reply=f"render failed: {exc}"))
                 continue
+            except Exception as exc:
+                # One bad message must not stop the batch (or the worker): record it as
+                # failed with the reason, keep going.
+                log.exception("delivery %s could not be composed", d.id)
+                reply = f"could not build the message: {type(exc).__name__}: {exc}"
+                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply=reply))
+                continue
             result = await conn.send(self.composer.sender(d), d.email, data)
-            state = {"sent": S.SENT, "temporary": S.DEFERRED, "permanent": S.BOUNCED}[result.kind]
+            state = {
+                "sent": S.SENT,
+                "temporary": S.DEFERRED,
+                "permanent": S.BOUNCED,
+                "unsupported": S.FAILED,
+            }[result.kind]
             if state == S.SENT:
                 self.sent += 1
             outcomes.append(ledger.Outcome(d.id, state, result.code, result.text, message_id))

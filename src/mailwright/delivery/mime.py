@@ -51,6 +51,10 @@ def encode_text_header(value: str) -> str:
 def encode_address(name: str, email: str) -> str:
     _clean(email, "address")
     name = " ".join(name.replace("\x00", "").split())
+    if not email.isascii():
+        # An internationalized address (RFC 6531/6532) is written as UTF-8; only relays
+        # that offer SMTPUTF8 get such a message (see transport.py).
+        return f"{encode_text_header(name)} <{email}>" if name else email
     return formataddr((name, email), charset="utf-8") if name else email
 
 
@@ -83,7 +87,7 @@ def assemble(msg: OutgoingMessage) -> bytes:
 
     out = bytearray()
     for name, value in headers:
-        out += f"{name}: {value}\r\n".encode("ascii")
+        out += f"{name}: {value}\r\n".encode()
     b = boundary.encode("ascii")
     out += b"\r\n--" + b + b"\r\n"
     out += b'Content-Type: text/plain; charset="utf-8"\r\n'

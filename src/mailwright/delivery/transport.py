@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SendResult:
-    """What the relay said. kind: "sent", "temporary" (retry) or "permanent" (hard bounce)."""
+    """What the relay said. kind: "sent", "temporary" (retry), "permanent" (hard bounce) or
+    "unsupported" (this relay cannot carry the message at all; not the address's fault)."""
 
     kind: str
     code: int | None
@@ -46,8 +47,11 @@ class SmtpConnection:
         try:
             if self._smtp is None or not self._smtp.is_connected:
                 self._smtp = await self._connect()
-            _, reply = await self._smtp.sendmail(sender, [recipient], data)
+            options = ["SMTPUTF8"] if not (sender.isascii() and recipient.isascii()) else None
+            _, reply = await self._smtp.sendmail(sender, [recipient], data, mail_options=options)
             return SendResult("sent", 250, reply[:1000])
+        except aiosmtplib.SMTPNotSupported as exc:
+            return SendResult("unsupported", None, f"relay cannot send this message: {exc}"[:1000])
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             return _classify(refused.code, refused.message, recipient_stage=True)

@@ -1,3 +1,4 @@
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from mailwright.web import views
@@ -5,4 +6,34 @@ from mailwright.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("contacts/", views.contact_list, name="contact_list"),
+    path("contacts/new/", views.contact_new, name="contact_new"),
+    path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
+    path("topics/", views.topic_list, name="topic_list"),
+    path("templates/", views.template_list, name="template_list"),
+    path("templates/new/", views.template_new, name="template_new"),
+    path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),
+    path("templates/<int:template_id>/preview/", views.template_preview, name="template_preview"),
+    path("campaigns/", views.campaign_list, name="campaign_list"),
+    path("campaigns/new/", views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/counts/", views.campaign_counts, name="campaign_counts"),
+    path("campaigns/<int:campaign_id>/send/", views.campaign_send, name="campaign_send"),
+    *(
+        path(
+            f"campaigns/<int:campaign_id>/{action}/",
+            views.campaign_action,
+            {"action": action},
+            name=f"campaign_{action}",
+        )
+        for action in views.ACTIONS
+    ),
+    path("outbox/", views.captured_list, name="captured_list"),
+    path("outbox/clear/", views.captured_clear, name="captured_clear"),
+    path("outbox/<int:message_id>/", views.captured_detail, name="captured_detail"),
+    path("outbox/<int:message_id>/html/", views.captured_html, name="captured_html"),
+    path("outbox/<int:message_id>/raw/", views.captured_raw, name="captured_raw"),
 ]

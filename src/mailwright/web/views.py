@@ -1,5 +1,402 @@
+"""Staff pages: thin views that parse forms and call the domain functions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mailwright.campaigns import sending
+from mailwright.campaigns.campaigns import create_campaign
+from mailwright.campaigns.models import Campaign, Template
+from mailwright.campaigns.rendering import TemplateError, compile_template, sample_context
+from mailwright.campaigns.templates import save_template
+from mailwright.consent.ledger import Actor
+from mailwright.contacts import directory
+from mailwright.contacts.models import Contact, Topic
+from mailwright.contacts.segments import SegmentError
+from mailwright.delivery.models import CapturedMessage, Delivery
+from mailwright.feedback.models import Event
+from mailwright.web import mailview
+from mailwright.web.forms import (
+    AccountPasswordForm,
+    CampaignForm,
+    CapturedFilterForm,
+    ContactForm,
+    RateLimitedAuthenticationForm,
+    TemplateForm,
+    TopicForm,
+)
+
+PAGE_SIZE = 50
 
 
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _counts(queryset, field: str, choices) -> list[tuple[str, int]]:
+    found = dict(queryset.values_list(field).annotate(n=Count("id")).order_by())
+    return [(value, found.get(value, 0)) for value in choices]
+
+
+# --- account --------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = RateLimitedAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "web/password_change.html"
+    form_class = AccountPasswordForm
+    success_url = reverse_lazy("web:password_change")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password is changed.")
+        return super().form_valid(form)
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+
+@login_required
 def dashboard(request):
-    return HttpResponse("placeholder")
+    context = {
+        "contacts_total": Contact.objects.count(),
+        "contacts_by_status": _counts(Contact.objects, "status", Contact.Status.values),
+        "topics_total": Topic.objects.count(),
+        "campaigns_by_state": _counts(Campaign.objects, "state", Campaign.State.values),
+        "deliveries_by_state": _counts(Delivery.objects, "state", Delivery.State.values),
+        "captured_total": CapturedMessage.objects.count(),
+        "latest_campaigns": Campaign.objects.select_related("template")[:10],
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+def _actor(request) -> Actor:
+    return Actor(
+        channel="admin",
+        actor=request.user.get_username(),
+        source_ip=request.META.get("REMOTE_ADDR", ""),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
+    )
+
+
+@login_required
+@require_GET
+def contact_list(request):
+    query = request.GET.get("q", "").strip()[:320]
+    contacts = Contact.objects.all()
+    if query:
+        contacts = contacts.filter(Q(email__icontains=query) | Q(name__icontains=query))
+    return render(request, "web/contacts/list.html", {"page": _page(request, contacts), "q": query})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request):
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        basis = data["basis"].strip()
+        subs = [directory.SubscriptionRequest(key, "confirmed", basis) for key in data["topics"]]
+        try:
+            contact, _ = directory.upsert(
+                directory.ContactInput(
+                    email=data["email"],
+                    name=data["name"],
+                    language=data["language"],
+                    subscriptions=subs,
+                ),
+                by=_actor(request),
+                create_only=True,
+            )
+        except directory.ContactError as exc:
+            field = exc.field if exc.field in form.fields else None
+            if exc.field.startswith("subscriptions"):
+                field = "basis" if exc.field.endswith(".basis") else "topics"
+            form.add_error(field, str(exc))
+        else:
+            messages.success(request, f"Contact {contact.email} added.")
+            return redirect("web:contact_detail", contact.pk)
+    return render(request, "web/contacts/new.html", {"form": form})
+
+
+@login_required
+@require_GET
+def contact_detail(request, contact_id: int):
+    contact = get_object_or_404(Contact, pk=contact_id)
+    context = {
+        "contact": contact,
+        "subscriptions": contact.subscriptions.select_related("topic").order_by("topic__name"),
+        "consent_events": contact.consent_events.order_by("-id")[:50],
+        "deliveries": contact.deliveries.select_related("campaign").order_by("-id")[:20],
+        "events": Event.objects.filter(contact=contact).select_related("campaign")[:20],
+    }
+    return render(request, "web/contacts/detail.html", context)
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_list(request):
+    form = TopicForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        topic = form.save()
+        messages.success(request, f"Topic “{topic.name}” created.")
+        return redirect("web:topic_list")
+    topics = Topic.objects.annotate(
+        confirmed=Count("subscriptions", filter=Q(subscriptions__state="confirmed"))
+    )
+    return render(request, "web/topics.html", {"topics": topics, "form": form})
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def template_list(request):
+    return render(
+        request, "web/templates/list.html", {"page": _page(request, Template.objects.all())}
+    )
+
+
+def _template_form(request, tpl: Template | None):
+    initial = TemplateForm.initial_for(tpl) if tpl else None
+    form = TemplateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        is_mjml = data["source_format"] == "mjml"
+        try:
+            tpl = save_template(
+                name=data["name"],
+                subject=data["subject"],
+                html=None if is_mjml else data["source"],
+                mjml_source=data["source"] if is_mjml else None,
+                text=data["text"],
+                instance=tpl,
+            )
+        except TemplateError as exc:
+            form.add_template_error(exc)
+        else:
+            messages.success(request, f"Template “{tpl.name}” saved.")
+            return redirect("web:template_preview", tpl.pk)
+    return render(request, "web/templates/edit.html", {"form": form, "template": tpl})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_new(request):
+    return _template_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, template_id: int):
+    return _template_form(request, get_object_or_404(Template, pk=template_id))
+
+
+@login_required
+@require_GET
+def template_preview(request, template_id: int):
+    tpl = get_object_or_404(Template, pk=template_id)
+    context = {"template": tpl}
+    try:
+        subject, html, text = compile_template(tpl.subject, tpl.html, tpl.text).render(
+            sample_context()
+        )
+    except TemplateError as exc:
+        context["error"] = str(exc)
+    else:
+        context.update(subject=subject, html=html, text=text)
+    return render(request, "web/templates/preview.html", context)
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def campaign_list(request):
+    campaigns = Campaign.objects.select_related("template")
+    return render(request, "web/campaigns/list.html", {"page": _page(request, campaigns)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = create_campaign(
+                name=data["name"],
+                template_id=data["template"].pk,
+                topic_keys=[t.key for t in data["topics"]],
+                from_email=data["from_email"],
+                from_name=data["from_name"],
+                reply_to=data["reply_to"],
+            )
+        except directory.ContactError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Campaign “{campaign.name}” created as a draft.")
+            return redirect("web:campaign_detail", campaign.pk)
+    return render(request, "web/campaigns/new.html", {"form": form})
+
+
+def _status_context(campaign: Campaign) -> dict:
+    counts = sending.delivery_counts(campaign.pk)
+    total = campaign.recipients_total or sum(counts.values())
+    done = sum(counts[s] for s in ("sent", "bounced", "failed", "suppressed"))
+    return {
+        "campaign": campaign,
+        "counts": counts,
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 0,
+        "polling": campaign.state == Campaign.State.SENDING,
+        "deliveries": campaign.deliveries.order_by("-updated_at", "-id")[:20],
+    }
+
+
+@login_required
+@require_GET
+def campaign_detail(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=campaign_id)
+    context = _status_context(campaign)
+    context["topics"] = campaign.topics.all()
+    return render(request, "web/campaigns/detail.html", context)
+
+
+@login_required
+@require_GET
+def campaign_counts(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return render(request, "web/campaigns/_status.html", _status_context(campaign))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_send(request, campaign_id: int):
+    """GET: the confirm step, with the audience size. POST: freeze the audience and start."""
+    campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=campaign_id)
+    if request.method == "POST":
+        return _campaign_action(request, campaign, sending.start, "Sending started.")
+    if campaign.state != Campaign.State.DRAFT:
+        messages.error(request, f"The campaign is {campaign.state}; only a draft can be sent.")
+        return redirect("web:campaign_detail", campaign.pk)
+    try:
+        audience = sending.audience(campaign).count()
+    except SegmentError as exc:
+        messages.error(request, f"The campaign's segment is not valid: {exc}")
+        return redirect("web:campaign_detail", campaign.pk)
+    context = {"campaign": campaign, "audience": audience}
+    return render(request, "web/campaigns/send.html", context)
+
+
+def _campaign_action(request, campaign: Campaign, action, done: str):
+    try:
+        action(campaign.pk)
+    except (sending.CampaignStateError, TemplateError, SegmentError) as exc:
+        messages.error(request, f"Could not do that: {exc}")
+    else:
+        messages.success(request, done)
+    return redirect("web:campaign_detail", campaign.pk)
+
+
+ACTIONS = {
+    "pause": (sending.pause, "Sending paused."),
+    "resume": (sending.resume, "Sending resumed."),
+    "cancel": (sending.cancel, "Campaign cancelled; unsent messages will not go out."),
+}
+
+
+@login_required
+@require_POST
+def campaign_action(request, campaign_id: int, action: str):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    func, done = ACTIONS[action]
+    return _campaign_action(request, campaign, func, done)
+
+
+# --- outbox → captured ----------------------------------------------------------------------
+
+HTML_PART_CSP = "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'"
+TABS = ("html", "text", "source")
+
+
+@login_required
+@require_GET
+def captured_list(request):
+    form = CapturedFilterForm(request.GET or None)
+    captured = CapturedMessage.objects.defer("raw")
+    to = form.cleaned_data["to"].strip() if form.is_valid() else ""
+    if to:
+        captured = captured.filter(to__icontains=to)
+    return render(
+        request,
+        "web/outbox/list.html",
+        {"form": form, "to": to, "page": _page(request, captured)},
+    )
+
+
+@login_required
+@require_POST
+def captured_clear(request):
+    deleted, _ = CapturedMessage.objects.all().delete()
+    messages.success(request, f"Deleted {deleted} captured message(s).")
+    return redirect("web:captured_list")
+
+
+@login_required
+@require_GET
+def captured_detail(request, message_id: int):
+    msg = get_object_or_404(CapturedMessage, pk=message_id)
+    tab = request.GET.get("tab", "html")
+    if tab not in TABS:
+        tab = "html"
+    parsed = mailview.parse(bytes(msg.raw))
+    context = {"msg": msg, "parsed": parsed, "tab": tab, "tabs": TABS}
+    return render(request, "web/outbox/detail.html", context)
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+def captured_html(request, message_id: int):
+    """The message's HTML part for the preview iframe: sandboxed, no scripts, no requests
+    except images."""
+    msg = get_object_or_404(CapturedMessage, pk=message_id)
+    html = mailview.parse(bytes(msg.raw)).html
+    if html is None:
+        html = "<p style='font-family:sans-serif;color:#555'>This message has no HTML part.</p>"
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = HTML_PART_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_required
+@require_GET
+def captured_raw(request, message_id: int):
+    msg = get_object_or_404(CapturedMessage, pk=message_id)
+    response = HttpResponse(bytes(msg.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="message-{msg.pk}.eml"'
+    return response
