@@ -26,6 +26,17 @@ def django_db_modify_db_settings(tmp_path_factory):
         db["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
+@pytest.fixture(autouse=True)
+def organisation_address(settings):
+    """Marketing mail needs the sender's postal address; tests run as a configured sender."""
+    from mailwright.consent import hashing
+
+    settings.ORGANISATION_ADDRESS = "1 Test Street, 00-001 Testville"
+    hashing.reset_cache()  # each test database has its own privacy salt
+    yield
+    hashing.reset_cache()
+
+
 # --- SMTP sink ------------------------------------------------------------------------------
 
 

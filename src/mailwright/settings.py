@@ -171,6 +171,16 @@ RETRY_MAX_AGE_SECONDS = env_int("MW_RETRY_MAX_AGE", 3 * 24 * 3600)
 
 CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
 
+# Public subscription forms: sites allowed to embed the form (CORS), and rate limits.
+FORM_ORIGINS = [
+    o.strip().rstrip("/") for o in env_str("MW_FORM_ORIGINS", "").split(",") if o.strip()
+]
+FORM_LIMIT_PER_IP = env_int("MW_FORM_LIMIT_PER_IP", 10)  # submissions per IP per 10 minutes
+FORM_LIMIT_PER_ADDRESS = env_int(
+    "MW_FORM_LIMIT_PER_ADDRESS", 3
+)  # opt-in emails per address per hour
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,7 +5,15 @@ from ninja import Router, Status
 
 from mailwright.api.errors import ApiError, field_from_loc
 from mailwright.api.pagination import page
-from mailwright.api.schemas import BatchIn, BatchOut, ContactIn, ContactOut, ContactPatch
+from mailwright.api.schemas import (
+    BatchIn,
+    BatchOut,
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+    ErasedOut,
+)
+from mailwright.consent import privacy
 from mailwright.consent.ledger import Actor
 from mailwright.contacts import directory
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
@@ -122,3 +130,27 @@ def update_contact(request, contact_id: int, data: ContactPatch):
     payload = data.dict(exclude_unset=True)
     contact, _ = directory.upsert(to_input(payload, email=contact.email), by=actor(request))
     return contact_out(contact)
+
+
+@router.get("/{contact_id}/consent", response=dict)
+def get_consent_proof(request, contact_id: int):
+    """The contact's consent record: subscriptions and every ledger event with the exact
+    consent text shown, and the hash-chain links."""
+    return privacy.consent_proof(Contact.objects.get(pk=contact_id))
+
+
+@router.get("/{contact_id}/export", response=dict)
+def export_contact(request, contact_id: int):
+    """Everything held about the person (GDPR access request). Audited."""
+    return privacy.export(Contact.objects.get(pk=contact_id), by=actor(request))
+
+
+@router.post("/{contact_id}/erase", response=ErasedOut)
+def erase_contact(request, contact_id: int):
+    """Erase the person (GDPR erasure request): personal data removed everywhere, a salted
+    hash of the address kept on the suppression list so it cannot come back. Audited."""
+    contact = Contact.objects.get(pk=contact_id)
+    if contact.status == Contact.Status.ERASED:
+        raise ApiError(409, "erased", "this contact is already erased")
+    privacy.erase(contact, by=actor(request))
+    return {"id": contact.id, "status": contact.status}

@@ -131,7 +131,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ContactError)
     def _contact(request, exc: ContactError):
-        status = 409 if exc.code == "conflict" else 422
+        status = 409 if exc.code in ("conflict", "erased") else 422
         return api.create_response(
             request, body(exc.code, str(exc), exc.field or None), status=status
         )

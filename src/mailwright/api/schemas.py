@@ -159,3 +159,8 @@ class CapturedDetail(CapturedOut):
     recipients: list[str]
     message_id: str
     size: int
+
+
+class ErasedOut(Schema):
+    id: int
+    status: str

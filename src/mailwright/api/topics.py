@@ -1,10 +1,10 @@
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from ninja import Router, Status
 
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.api.schemas import TopicIn, TopicOut
+from mailwright.contacts import topics as topic_domain
 from mailwright.contacts.models import Topic
 
 router = Router(tags=["topics"])
@@ -13,10 +13,9 @@ router = Router(tags=["topics"])
 @router.post("", response={201: TopicOut})
 def create_topic(request, data: TopicIn):
     try:
-        with transaction.atomic():  # a savepoint: the failed INSERT must not poison the request
-            topic = Topic.objects.create(**data.dict())
-    except IntegrityError:
-        raise ApiError(409, "conflict", f"a topic with key {data.key!r} exists", "key") from None
+        topic = topic_domain.create_topic(**data.dict())
+    except topic_domain.TopicError as exc:
+        raise ApiError(409, exc.code, str(exc), exc.field) from None
     return Status(201, topic)
 
 

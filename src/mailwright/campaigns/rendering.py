@@ -6,7 +6,6 @@ view_online_url, organisation, campaign.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -170,7 +169,7 @@ def contact_context(contact) -> dict:
     }
 
 
-def recipient_context(contact, campaign) -> dict:
+def recipient_context(contact, campaign, organisation: dict | None = None) -> dict:
     token_payload = {"c": contact.id}
     if campaign is not None:
         token_payload["m"] = campaign.id
@@ -180,10 +179,7 @@ def recipient_context(contact, campaign) -> dict:
         "unsubscribe_url": f"{base}/u/{tokens.make('unsubscribe', token_payload)}",
         "preferences_url": f"{base}/p/{tokens.make('preferences', {'c': contact.id})}",
         "view_online_url": "",
-        "organisation": {
-            "name": settings.ORGANISATION_NAME,
-            "address": settings.ORGANISATION_ADDRESS,
-        },
+        "organisation": organisation or _organisation(),
         "campaign": {"name": campaign.name, "subject": campaign.template.subject}
         if campaign
         else {},
@@ -210,13 +206,12 @@ def sample_context() -> dict:
         "unsubscribe_url": f"{base}/u/sample",
         "preferences_url": f"{base}/p/sample",
         "view_online_url": f"{base}/v/sample",
-        "organisation": {
-            "name": settings.ORGANISATION_NAME,
-            "address": settings.ORGANISATION_ADDRESS,
-        },
+        "organisation": _organisation(),
         "campaign": {"name": "Sample", "subject": "Sample"},
     }
 
 
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
+def _organisation() -> dict:
+    from mailwright.campaigns.organisation import context
+
+    return context()

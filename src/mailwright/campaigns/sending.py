@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
 
+from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
-from mailwright.contacts.models import Contact, Subscription
+from mailwright.consent import policy
 from mailwright.contacts.segments import compile_segment
 from mailwright.delivery.models import Delivery
-from mailwright.feedback.models import Suppression
 
 
 class CampaignStateError(ValueError):
@@ -19,18 +19,11 @@ class CampaignStateError(ValueError):
 
 
 def audience(campaign: Campaign):
-    """Contacts who get this campaign: confirmed on one of its topics, active, not suppressed,
-    and matching its segment."""
+    """Contacts who get this campaign: those the consent policy allows on its topics, and
+    who match its segment."""
     topic_ids = list(campaign.topics.values_list("id", flat=True))
-    confirmed = Subscription.objects.filter(
-        contact=OuterRef("pk"), topic_id__in=topic_ids, state=Subscription.State.CONFIRMED
-    )
-    suppressed = Suppression.objects.filter(email=OuterRef("email"))
-    return (
-        Contact.objects.filter(status=Contact.Status.ACTIVE)
-        .filter(Exists(confirmed))
-        .exclude(Exists(suppressed))
-        .filter(compile_segment(campaign.segment))
+    return policy.marketing_audience(topic_ids, exclude_campaign=campaign.id).filter(
+        compile_segment(campaign.segment)
     )
 
 
@@ -42,6 +35,11 @@ def start(campaign_id: int) -> Campaign:
         )
         if campaign.state != Campaign.State.DRAFT:
             raise CampaignStateError(f"campaign is {campaign.state}; only a draft can be sent")
+        if not organisation.current().postal_address.strip():
+            raise CampaignStateError(
+                "set the organisation's postal address first (Settings → Organisation, or"
+                " MW_ORG_ADDRESS): every marketing email must show it"
+            )
         tpl = campaign.template
         validate_template(tpl.subject, tpl.html, tpl.text)
         if not campaign.topics.exists():
@@ -51,11 +49,21 @@ def start(campaign_id: int) -> Campaign:
         select_sql, params = members.query.sql_with_params()
         table = Delivery._meta.db_table
         with connection.cursor() as cursor:
+            ts = connection.ops.adapt_datetimefield_value(now)
             cursor.execute(
-                f"INSERT INTO {table} (campaign_id, contact_id, email, state, attempts,"  # noqa: S608
+                f"INSERT INTO {table} (campaign_id, contact_id, email, stream, state, attempts,"  # noqa: S608
                 " next_attempt_at, lease_owner, last_reply, message_id, created_at, updated_at)"
-                f" SELECT %s, a.id, a.email, %s, 0, %s, '', '', '', %s, %s FROM ({select_sql}) a",
-                [campaign.id, Delivery.State.QUEUED, now, now, now, *params],
+                f" SELECT %s, a.id, a.email, %s, %s, 0, %s, '', '', '', %s, %s"
+                f" FROM ({select_sql}) a",
+                [
+                    campaign.id,
+                    Delivery.Stream.MARKETING,
+                    Delivery.State.QUEUED,
+                    ts,
+                    ts,
+                    ts,
+                    *params,
+                ],
             )
             inserted = cursor.rowcount
         campaign.state = Campaign.State.SENDING

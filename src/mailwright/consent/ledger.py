@@ -42,10 +42,15 @@ def event_digest(prev_hash: str, fields: dict) -> str:
     return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
 
 
+def pii_digest(email: str, source_ip: str, user_agent: str) -> str:
+    payload = json.dumps([email, source_ip, user_agent], separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def hashed_fields(event: ConsentEvent) -> dict:
     return {
-        "contact": event.contact_id,
-        "email": event.email,
+        "contact": event.contact_ref,
+        "pii": event.pii_digest,
         "topic": event.topic_key,
         "action": event.action,
         "from": event.state_from,
@@ -54,8 +59,6 @@ def hashed_fields(event: ConsentEvent) -> dict:
         "text_version": event.text_version,
         "channel": event.channel,
         "actor": event.actor,
-        "ip": event.source_ip,
-        "ua": event.user_agent,
         "at": event.created_at.isoformat(),
     }
 
@@ -78,6 +81,7 @@ def append(
         )
         event = ConsentEvent(
             contact=contact,
+            contact_ref=contact.id,
             email=contact.email,
             topic_key=topic_key,
             action=action,
@@ -92,6 +96,7 @@ def append(
             created_at=timezone.now(),
             prev_hash=head.last_hash,
         )
+        event.pii_digest = pii_digest(event.email, event.source_ip, event.user_agent)
         event.hash = event_digest(head.last_hash, hashed_fields(event))
         event.save()
         head.last_hash = event.hash
@@ -119,6 +124,10 @@ def verify() -> ChainReport:
             return ChainReport(checked, event.id, "previous-hash link broken (row deleted?)")
         if event.hash != event_digest(prev, hashed_fields(event)):
             return ChainReport(checked, event.id, "event content does not match its hash (edited)")
+        if not event.erased and event.pii_digest != pii_digest(
+            event.email, event.source_ip, event.user_agent
+        ):
+            return ChainReport(checked, event.id, "address, IP or user agent edited")
         prev = event.hash
         checked += 1
     head = LedgerHead.objects.filter(id=1).first()

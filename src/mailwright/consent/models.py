@@ -16,9 +16,13 @@ class ConsentEvent(models.Model):
         UNSUBSCRIBE_PAGE = "unsubscribe_page"
         BOUNCE = "bounce"
         COMPLAINT = "complaint"
+        PRIVACY = "privacy"
 
     contact = models.ForeignKey(
         "contacts.Contact", null=True, on_delete=models.SET_NULL, related_name="consent_events"
+    )
+    contact_ref = models.BigIntegerField(
+        null=True, help_text="contact id, kept if the row is deleted"
     )
     email = models.CharField(max_length=320)
     topic_key = models.CharField(max_length=64, blank=True)
@@ -32,6 +36,10 @@ class ConsentEvent(models.Model):
     source_ip = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     created_at = models.DateTimeField()
+    # The chain covers a digest of the personal fields (email, IP, user agent) rather than
+    # the fields themselves, so erasing a person blanks them without breaking the chain.
+    pii_digest = models.CharField(max_length=64, blank=True)
+    erased = models.BooleanField(default=False)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -50,3 +58,70 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class ConsentText(models.Model):
+    """Every version of a topic's consent text, so the exact words a person agreed to can be
+    shown later (events record the version)."""
+
+    topic = models.ForeignKey("contacts.Topic", on_delete=models.CASCADE, related_name="texts")
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "version"], name="one_text_per_version")
+        ]
+        ordering = ["topic_id", "version"]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} v{self.version}"
+
+
+class RateCounter(models.Model):
+    """Fixed-window counters shared by every web process (rate limits on public forms)."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="one_counter_per_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start:%H:%M}={self.count}"
+
+
+class PrivacySalt(models.Model):
+    """The salt for address hashes kept after erasure (one row, made on first use)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    salt = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return "privacy salt"
+
+
+class PrivacyAudit(models.Model):
+    """Data-subject requests carried out: what, for whom (hashed), by whom, when."""
+
+    class Action(models.TextChoices):
+        EXPORT = "export"
+        ERASE = "erase"
+        RECTIFY = "rectify"
+
+    action = models.CharField(max_length=16, choices=Action.choices)
+    address_hash = models.CharField(max_length=64, db_index=True)
+    actor = models.CharField(max_length=200)
+    channel = models.CharField(max_length=24)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.address_hash[:12]}"

@@ -10,7 +10,7 @@ from mailwright.consent.ledger import Actor
 from mailwright.contacts import subscriptions
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact, Subscription, Topic
-from mailwright.feedback.suppression import is_suppressed
+from mailwright.feedback.suppression import is_erased, is_suppressed
 
 LANGUAGES = {"en", "pl", "tr", "es", "vi", "bg"}
 
@@ -79,6 +79,12 @@ def _validate(data: ContactInput) -> tuple[str, dict[str, Topic]]:
 def upsert(data: ContactInput, *, by: Actor, create_only: bool = False) -> tuple[Contact, bool]:
     """Create or update a contact by normalized email. Returns (contact, created)."""
     email, topics = _validate(data)
+    if is_erased(email):
+        raise ContactError(
+            "this address was erased at the person's request and cannot be added again",
+            field="email",
+            code="erased",
+        )
     contact = Contact.objects.select_for_update().filter(email=email).first()
     created = contact is None
     if contact is not None and create_only:

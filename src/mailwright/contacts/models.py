@@ -19,8 +19,17 @@ class Contact(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     attributes = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=list, blank=True)
+
+    class Frequency(models.TextChoices):
+        EVERY = "every", "Every mailing"
+        WEEKLY = "weekly", "At most weekly"
+        MONTHLY = "monthly", "At most monthly"
+
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.EVERY)
+    paused_until = models.DateTimeField(null=True, blank=True)
     engagement_score = models.FloatField(default=0)
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

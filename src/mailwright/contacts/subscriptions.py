@@ -20,6 +20,7 @@ def set_state(
     *,
     by: ledger.Actor,
     basis: str = "",
+    text_version: int | None = None,
 ) -> Subscription:
     """Move contact × topic to `state`, recording the change. No-op if already there."""
     if state not in Subscription.State.values:
@@ -34,6 +35,10 @@ def set_state(
     if basis:
         sub.basis = basis[:300]
     sub.save()
+    if state == Subscription.State.CONFIRMED and contact.status == Contact.Status.UNSUBSCRIBED:
+        # A new, recorded consent lifts an earlier "unsubscribe from everything".
+        Contact.objects.filter(pk=contact.pk).update(status=Contact.Status.ACTIVE)
+        contact.status = Contact.Status.ACTIVE
     action = {
         Subscription.State.PENDING: "subscribe_pending",
         Subscription.State.CONFIRMED: "subscribe_confirmed",
@@ -46,7 +51,7 @@ def set_state(
         state_from=previous,
         state_to=state,
         basis=basis,
-        text_version=topic.consent_version,
+        text_version=text_version if text_version is not None else topic.consent_version,
         by=by,
     )
     return sub
@@ -62,4 +67,7 @@ def unsubscribe_all(contact: Contact, *, by: ledger.Actor) -> int:
     for sub in subs:
         set_state(contact, sub.topic, Subscription.State.UNSUBSCRIBED, by=by)
         changed += 1
+    Contact.objects.filter(pk=contact.pk, status=Contact.Status.ACTIVE).update(
+        status=Contact.Status.UNSUBSCRIBED
+    )
     return changed

@@ -1,18 +1,31 @@
-"""Turn a leased delivery into message bytes: compiled template (cached per campaign) →
-personal render → MIME bytes."""
+"""Turn a leased delivery into message bytes.
+
+Campaign mail: compiled template (cached per campaign) → personal render → compliance footer
+(added when the template lacks an unsubscribe link, preference link or postal address) →
+MIME bytes with List-Unsubscribe (HTTPS + mailto) and List-Unsubscribe-Post (RFC 8058).
+Service mail (opt-in confirmations and the like) carries its rendered content on the row.
+"""
 
 from __future__ import annotations
 
+import html as html_lib
+
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
 from mailwright.delivery.mime import OutgoingMessage, assemble, make_message_id
 from mailwright.delivery.models import Delivery
 
+REQUIRED = ("unsubscribe_url", "preferences_url", "organisation.address")
+
 
 class Composer:
-    def __init__(self) -> None:
+    def __init__(self, organisation=None) -> None:
         self._compiled: dict[tuple[int, object], CompiledTemplate] = {}
+        self._missing: dict[tuple[int, object], tuple[str, ...]] = {}
+        self.organisation = organisation
 
     def compiled(self, campaign) -> CompiledTemplate:
         tpl = campaign.template
@@ -22,12 +35,26 @@ class Composer:
             found = compile_template(tpl.subject, tpl.html, tpl.text)
             if len(self._compiled) > 256:
                 self._compiled.clear()
+                self._missing.clear()
             self._compiled[key] = found
+            self._missing[key] = tuple(name for name in REQUIRED if name not in tpl.html)
         return found
+
+    def missing_in(self, campaign) -> tuple[str, ...]:
+        """Which compliance elements the template does not show itself."""
+        self.compiled(campaign)
+        return self._missing[(campaign.template.id, campaign.template.updated_at)]
+
+    def _org(self):
+        if self.organisation is None:
+            from mailwright.campaigns.organisation import current
+
+            self.organisation = current()
+        return self.organisation
 
     def from_address(self, delivery: Delivery) -> str:
         campaign = delivery.campaign
-        return (campaign.from_email if campaign else "") or settings.DEFAULT_FROM_EMAIL
+        return (campaign.from_email if campaign else "") or self._org().from_email
 
     def sender(self, delivery: Delivery) -> str:
         """The envelope sender (MAIL FROM, later the Return-Path): where bounces go."""
@@ -37,28 +64,90 @@ class Composer:
 
     def compose(self, delivery: Delivery) -> tuple[str, bytes]:
         """Return (message_id, bytes). Raises TemplateError on a template failure."""
+        if delivery.campaign_id is None:
+            return self._compose_service(delivery)
         campaign = delivery.campaign
         contact = delivery.contact
-        ctx = recipient_context(contact, campaign)
+        org = self._org()
+        ctx = recipient_context(
+            contact, campaign, {"name": org.name, "address": org.postal_address}
+        )
         subject, html, text = self.compiled(campaign).render(ctx)
+        missing = self.missing_in(campaign)
+        if missing:
+            html, text = add_footer(html, text, ctx, missing, contact.language)
         from_email = self.from_address(delivery)
         domain = from_email.rpartition("@")[2] or "localhost"
         message_id = make_message_id(domain, delivery.id)
+        token = ctx["unsubscribe_url"].rsplit("/", 1)[-1]
+        mailto_domain = settings.BOUNCE_DOMAIN or domain
         extra = [
-            ("List-Unsubscribe", f"<{ctx['unsubscribe_url']}>"),
+            (
+                "List-Unsubscribe",
+                f"<{ctx['unsubscribe_url']}>, <mailto:unsubscribe@{mailto_domain}"
+                f"?subject=unsubscribe%20{token}>",
+            ),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("X-Mailwright-Delivery", str(delivery.id)),
         ]
         msg = OutgoingMessage(
             from_email=from_email,
-            from_name=(campaign.from_name if campaign else "") or settings.DEFAULT_FROM_NAME,
+            from_name=campaign.from_name or org.from_name or org.name,
             to_email=delivery.email,
             to_name=contact.name if contact else "",
             subject=subject,
             html=html,
             text=text,
             message_id=message_id,
-            reply_to=campaign.reply_to if campaign else "",
+            reply_to=campaign.reply_to,
             extra_headers=extra,
         )
         return message_id, assemble(msg)
+
+    def _compose_service(self, delivery: Delivery) -> tuple[str, bytes]:
+        content = delivery.content or {}
+        org = self._org()
+        from_email = org.from_email
+        domain = from_email.rpartition("@")[2] or "localhost"
+        message_id = make_message_id(domain, delivery.id)
+        msg = OutgoingMessage(
+            from_email=from_email,
+            from_name=org.from_name or org.name,
+            to_email=delivery.email,
+            to_name=delivery.contact.name if delivery.contact else "",
+            subject=content.get("subject", ""),
+            html=content.get("html", ""),
+            text=content.get("text", ""),
+            message_id=message_id,
+            extra_headers=[
+                ("Auto-Submitted", "auto-generated"),
+                ("X-Mailwright-Delivery", str(delivery.id)),
+            ],
+        )
+        return message_id, assemble(msg)
+
+
+def add_footer(html: str, text: str, ctx: dict, missing, language: str) -> tuple[str, str]:
+    """Append the compliance footer in the contact's language."""
+    with translation.override(language or "en"):
+        unsubscribe = _("Unsubscribe")
+        preferences = _("Email preferences")
+        why = _("You receive this email because you subscribed to it.")
+    org = ctx["organisation"]
+    address = org.get("address", "")
+    esc = html_lib.escape
+    html_footer = (
+        '<div style="margin-top:24px;font-size:12px;color:#555;font-family:sans-serif">'
+        f"<p>{esc(why)}</p><p>"
+        f'<a href="{esc(ctx["unsubscribe_url"])}">{esc(unsubscribe)}</a> · '
+        f'<a href="{esc(ctx["preferences_url"])}">{esc(preferences)}</a></p>'
+        f"<p>{esc(org.get('name', ''))}<br>{esc(address).replace(chr(10), '<br>')}</p></div>"
+    )
+    text_footer = (
+        f"\n--\n{why}\n{unsubscribe}: {ctx['unsubscribe_url']}\n"
+        f"{preferences}: {ctx['preferences_url']}\n{org.get('name', '')}\n{address}\n"
+    )
+    lowered = html.lower()
+    at = lowered.rfind("</body>")
+    html = html[:at] + html_footer + html[at:] if at != -1 else html + html_footer
+    return html, text + text_footer

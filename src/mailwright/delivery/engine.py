@@ -12,8 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from mailwright.campaigns import organisation
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.conf import RelayConfig
+from mailwright.consent import policy
 from mailwright.delivery import ledger
 from mailwright.delivery.compose import Composer
 from mailwright.delivery.mime import HeaderInjection
@@ -94,9 +96,20 @@ class Engine:
     def _claim(self):
         close_old_connections()
         batch = ledger.claim_batch(self.worker_id, self.batch_size, self.lease_seconds)
-        suppressed = ledger.suppressed_in(batch) if batch else set()
+        if not batch:
+            return batch
+        # The consent policy is checked again at send time: someone may have unsubscribed,
+        # paused or been suppressed since the audience was frozen.
+        suppressed = policy.service_blocked({d.email for d in batch})
+        marketing = [d for d in batch if d.campaign_id is not None]
+        allowed = policy.marketing_still_allowed(marketing) if marketing else set()
         for d in batch:
-            d.is_suppressed = d.email in suppressed
+            d.skip_reason = ""
+            if d.email in suppressed:
+                d.skip_reason = "address is suppressed"
+            elif d.campaign_id is not None and d.id not in allowed:
+                d.skip_reason = "contact no longer consents (unsubscribed, paused or inactive)"
+        self.composer.organisation = organisation.current()
         return batch
 
     def _record(self, batch, outcomes) -> None:
@@ -105,11 +118,11 @@ class Engine:
     async def _send_batch(self, conn: SmtpConnection, batch) -> list[ledger.Outcome]:
         outcomes = []
         for d in batch:
-            if d.is_suppressed:
-                outcomes.append(ledger.Outcome(d.id, S.SUPPRESSED, reply="address is suppressed"))
+            if d.skip_reason:
+                outcomes.append(ledger.Outcome(d.id, S.SUPPRESSED, reply=d.skip_reason))
                 continue
-            if d.contact is None or d.campaign is None:
-                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply="contact or campaign deleted"))
+            if d.campaign_id is not None and d.contact is None:
+                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply="contact deleted"))
                 continue
             try:
                 message_id, data = self.composer.compose(d)

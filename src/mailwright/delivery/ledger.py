@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.sending import finish_if_done
+from mailwright.consent.hashing import address_hash
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event, Suppression
-from mailwright.feedback.suppression import suppressed_among
 
 S = Delivery.State
 
@@ -154,6 +154,7 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
                 [
                     Suppression(
                         email=d.email,
+                        email_hash=address_hash(d.email),
                         reason=Suppression.Reason.HARD_BOUNCE,
                         detail=d.last_reply,
                         delivery=d,
@@ -168,7 +169,3 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
                 status=Contact.Status.ACTIVE,
             ).update(status=Contact.Status.BOUNCED)
         finish_if_done(d.campaign_id for d in rows)
-
-
-def suppressed_in(batch: list[Delivery]) -> set[str]:
-    return suppressed_among({d.email for d in batch})

@@ -18,10 +18,19 @@ class Delivery(models.Model):
     campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, on_delete=models.CASCADE, related_name="deliveries"
     )
+
+    class Stream(models.TextChoices):
+        MARKETING = "marketing"  # campaigns: need confirmed consent on the topic
+        SERVICE = "service"  # opt-in confirmations, transactional mail: "not suppressed" only
+
     contact = models.ForeignKey(
         "contacts.Contact", null=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     email = models.CharField(max_length=320)
+    stream = models.CharField(max_length=12, choices=Stream.choices, default=Stream.MARKETING)
+    # Messages that are not campaigns carry their rendered content here:
+    # {"kind", "subject", "html", "text", "language"}.
+    content = models.JSONField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

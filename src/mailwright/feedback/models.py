@@ -40,8 +40,11 @@ class Suppression(models.Model):
         HARD_BOUNCE = "hard_bounce"
         COMPLAINT = "complaint"
         MANUAL = "manual"
+        ERASED = "erased"
 
-    email = models.CharField(max_length=320, unique=True)
+    # Blank after the person is erased: then only the salted hash remains.
+    email = models.CharField(max_length=320, null=True, blank=True, unique=True)
+    email_hash = models.CharField(max_length=64, unique=True)
     reason = models.CharField(max_length=24, choices=Reason.choices)
     detail = models.TextField(blank=True)
     delivery = models.ForeignKey(
@@ -53,4 +56,4 @@ class Suppression(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.reason})"
+        return f"{self.email or self.email_hash[:12]} ({self.reason})"

@@ -1,33 +1,54 @@
-"""The suppression list: addresses that must not be mailed, each with why and when."""
+"""The suppression list: addresses that must not be mailed, each with why and when.
+
+Each entry carries a salted hash of the address; after a person is erased only the hash is
+left, which is still enough to refuse the address if it comes back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from mailwright.consent.hashing import address_hash
 from mailwright.contacts.models import Contact
 from mailwright.feedback.models import Suppression
 
 
 def suppressed_among(emails: Iterable[str]) -> set[str]:
     """Which of these addresses are suppressed (one query)."""
-    emails = list(emails)
+    emails = set(emails)
     if not emails:
         return set()
-    return set(Suppression.objects.filter(email__in=emails).values_list("email", flat=True))
+    by_hash = {address_hash(e): e for e in emails}
+    found = set()
+    for email, digest in Suppression.objects.filter(
+        Q(email__in=emails) | Q(email_hash__in=by_hash)
+    ).values_list("email", "email_hash"):
+        found.add(email if email in emails else by_hash[digest])
+    return found
 
 
 def is_suppressed(email: str) -> bool:
-    return Suppression.objects.filter(email=email).exists()
+    return bool(suppressed_among([email]))
+
+
+def is_erased(email: str) -> bool:
+    """The person asked to be erased: the address must not come back."""
+    return Suppression.objects.filter(
+        email_hash=address_hash(email), reason=Suppression.Reason.ERASED
+    ).exists()
 
 
 @transaction.atomic
 def suppress(email: str, reason: str, detail: str = "", delivery=None) -> Suppression:
+    digest = address_hash(email)
     entry, created = Suppression.objects.get_or_create(
-        email=email,
+        email_hash=digest,
         defaults={
+            "email": email,
             "reason": reason,
             "detail": detail[:2000],
             "delivery": delivery,

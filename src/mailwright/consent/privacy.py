@@ -1,0 +1,174 @@
+"""Data-subject rights (GDPR art. 15-17): export everything held about a person, erase them,
+and audit both. Rectification goes through the normal edit paths (API PATCH, UI edit)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from mailwright.consent.hashing import address_hash
+from mailwright.consent.ledger import Actor
+from mailwright.consent.models import ConsentEvent, PrivacyAudit
+from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.contacts.models import Contact
+from mailwright.delivery.models import CapturedMessage, Delivery
+from mailwright.feedback.models import Event, Suppression
+
+ERASED_EMAIL = "erased-{id}@erased.invalid"
+
+
+class PrivacyError(ValueError):
+    pass
+
+
+def find_contact(email: str) -> Contact:
+    try:
+        address = normalize_email(email)
+    except InvalidAddress as exc:
+        raise PrivacyError(str(exc)) from None
+    contact = Contact.objects.filter(email=address).first()
+    if contact is None:
+        raise PrivacyError(f"no contact with the address {address}")
+    return contact
+
+
+def consent_proof(contact: Contact) -> dict:
+    """The consent record for one person: subscriptions and every ledger event, with the
+    exact consent text of the version each event recorded, and the chain hashes."""
+    from mailwright.contacts.topics import text_of
+
+    topics = {s.topic.key: s.topic for s in contact.subscriptions.select_related("topic")}
+    events = []
+    for e in ConsentEvent.objects.filter(contact_ref=contact.id).order_by("id"):
+        topic = topics.get(e.topic_key)
+        events.append(
+            {
+                "id": e.id,
+                "at": e.created_at.isoformat(),
+                "topic": e.topic_key or None,
+                "action": e.action,
+                "from": e.state_from or None,
+                "to": e.state_to or None,
+                "basis": e.basis or None,
+                "channel": e.channel,
+                "actor": e.actor or None,
+                "source_ip": e.source_ip or None,
+                "user_agent": e.user_agent or None,
+                "consent_text_version": e.text_version,
+                "consent_text": text_of(topic, e.text_version)
+                if topic and e.text_version
+                else None,
+                "hash": e.hash,
+                "prev_hash": e.prev_hash,
+            }
+        )
+    return {
+        "contact": {"id": contact.id, "email": contact.email},
+        "subscriptions": [
+            {
+                "topic": s.topic.key,
+                "state": s.state,
+                "basis": s.basis,
+                "since": s.updated_at.isoformat(),
+            }
+            for s in contact.subscriptions.select_related("topic").order_by("topic__key")
+        ],
+        "events": events,
+        "generated_at": timezone.now().isoformat(),
+    }
+
+
+def export(contact: Contact, *, by: Actor) -> dict:
+    """Everything held about the person, as JSON-ready data; the export is audited."""
+    data = {
+        "contact": {
+            "id": contact.id,
+            "email": contact.email,
+            "name": contact.name,
+            "language": contact.language,
+            "time_zone": contact.time_zone,
+            "attributes": contact.attributes,
+            "tags": contact.tags,
+            "status": contact.status,
+            "frequency": contact.frequency,
+            "paused_until": contact.paused_until.isoformat() if contact.paused_until else None,
+            "engagement_score": contact.engagement_score,
+            "created_at": contact.created_at.isoformat(),
+            "updated_at": contact.updated_at.isoformat(),
+        },
+        "consent": consent_proof(contact),
+        "deliveries": [
+            {
+                "id": d.id,
+                "campaign": d.campaign.name if d.campaign else None,
+                "stream": d.stream,
+                "state": d.state,
+                "attempts": d.attempts,
+                "last_reply": d.last_reply,
+                "message_id": d.message_id,
+                "created_at": d.created_at.isoformat(),
+                "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+            }
+            for d in contact.deliveries.select_related("campaign").order_by("id")
+        ],
+        "events": [
+            {"type": e.type, "at": e.created_at.isoformat(), "data": e.data}
+            for e in contact.events.order_by("id")
+        ],
+        "suppression": [
+            {"reason": s.reason, "detail": s.detail, "at": s.created_at.isoformat()}
+            for s in Suppression.objects.filter(email_hash=address_hash(contact.email))
+        ],
+    }
+    _audit(PrivacyAudit.Action.EXPORT, contact.email, by, {"contact": contact.id})
+    return data
+
+
+@transaction.atomic
+def erase(contact: Contact, *, by: Actor) -> None:
+    """Remove the person's personal data everywhere; keep only a salted hash of the address
+    on the suppression list, so no later import, API call or form can bring them back."""
+    email = contact.email
+    digest = address_hash(email)
+    placeholder = ERASED_EMAIL.format(id=contact.id)
+    Suppression.objects.update_or_create(
+        email_hash=digest,
+        defaults={
+            "email": None,
+            "reason": Suppression.Reason.ERASED,
+            "detail": "erased at the person's request",
+            "created_at": timezone.now(),
+        },
+    )
+    # Pending mail to them is not sent.
+    Delivery.objects.filter(
+        contact=contact,
+        state__in=[Delivery.State.QUEUED, Delivery.State.DEFERRED, Delivery.State.SENDING],
+    ).update(state=Delivery.State.SUPPRESSED, last_reply="recipient erased")
+    Delivery.objects.filter(contact=contact).update(
+        email=placeholder, content=None, last_reply="", message_id=""
+    )
+    Event.objects.filter(contact=contact).update(data={})
+    ConsentEvent.objects.filter(contact_ref=contact.id).update(
+        email="", source_ip="", user_agent="", erased=True
+    )
+    CapturedMessage.objects.filter(to=email).delete()
+    contact.subscriptions.all().delete()
+    contact.email = placeholder
+    contact.name = ""
+    contact.attributes = {}
+    contact.tags = []
+    contact.status = Contact.Status.ERASED
+    contact.erased_at = timezone.now()
+    contact.save()
+    _audit(PrivacyAudit.Action.ERASE, email, by, {"contact": contact.id})
+
+
+def _audit(action: str, email: str, by: Actor, detail: dict) -> None:
+    PrivacyAudit.objects.create(
+        action=action,
+        address_hash=address_hash(email),
+        actor=by.actor or by.channel,
+        channel=by.channel,
+        detail=detail,
+    )

@@ -1,0 +1,28 @@
+"""Queue service messages (opt-in confirmations and other non-campaign mail) in the ledger.
+They go out through the same worker, on the service stream: only suppression stops them."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from mailwright.delivery.models import Delivery
+
+
+def queue(contact, *, kind: str, subject: str, html: str, text: str, language: str) -> Delivery:
+    now = timezone.now()
+    return Delivery.objects.create(
+        contact=contact,
+        email=contact.email,
+        stream=Delivery.Stream.SERVICE,
+        content={
+            "kind": kind,
+            "subject": subject,
+            "html": html,
+            "text": text,
+            "language": language,
+        },
+        state=Delivery.State.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+    )
