@@ -61,3 +61,19 @@ def test_ip_addresses_are_stored_truncated():
     assert ledger.truncate_ip("203.0.113.77") == "203.0.113.0/24"
     assert ledger.truncate_ip("2001:db8:abcd:12::1") == "2001:db8:abcd::/48"
     assert ledger.truncate_ip("") == ""
+
+
+def test_edited_address_is_caught_by_the_pii_digest(history):
+    ConsentEvent.objects.filter(pk=history[1].pk).update(email="someone-else@example.com")
+    report = ledger.verify()
+    assert not report.ok and report.broken_event_id == history[1].pk
+    assert "edited" in report.reason
+
+
+def test_events_cannot_be_changed_through_the_orm(history):
+    event = history[0]
+    event.action = "forged"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()

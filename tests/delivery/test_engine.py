@@ -81,6 +81,10 @@ def test_5xx_reply_is_a_hard_bounce_and_suppresses_the_address(smtp_sink, newsle
     entry = Suppression.objects.get(email="gone@example.com")
     assert entry.reason == Suppression.Reason.HARD_BOUNCE and "No such user" in entry.detail
     assert Contact.objects.get(email="gone@example.com").status == Contact.Status.BOUNCED
+    from mailwright.consent.models import ConsentEvent
+
+    event = ConsentEvent.objects.get(action="suppressed:hard_bounce")
+    assert event.channel == "bounce" and event.email == "gone@example.com"
     assert smtp_sink.handler.recipients() == ["fine@example.com"]
 
     # A later campaign does not include the suppressed address at all.

@@ -49,6 +49,16 @@ class ConsentEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.email} {self.topic_key} {self.action}"
 
+    def save(self, *args, **kwargs):
+        # Append-only: an event is written once. (Erasure blanks personal fields with a
+        # queryset update, which the chain's PII digest is designed to survive.)
+        if self.pk is not None:
+            raise ValueError("consent events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("consent events are append-only")
+
 
 class LedgerHead(models.Model):
     """One row holding the hash of the newest event: locking it serializes appends."""

@@ -27,9 +27,17 @@ def find_contact(email: str) -> Contact:
     except InvalidAddress as exc:
         raise PrivacyError(str(exc)) from None
     contact = Contact.objects.filter(email=address).first()
-    if contact is None:
-        raise PrivacyError(f"no contact with the address {address}")
-    return contact
+    if contact is not None:
+        return contact
+    # People rarely remember how they capitalised their address: accept a unique match.
+    matches = list(Contact.objects.filter(email__iexact=address)[:2])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise PrivacyError(
+            f"several contacts match {address} ignoring case; give the exact address"
+        )
+    raise PrivacyError(f"no contact with the address {address}")
 
 
 def consent_proof(contact: Contact) -> dict:

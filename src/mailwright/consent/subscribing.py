@@ -103,7 +103,15 @@ def subscribe(
             text_version=version,
         )
         result.pending.append(key)
-    if result.pending and send_email and contact.status == Contact.Status.ACTIVE:
+    if (
+        result.pending
+        and send_email
+        and contact.status
+        in (
+            Contact.Status.ACTIVE,
+            Contact.Status.UNSUBSCRIBED,
+        )
+    ):
         queue_optin_email(contact, result.pending)
         result.email_queued = True
     return result

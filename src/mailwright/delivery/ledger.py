@@ -21,6 +21,7 @@ from mailwright.consent.hashing import address_hash
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event, Suppression
+from mailwright.feedback.suppression import record_suppression
 
 S = Delivery.State
 
@@ -168,4 +169,7 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
                 id__in=[d.contact_id for d in bounced if d.contact_id],
                 status=Contact.Status.ACTIVE,
             ).update(status=Contact.Status.BOUNCED)
+            for d in bounced:
+                if d.contact is not None:
+                    record_suppression(d.contact, Suppression.Reason.HARD_BOUNCE)
         finish_if_done(d.campaign_id for d in rows)

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mailwright.consent import ledger
 from mailwright.consent.hashing import address_hash
+from mailwright.consent.ledger import Actor
 from mailwright.contacts.models import Contact
 from mailwright.feedback.models import Suppression
 
@@ -43,7 +45,9 @@ def is_erased(email: str) -> bool:
 
 
 @transaction.atomic
-def suppress(email: str, reason: str, detail: str = "", delivery=None) -> Suppression:
+def suppress(
+    email: str, reason: str, detail: str = "", delivery=None, by: Actor | None = None
+) -> Suppression:
     digest = address_hash(email)
     entry, created = Suppression.objects.get_or_create(
         email_hash=digest,
@@ -55,8 +59,32 @@ def suppress(email: str, reason: str, detail: str = "", delivery=None) -> Suppre
             "created_at": timezone.now(),
         },
     )
-    if created and reason == Suppression.Reason.HARD_BOUNCE:
-        Contact.objects.filter(email=email, status=Contact.Status.ACTIVE).update(
-            status=Contact.Status.BOUNCED
-        )
+    if created:
+        if reason == Suppression.Reason.HARD_BOUNCE:
+            Contact.objects.filter(email=email, status=Contact.Status.ACTIVE).update(
+                status=Contact.Status.BOUNCED
+            )
+        contact = Contact.objects.filter(email=email).first()
+        if contact is not None:
+            record_suppression(contact, reason, by=by)
     return entry
+
+
+CHANNEL_FOR_REASON = {
+    Suppression.Reason.HARD_BOUNCE: "bounce",
+    Suppression.Reason.COMPLAINT: "complaint",
+    Suppression.Reason.MANUAL: "admin",
+    Suppression.Reason.ERASED: "privacy",
+}
+
+
+def record_suppression(contact: Contact, reason: str, by: Actor | None = None) -> None:
+    """Suppression ends consent in practice, so it goes into the consent ledger too."""
+    ledger.append(
+        contact=contact,
+        topic_key="",
+        action=f"suppressed:{reason}"[:32],
+        state_from="",
+        state_to="suppressed",
+        by=by or Actor(channel=CHANNEL_FOR_REASON.get(reason, "admin"), actor="mailwright"),
+    )
