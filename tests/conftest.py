@@ -118,6 +118,24 @@ def smtp_sink():
         bg.close()
 
 
+@pytest.fixture
+def fast_sink():
+    """A factory: fast_sink(**options) starts a FastSink (tests/smtp_servers.py), stopped at
+    teardown. Faster than aiosmtpd, pipelining-aware, with injectable failures."""
+    from tests.smtp_servers import FastSink
+
+    started: list[FastSink] = []
+
+    def make(**options) -> FastSink:
+        sink = FastSink(**options).start()
+        started.append(sink)
+        return sink
+
+    yield make
+    for sink in started:
+        sink.stop()
+
+
 # --- capture relay --------------------------------------------------------------------------
 
 

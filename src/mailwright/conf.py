@@ -112,6 +112,11 @@ class RelayConfig:
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.url = url
+        self.rate = _rate(query.get("rate"), url)  # messages per second, None: unlimited
+        self.concurrency = _positive(query.get("concurrency"), "concurrency", url)
+        self.daily = _positive(query.get("daily"), "daily", url)
+        self.weight = _positive(query.get("weight"), "weight", url) or 1
+        self.name = query.get("name") or f"{self.host}:{self.port}"
 
     @property
     def display(self) -> str:
@@ -120,6 +125,36 @@ class RelayConfig:
 
     def __repr__(self) -> str:
         return f"RelayConfig({self.display!r})"
+
+
+def _positive(raw: str | None, what: str, url: str) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(
+            f"relay URL {what}= must be a whole number of 1 or more, got {raw!r}: {_redact(url)}"
+        )
+    return int(raw)
+
+
+_PER = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def _rate(raw: str | None, url: str) -> float | None:
+    """rate=50/s, 1000/m, 20000/h (or a bare number: per second)."""
+    if raw is None or raw == "":
+        return None
+    count, _, unit = raw.partition("/")
+    unit = unit or "s"
+    try:
+        value = float(count)
+    except ValueError:
+        value = -1
+    if value <= 0 or unit not in _PER:
+        raise ImproperlyConfigured(
+            f"relay URL rate= must look like 50/s, 1000/m or 20000/h, got {raw!r}: {_redact(url)}"
+        )
+    return value / _PER[unit]
 
 
 def _redact(url: str) -> str:

@@ -158,7 +158,11 @@ DEFAULT_FROM_NAME = env_str("MW_FROM_NAME", ORGANISATION_NAME)
 # Envelope sender (Return-Path) domain; empty: bounces go to the From address.
 BOUNCE_DOMAIN = env_str("MW_BOUNCE_DOMAIN", "")
 
-RELAY = RelayConfig(env_str("MW_RELAY_URL", "") or f"smtp://{CAPTURE_HOST}:{CAPTURE_PORT}")
+RELAYS = [
+    RelayConfig(url)
+    for url in (env_str("MW_RELAY_URL", "") or f"smtp://{CAPTURE_HOST}:{CAPTURE_PORT}").split()
+]
+RELAY = RELAYS[0]
 RELAY_TIMEOUT = env_int("MW_RELAY_TIMEOUT", 30)
 
 WORKER_BATCH_SIZE = env_int("MW_WORKER_BATCH_SIZE", 100)
@@ -168,6 +172,13 @@ WORKER_IDLE_SECONDS = env_float("MW_WORKER_IDLE_SECONDS", 1.0)
 RETRY_BASE_SECONDS = env_int("MW_RETRY_BASE_SECONDS", 60)
 RETRY_MAX_SECONDS = env_int("MW_RETRY_MAX_SECONDS", 6 * 3600)
 RETRY_MAX_AGE_SECONDS = env_int("MW_RETRY_MAX_AGE", 3 * 24 * 3600)
+WORKER_PROCESSES = env_int("MW_WORKER_PROCESSES", 0)  # 0: one per CPU core
+
+# Reputation guards: a campaign pauses itself past these rates (after a minimum volume).
+GUARD_MIN_DELIVERIES = env_int("MW_GUARD_MIN_DELIVERIES", 200)
+GUARD_BOUNCE_RATE = env_float("MW_GUARD_BOUNCE_RATE", 0.05)
+GUARD_COMPLAINT_RATE = env_float("MW_GUARD_COMPLAINT_RATE", 0.003)
+FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
 
 CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
 

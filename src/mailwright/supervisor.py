@@ -28,8 +28,17 @@ class Child:
     restarts: int = 0
     extra_env: dict = field(default_factory=dict)
 
+    @staticmethod
+    def preexec() -> None:
+        """In the child: die with the parent, so a killed supervisor leaves no orphans."""
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv)
+        self.process = subprocess.Popen(self.argv, preexec_fn=self.preexec)
         self.started_at = time.monotonic()
         self.restart_at = None
         log.info("started %s (pid %s)", self.name, self.process.pid)

@@ -40,3 +40,51 @@ def read(purpose: str, token: str) -> dict:
     if not isinstance(payload, dict):
         raise BadToken("token is not valid")
     return payload
+
+
+# --- VERP ---------------------------------------------------------------------------------
+# The bounce address must be short and survive case-folding by MTAs, so it is not a
+# django.core.signing token: base-36 delivery id, a dash, 12 hex digits of an HMAC.
+
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _b36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _B36[r] + out
+        if n == 0:
+            return out
+
+
+def _verp_mac(ref: str) -> str:
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    key = f"mailwright.token.verp:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, ref.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def verp_token(delivery_id: int) -> str:
+    ref = _b36(delivery_id)
+    return f"{ref}-{_verp_mac(ref)}"
+
+
+def read_verp(token: str) -> int:
+    """The delivery id inside a VERP token; BadToken if forged or malformed."""
+    import hmac
+
+    token = (token or "").strip().lower()
+    ref, sep, mac = token.partition("-")
+    if not sep or not ref or len(ref) > 13 or any(ch not in _B36 for ch in ref):
+        raise BadToken("not a VERP token")
+    if not hmac.compare_digest(mac, _verp_mac(ref)):
+        raise BadToken("VERP token signature does not match")
+    return int(ref, 36)
+
+
+def verp_address(delivery_id: int, domain: str) -> str:
+    return f"bounce+{verp_token(delivery_id)}@{domain}"

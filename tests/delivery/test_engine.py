@@ -58,8 +58,15 @@ def test_4xx_reply_defers_with_backoff_and_loses_nothing(smtp_sink, newsletter):
     assert not Suppression.objects.exists()
     assert smtp_sink.messages == []
 
-    # When it is due again and the receiver accepts, it is sent.
+    # "Try again later" is a rate-limit answer: the receiving domain is backed off.
+    from mailwright.delivery.models import RelayState
+
+    state = RelayState.objects.get(key="domain:example.com")
+    assert state.throttled_until > timezone.now() and "Try again later" in state.last_error
+
+    # When it is due again, the back-off is over and the receiver accepts, it is sent.
     smtp_sink.handler.rcpt_replies.clear()
+    RelayState.objects.update(throttled_until=timezone.now())
     Delivery.objects.filter(pk=d.pk).update(next_attempt_at=timezone.now())
     run_worker(smtp_sink.relay)
     d.refresh_from_db()
@@ -238,6 +245,11 @@ def test_envelope_sender_uses_the_bounce_domain(smtp_sink, newsletter, settings)
     sending.start(campaign.id)
     run_worker(smtp_sink.relay)
     received = smtp_sink.messages[0]
-    assert received.mail_from == "bounce@bounces.example.net"
+    from mailwright import tokens
+
+    local, _, domain = received.mail_from.partition("@")
+    assert domain == "bounces.example.net" and local.startswith("bounce+")
+    delivery = Delivery.objects.get()
+    assert tokens.read_verp(local.removeprefix("bounce+")) == delivery.id
     parsed = message_from_bytes(received.data, policy=policy.default)
     assert parsed["From"].addresses[0].addr_spec == "news@example.com"

@@ -128,7 +128,11 @@ def get_contact(request, contact_id: int):
 def update_contact(request, contact_id: int, data: ContactPatch):
     contact = Contact.objects.get(pk=contact_id)
     payload = data.dict(exclude_unset=True)
-    contact, _ = directory.upsert(to_input(payload, email=contact.email), by=actor(request))
+    by = actor(request)
+    contact, _ = directory.upsert(to_input(payload, email=contact.email), by=by)
+    privacy.record_rectification(
+        contact, by, sorted(k for k in ("name", "language", "attributes") if k in payload)
+    )
     return contact_out(contact)
 
 

@@ -38,6 +38,7 @@ class Campaign(models.Model):
     reply_to = models.CharField(max_length=320, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     recipients_total = models.PositiveIntegerField(default=0)
+    paused_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Value
+from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
 from mailwright.campaigns import organisation
@@ -45,15 +46,20 @@ def start(campaign_id: int) -> Campaign:
         if not campaign.topics.exists():
             raise CampaignStateError("campaign has no topics, so it has no audience")
         now = timezone.now()
-        members = audience(campaign).values("id", "email")
+        members = (
+            audience(campaign)
+            .annotate(rdomain=Lower(Substr("email", StrIndex("email", Value("@")) + 1)))
+            .values("id", "email", "rdomain")
+        )
         select_sql, params = members.query.sql_with_params()
         table = Delivery._meta.db_table
         with connection.cursor() as cursor:
             ts = connection.ops.adapt_datetimefield_value(now)
             cursor.execute(
-                f"INSERT INTO {table} (campaign_id, contact_id, email, stream, state, attempts,"  # noqa: S608
-                " next_attempt_at, lease_owner, last_reply, message_id, created_at, updated_at)"
-                f" SELECT %s, a.id, a.email, %s, %s, 0, %s, '', '', '', %s, %s"
+                f"INSERT INTO {table} (campaign_id, contact_id, email, domain, relay, stream,"  # noqa: S608
+                " state, attempts, next_attempt_at, lease_owner, last_reply, message_id,"
+                " created_at, updated_at)"
+                f" SELECT %s, a.id, a.email, a.rdomain, '', %s, %s, 0, %s, '', '', '', %s, %s"
                 f" FROM ({select_sql}) a",
                 [
                     campaign.id,
@@ -81,7 +87,10 @@ def pause(campaign_id: int) -> Campaign:
 
 
 def resume(campaign_id: int) -> Campaign:
-    return _transition(campaign_id, {Campaign.State.PAUSED}, Campaign.State.SENDING)
+    campaign = _transition(campaign_id, {Campaign.State.PAUSED}, Campaign.State.SENDING)
+    Campaign.objects.filter(pk=campaign_id).update(paused_reason="")
+    campaign.paused_reason = ""
+    return campaign
 
 
 def cancel(campaign_id: int) -> Campaign:

@@ -172,6 +172,17 @@ def erase(contact: Contact, *, by: Actor) -> None:
     _audit(PrivacyAudit.Action.ERASE, email, by, {"contact": contact.id})
 
 
+def record_rectification(contact: Contact, by: Actor, fields: list[str]) -> None:
+    """Audit a correction of someone's data (the edit itself goes through the normal paths)."""
+    if fields:
+        _audit(
+            PrivacyAudit.Action.RECTIFY,
+            contact.email,
+            by,
+            {"contact": contact.id, "fields": fields},
+        )
+
+
 def _audit(action: str, email: str, by: Actor, detail: dict) -> None:
     PrivacyAudit.objects.create(
         action=action,

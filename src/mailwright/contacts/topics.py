@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 
 from mailwright.consent.models import ConsentText
@@ -14,8 +16,23 @@ class TopicError(ValueError):
         self.field, self.code = field, code
 
 
+KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def _validate(name: str, description: str, consent_text: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise TopicError("the name must be 1-200 characters", field="name")
+    if len(description) > 5000:
+        raise TopicError("the description is longer than 5,000 characters", field="description")
+    if len(consent_text) > 5000:
+        raise TopicError("the consent text is longer than 5,000 characters", field="consent_text")
+
+
 @transaction.atomic
 def create_topic(*, key: str, name: str, description: str = "", consent_text: str = "") -> Topic:
+    if not isinstance(key, str) or not KEY.match(key):
+        raise TopicError("the key must be 1-64 lower-case letters, digits, '-' or '_'", field="key")
+    _validate(name, description, consent_text)
     try:
         with transaction.atomic():
             topic = Topic.objects.create(
@@ -29,9 +46,14 @@ def create_topic(*, key: str, name: str, description: str = "", consent_text: st
 
 @transaction.atomic
 def update_topic(topic: Topic, *, name: str, description: str, consent_text: str) -> Topic:
+    _validate(name, description, consent_text)
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     topic.name, topic.description = name, description
     if consent_text != topic.consent_text:
+        # Keep the wording being replaced, if it was never recorded (older topics).
+        ConsentText.objects.get_or_create(
+            topic=topic, version=topic.consent_version, defaults={"text": topic.consent_text}
+        )
         topic.consent_text = consent_text
         topic.consent_version += 1
         ConsentText.objects.create(topic=topic, version=topic.consent_version, text=consent_text)

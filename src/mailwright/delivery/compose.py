@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
 from mailwright.delivery.mime import OutgoingMessage, assemble, make_message_id
 from mailwright.delivery.models import Delivery
+from mailwright.tokens import verp_address
 
 REQUIRED = ("unsubscribe_url", "preferences_url", "organisation.address")
 
@@ -26,6 +27,7 @@ class Composer:
         self._compiled: dict[tuple[int, object], CompiledTemplate] = {}
         self._missing: dict[tuple[int, object], tuple[str, ...]] = {}
         self.organisation = organisation
+        self._signers: dict[str, object] = {}
 
     def compiled(self, campaign) -> CompiledTemplate:
         tpl = campaign.template
@@ -57,10 +59,22 @@ class Composer:
         return (campaign.from_email if campaign else "") or self._org().from_email
 
     def sender(self, delivery: Delivery) -> str:
-        """The envelope sender (MAIL FROM, later the Return-Path): where bounces go."""
+        """The envelope sender (MAIL FROM, later the Return-Path): where bounces go. With a
+        bounce domain it is a VERP address that names this delivery, signed."""
         if settings.BOUNCE_DOMAIN:
-            return f"bounce@{settings.BOUNCE_DOMAIN}"
+            return verp_address(delivery.id, settings.BOUNCE_DOMAIN)
         return self.from_address(delivery)
+
+    def sign(self, from_email: str, data: bytes) -> bytes:
+        """DKIM-sign with the From domain's active key, when it has one. Signers are looked
+        up in the database beforehand (refresh), never here: this runs on the event loop."""
+        signer = self._signers.get(from_email.rpartition("@")[2].lower())
+        return signer.sign(data) if signer is not None else data
+
+    def refresh(self, organisation, signers: dict | None = None) -> None:
+        """Called once per batch: new organisation settings and DKIM keys take effect."""
+        self.organisation = organisation
+        self._signers = dict(signers or {})
 
     def compose(self, delivery: Delivery) -> tuple[str, bytes]:
         """Return (message_id, bytes). Raises TemplateError on a template failure."""
@@ -88,6 +102,7 @@ class Composer:
                 f"?subject=unsubscribe%20{token}>",
             ),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("Feedback-ID", f"c{campaign.id}:marketing:mw:{settings.FEEDBACK_ID_SENDER}"),
             ("X-Mailwright-Delivery", str(delivery.id)),
         ]
         msg = OutgoingMessage(
@@ -102,10 +117,11 @@ class Composer:
             reply_to=campaign.reply_to,
             extra_headers=extra,
         )
-        return message_id, assemble(msg)
+        return message_id, self.sign(from_email, assemble(msg))
 
     def _compose_service(self, delivery: Delivery) -> tuple[str, bytes]:
         content = delivery.content or {}
+        kind = "".join(ch for ch in str(content.get("kind", "service")) if ch.isalnum())[:32]
         org = self._org()
         from_email = org.from_email
         domain = from_email.rpartition("@")[2] or "localhost"
@@ -121,10 +137,11 @@ class Composer:
             message_id=message_id,
             extra_headers=[
                 ("Auto-Submitted", "auto-generated"),
+                ("Feedback-ID", f"{kind}:service:mw:{settings.FEEDBACK_ID_SENDER}"),
                 ("X-Mailwright-Delivery", str(delivery.id)),
             ],
         )
-        return message_id, assemble(msg)
+        return message_id, self.sign(from_email, assemble(msg))
 
 
 def add_footer(html: str, text: str, ctx: dict, missing, language: str) -> tuple[str, str]:

@@ -1,5 +1,9 @@
-"""The delivery engine: lanes that claim a batch, render and send it over a persistent SMTP
-connection, and record the batch's results. Database work happens per batch, in a thread."""
+"""The delivery engine: lanes that each pick a relay, claim a batch, render, sign and send it
+over a persistent SMTP connection, and record the batch's results.
+
+It depends only on a Store (database side, store.py) and a transport factory (SMTP side),
+so it can be tested without a web process. Database work happens per batch, on one thread.
+"""
 
 from __future__ import annotations
 
@@ -7,44 +11,71 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
+from django.utils import timezone
 
-from mailwright.campaigns import organisation
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.conf import RelayConfig
-from mailwright.consent import policy
 from mailwright.delivery import ledger
 from mailwright.delivery.compose import Composer
+from mailwright.delivery.limits import looks_like_rate_limit
 from mailwright.delivery.mime import HeaderInjection
-from mailwright.delivery.transport import SmtpConnection
+from mailwright.delivery.relays import RelayChoice, pick
+from mailwright.delivery.store import OrmStore, Store
+from mailwright.delivery.transport import Envelope
 
 log = logging.getLogger(__name__)
 S = ledger.S
+RELAY_REFRESH_SECONDS = 30
+STATE_FOR = {
+    "sent": S.SENT,
+    "temporary": S.DEFERRED,
+    "permanent": S.BOUNCED,
+    "unsupported": S.FAILED,
+}
+
+
+def default_transport(relay: RelayConfig):
+    from mailwright.delivery.transport import make_transport
+
+    return make_transport(relay, timeout=settings.RELAY_TIMEOUT)
 
 
 class Engine:
     def __init__(
         self,
-        relay: RelayConfig | None = None,
+        relay: RelayConfig | list[RelayChoice] | None = None,
         *,
         lanes: int | None = None,
         batch_size: int | None = None,
         lease_seconds: int | None = None,
         idle_seconds: float | None = None,
         worker_id: str | None = None,
+        store: Store | None = None,
+        transport_factory=None,
     ) -> None:
-        self.relay = relay or settings.RELAY
+        if isinstance(relay, RelayConfig):
+            self._fixed_relays = [RelayChoice(key=relay.name[:64], config=relay)]
+        else:
+            self._fixed_relays = relay  # None: read from the store (UI rows, else settings)
         self.lanes = lanes or settings.WORKER_CONNECTIONS
         self.batch_size = batch_size or settings.WORKER_BATCH_SIZE
         self.lease_seconds = lease_seconds or settings.WORKER_LEASE_SECONDS
         self.idle_seconds = settings.WORKER_IDLE_SECONDS if idle_seconds is None else idle_seconds
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.store = store or OrmStore()
+        self.transport_factory = transport_factory or default_transport
         self.composer = Composer()
         self.stopping = asyncio.Event()
         self.sent = 0
+        self._relays: list[RelayChoice] = []
+        self._relays_at = 0.0
+        self._backed_off: dict[str, float] = {}  # relay key -> monotonic time it may resume
+        self._backoff_at = 0.0
 
     def stop(self) -> None:
         """Finish the batches in flight, then return from run()."""
@@ -52,17 +83,18 @@ class Engine:
 
     async def run(self, *, until_idle: bool = False) -> int:
         """Send until stopped (or, with until_idle, until nothing is due). Returns messages sent."""
-        log.info(
-            "delivery worker %s: %d lanes, batches of %d, relay %s",
-            self.worker_id,
-            self.lanes,
-            self.batch_size,
-            self.relay.display,
-        )
         # All database work runs on one thread: batches are small, SQLite has one writer
         # anyway, and the thread's connection is closed when the engine stops.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mw-db")
         try:
+            await self._refresh_relays(force=True)
+            log.info(
+                "delivery worker %s: %d lanes, batches of %d, relays %s",
+                self.worker_id,
+                self.lanes,
+                self.batch_size,
+                ", ".join(r.config.display for r in self._relays),
+            )
             await asyncio.gather(*(self._lane(i, until_idle) for i in range(self.lanes)))
         finally:
             await self._in_db(connections.close_all)
@@ -72,20 +104,23 @@ class Engine:
     async def _in_db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
 
-    async def _lane(self, index: int, until_idle: bool) -> None:
-        conn = SmtpConnection(self.relay, timeout=settings.RELAY_TIMEOUT)
-        try:
-            while not self.stopping.is_set():
-                batch = await self._in_db(self._claim)
-                if not batch:
-                    if until_idle:
-                        return
-                    await self._idle()
-                    continue
-                outcomes = await self._send_batch(conn, batch)
-                await self._in_db(self._record, batch, outcomes)
-        finally:
-            await conn.close()
+    async def _refresh_relays(self, force: bool = False) -> None:
+        if self._fixed_relays is not None:
+            self._relays = self._fixed_relays
+            return
+        if force or time.monotonic() - self._relays_at > RELAY_REFRESH_SECONDS:
+            self._relays = await self._in_db(self.store.relays)
+            self._relays_at = time.monotonic()
+
+    async def _refresh_backoff(self) -> None:
+        """Relays backed off by any worker (after 421 or rate-limit answers) are not used."""
+        if time.monotonic() - self._backoff_at < 1.0:
+            return
+        keys = {r.key for r in self._relays}
+        throttled = await self._in_db(self.store.throttled, keys)
+        now = self._backoff_at = time.monotonic()  # only once known: lanes must not skip ahead
+        for key in throttled:
+            self._backed_off[key] = max(self._backed_off.get(key, 0), now + 1.0)
 
     async def _idle(self) -> None:
         try:
@@ -93,57 +128,118 @@ class Engine:
         except TimeoutError:
             pass
 
-    def _claim(self):
-        close_old_connections()
-        batch = ledger.claim_batch(self.worker_id, self.batch_size, self.lease_seconds)
-        if not batch:
-            return batch
-        # The consent policy is checked again at send time: someone may have unsubscribed,
-        # paused or been suppressed since the audience was frozen.
-        suppressed = policy.service_blocked({d.email for d in batch})
-        marketing = [d for d in batch if d.campaign_id is not None]
-        allowed = policy.marketing_still_allowed(marketing) if marketing else set()
-        for d in batch:
-            d.skip_reason = ""
-            if d.email in suppressed:
-                d.skip_reason = "address is suppressed"
-            elif d.campaign_id is not None and d.id not in allowed:
-                d.skip_reason = "contact no longer consents (unsubscribed, paused or inactive)"
-        self.composer.organisation = organisation.current()
-        return batch
+    async def _lane(self, index: int, until_idle: bool) -> None:
+        transports: dict[str, object] = {}
+        slots: dict[str, int] = {}
+        owner = f"{self.worker_id}/{index}"
+        resting: dict[str, float] = {}  # relay key -> monotonic time it may be tried again
+        try:
+            while not self.stopping.is_set():
+                await self._refresh_relays()
+                await self._refresh_backoff()
+                now = time.monotonic()
+                unavailable = {k for k, t in resting.items() if t > now}
+                unavailable |= {k for k, t in self._backed_off.items() if t > now}
+                relay = pick(self._relays, unavailable)
+                if relay is None:
+                    if until_idle:
+                        return
+                    await self._idle()
+                    continue
+                if relay.config.concurrency and relay.key not in slots:
+                    slot = await self._in_db(
+                        self.store.acquire_slot,
+                        relay.key,
+                        relay.config.concurrency,
+                        owner,
+                        self.lease_seconds,
+                    )
+                    if slot is None:  # every connection slot of this relay is in use
+                        resting[relay.key] = now + max(self.idle_seconds, 0.2)
+                        continue
+                    slots[relay.key] = slot
+                size = self.batch_size
+                if relay.config.rate:
+                    size = min(size, max(1, int(relay.config.rate)))
+                batch = await self._in_db(
+                    self.store.claim, self.worker_id, size, self.lease_seconds, relay
+                )
+                if not batch:
+                    resting[relay.key] = now + self.idle_seconds
+                    if relay.key in slots:
+                        await self._in_db(
+                            self.store.release_slot, relay.key, slots.pop(relay.key), owner
+                        )
+                    if until_idle and all(
+                        r.key in resting or self._backed_off.get(r.key, 0) > now
+                        for r in self._relays
+                    ):
+                        return
+                    continue
+                resting.clear()
+                transport = transports.get(relay.key)
+                if transport is None:
+                    transport = transports[relay.key] = self.transport_factory(relay.config)
+                outcomes = await self._send_batch(relay, transport, batch)
+                await self._in_db(self.store.record, batch, outcomes)
+        finally:
+            for transport in transports.values():
+                await transport.close()
+            for key, slot in slots.items():
+                await self._in_db(self.store.release_slot, key, slot, owner)
 
-    def _record(self, batch, outcomes) -> None:
-        ledger.record_batch(batch, outcomes)
-
-    async def _send_batch(self, conn: SmtpConnection, batch) -> list[ledger.Outcome]:
-        outcomes = []
+    async def _send_batch(self, relay: RelayChoice, transport, batch) -> list[ledger.Outcome]:
+        self.composer.refresh(*await self._in_db(self.store.prepare, batch))
+        outcomes: dict[int, ledger.Outcome] = {}
+        pending: list[tuple[object, str, Envelope]] = []
         for d in batch:
             if d.skip_reason:
-                outcomes.append(ledger.Outcome(d.id, S.SUPPRESSED, reply=d.skip_reason))
+                outcomes[d.id] = ledger.Outcome(d.id, S.SUPPRESSED, reply=d.skip_reason)
                 continue
             if d.campaign_id is not None and d.contact is None:
-                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply="contact deleted"))
+                outcomes[d.id] = ledger.Outcome(d.id, S.FAILED, reply="contact deleted")
                 continue
             try:
                 message_id, data = self.composer.compose(d)
             except (TemplateError, HeaderInjection) as exc:
-                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply=f"render failed: {exc}"))
+                outcomes[d.id] = ledger.Outcome(d.id, S.FAILED, reply=f"render failed: {exc}")
                 continue
             except Exception as exc:
-                # One bad message must not stop the batch (or the worker): record it as
-                # failed with the reason, keep going.
+                # One bad message must not stop the batch (or the worker).
                 log.exception("delivery %s could not be composed", d.id)
                 reply = f"could not build the message: {type(exc).__name__}: {exc}"
-                outcomes.append(ledger.Outcome(d.id, S.FAILED, reply=reply))
+                outcomes[d.id] = ledger.Outcome(d.id, S.FAILED, reply=reply)
                 continue
-            result = await conn.send(self.composer.sender(d), d.email, data)
-            state = {
-                "sent": S.SENT,
-                "temporary": S.DEFERRED,
-                "permanent": S.BOUNCED,
-                "unsupported": S.FAILED,
-            }[result.kind]
-            if state == S.SENT:
-                self.sent += 1
-            outcomes.append(ledger.Outcome(d.id, state, result.code, result.text, message_id))
-        return outcomes
+            pending.append((d, message_id, Envelope(self.composer.sender(d), d.email, data)))
+        if pending:
+            if relay.config.rate:
+                start = await self._in_db(
+                    self.store.schedule, relay.key, relay.config.rate, len(pending)
+                )
+                delay = (start - timezone.now()).total_seconds()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            results = await transport.send_batch([env for _, _, env in pending])
+            throttle_keys: dict[str, str] = {}
+            ok = False
+            for (d, message_id, _), result in zip(pending, results, strict=True):
+                state = STATE_FOR[result.kind]
+                if state == S.SENT:
+                    self.sent += 1
+                    ok = True
+                elif state == S.DEFERRED and looks_like_rate_limit(result.code, result.text):
+                    relay_level = result.code == 421 or result.text.startswith(
+                        ("connection", "sender refused", "relay login")
+                    )
+                    key = relay.key if relay_level else f"domain:{d.domain}"
+                    throttle_keys[key[:64]] = result.text
+                outcomes[d.id] = ledger.Outcome(d.id, state, result.code, result.text, message_id)
+            for key, reason in throttle_keys.items():
+                until = await self._in_db(self.store.throttle, key, reason)
+                log.warning("backing off %s until %s: %s", key, until, reason[:200])
+                if key == relay.key:
+                    wait = max(0.0, (until - timezone.now()).total_seconds())
+                    self._backed_off[key] = time.monotonic() + wait
+            if ok and not throttle_keys:
+                await self._in_db(self.store.recover, {relay.key})
+        return [outcomes[d.id] for d in batch]

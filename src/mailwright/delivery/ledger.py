@@ -19,7 +19,9 @@ from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.sending import finish_if_done
 from mailwright.consent.hashing import address_hash
 from mailwright.contacts.models import Contact
+from mailwright.delivery import guards, limits
 from mailwright.delivery.models import Delivery
+from mailwright.delivery.relays import ALL_STREAMS
 from mailwright.feedback.models import Event, Suppression
 from mailwright.feedback.suppression import record_suppression
 
@@ -49,19 +51,49 @@ def claimable(now):
     return Delivery.objects.filter(due & active)
 
 
-def claim_batch(worker: str, size: int, lease_seconds: int) -> list[Delivery]:
+def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[Delivery]:
     """Lease up to `size` due deliveries to this worker and return them, ready to render.
 
     PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so workers never wait on each other.
     SQLite: the transaction begins IMMEDIATE (settings), so claimers take turns.
+    With a relay, its stream filter and daily cap apply; receiving domains that are
+    throttled or over their hourly cap are left for later. Service mail goes first.
     """
     now = timezone.now()
     token = new_lease_token(worker)
+    day, hour = limits.day_start(now), limits.hour_start(now)
     with transaction.atomic():
-        qs = claimable(now).order_by("id")
+        want = size
+        daily_scope = None
+        if relay is not None and relay.config.daily:
+            daily_scope = f"relay-day:{relay.key}"
+            want = limits.reserve(daily_scope, day, relay.config.daily, size)
+            if not want:
+                return []
+        qs = claimable(now)
+        if relay is not None and relay.streams != ALL_STREAMS:
+            qs = qs.filter(stream__in=list(relay.streams))
+        blocked = [k.split(":", 1)[1] for k in limits.throttled_domain_keys()]
+        if blocked:
+            qs = qs.exclude(domain__in=blocked)
+        qs = qs.order_by("-stream", "id")  # "service" sorts before "marketing"
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
-        ids = list(qs.values_list("id", flat=True)[:size])
+        capped = limits.capped_domains()
+        rows = list(qs.values_list("id", "domain")[: want * 4 if capped else want])
+        allowance = limits.take_domain_allowance({d for _, d in rows if d in capped}, hour)
+        ids, taken = [], {}
+        for row_id, domain in rows:
+            if domain in allowance:
+                if taken.get(domain, 0) >= allowance[domain]:
+                    continue
+                taken[domain] = taken.get(domain, 0) + 1
+            ids.append(row_id)
+            if len(ids) == want:
+                break
+        limits.count_domains(taken, hour)
+        if daily_scope:
+            limits.release(daily_scope, day, want - len(ids))
         if not ids:
             return []
         Delivery.objects.filter(id__in=ids).update(
@@ -69,6 +101,7 @@ def claim_batch(worker: str, size: int, lease_seconds: int) -> list[Delivery]:
             lease_owner=token,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             attempts=F("attempts") + 1,
+            relay=relay.key if relay is not None else "",
             updated_at=now,
         )
     return list(
@@ -172,4 +205,6 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
             for d in bounced:
                 if d.contact is not None:
                     record_suppression(d.contact, Suppression.Reason.HARD_BOUNCE)
-        finish_if_done(d.campaign_id for d in rows)
+        campaign_ids = {d.campaign_id for d in rows}
+        guards.check(campaign_ids)
+        finish_if_done(campaign_ids)

@@ -27,6 +27,8 @@ class Delivery(models.Model):
         "contacts.Contact", null=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     email = models.CharField(max_length=320)
+    domain = models.CharField(max_length=253, blank=True, help_text="recipient domain")
+    relay = models.CharField(max_length=64, blank=True, help_text="relay of the last attempt")
     stream = models.CharField(max_length=12, choices=Stream.choices, default=Stream.MARKETING)
     # Messages that are not campaigns carry their rendered content here:
     # {"kind", "subject", "html", "text", "language"}.
@@ -76,3 +78,129 @@ class CapturedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class DkimKey(models.Model):
+    """A DKIM signing key for one sending domain. The newest active key signs; rotating
+    makes a new key with a new selector and retires the old one (kept so its DNS record can
+    stay published until mail signed with it has been delivered)."""
+
+    class Algorithm(models.TextChoices):
+        RSA = "rsa-sha256", "RSA-2048"
+        ED25519 = "ed25519-sha256", "Ed25519"
+
+    domain = models.CharField(max_length=253, db_index=True)
+    selector = models.CharField(max_length=63)
+    algorithm = models.CharField(max_length=16, choices=Algorithm.choices)
+    private_key_pem = models.TextField()
+    public_key_b64 = models.TextField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "selector"], name="one_key_per_selector")
+        ]
+        ordering = ["domain", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain} ({self.algorithm})"
+
+    def __repr__(self) -> str:  # never show the private key
+        return f"<DkimKey {self.selector}._domainkey.{self.domain} {self.algorithm}>"
+
+
+class Relay(models.Model):
+    """An SMTP relay configured in the UI (MW_RELAY_URL gives the default when none is)."""
+
+    class Stream(models.TextChoices):
+        ALL = "all", "All mail"
+        MARKETING = "marketing", "Marketing only"
+        SERVICE = "service", "Service only"
+
+    name = models.SlugField(max_length=64, unique=True)
+    url = models.CharField(
+        max_length=1000, help_text="smtp://user:pass@host:587?tls=starttls&rate=50/s"
+    )
+    weight = models.PositiveIntegerField(default=1)
+    stream = models.CharField(max_length=12, choices=Stream.choices, default=Stream.ALL)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:  # the URL may hold a password
+        return f"<Relay {self.name}>"
+
+
+class RelayState(models.Model):
+    """Shared, per-relay sending state that every worker coordinates through."""
+
+    key = models.CharField(max_length=64, unique=True)
+    next_send_at = models.DateTimeField(null=True, blank=True)  # rate limit schedule
+    throttled_until = models.DateTimeField(null=True, blank=True)  # adaptive back-off
+    backoff_seconds = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class UsageCounter(models.Model):
+    """Messages counted against a limit in a window: a relay's day, a domain's hour."""
+
+    scope = models.CharField(max_length=300)
+    window_start = models.DateTimeField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "window_start"], name="one_counter_per_scope_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}@{self.window_start:%Y-%m-%d %H:%M}={self.used}"
+
+
+class DomainPolicy(models.Model):
+    """Hourly cap and warm-up for a receiving domain (e.g. gmail.com: 500/h, +50 %/day)."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    hourly_cap = models.PositiveIntegerField(help_text="messages per hour once warmed up")
+    warmup_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="messages per hour on the first day of warm-up"
+    )
+    warmup_growth = models.FloatField(default=1.5, help_text="daily multiplier during warm-up")
+    warmup_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name_plural = "domain policies"
+
+    def __str__(self) -> str:
+        return f"{self.domain} ≤{self.hourly_cap}/h"
+
+
+class RelaySlot(models.Model):
+    """A connection slot of a relay, leased by a worker lane: caps concurrent connections
+    across every worker on every machine."""
+
+    relay_key = models.CharField(max_length=64)
+    slot = models.PositiveSmallIntegerField()
+    owner = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["relay_key", "slot"], name="one_lease_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relay_key}#{self.slot}"

@@ -13,6 +13,7 @@ def queue(contact, *, kind: str, subject: str, html: str, text: str, language: s
     return Delivery.objects.create(
         contact=contact,
         email=contact.email,
+        domain=contact.email.rpartition("@")[2].lower(),
         stream=Delivery.Stream.SERVICE,
         content={
             "kind": kind,

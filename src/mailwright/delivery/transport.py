@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import aiosmtplib
 
 from mailwright.conf import RelayConfig
+from mailwright.delivery.results import Envelope, SendResult
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What the relay said. kind: "sent", "temporary" (retry), "permanent" (hard bounce) or
-    "unsupported" (this relay cannot carry the message at all; not the address's fault)."""
-
-    kind: str
-    code: int | None
-    text: str
 
 
 class SmtpConnection:
@@ -91,3 +81,24 @@ def _classify(code: int, message: str, *, recipient_stage: bool) -> SendResult:
     if 500 <= code < 600 and recipient_stage:
         return SendResult("permanent", code, text)
     return SendResult("temporary", code, text)
+
+
+class AiosmtplibTransport:
+    """The Transport protocol over aiosmtplib, one message at a time (no pipelining)."""
+
+    def __init__(self, relay: RelayConfig, timeout: float = 30) -> None:
+        self.conn = SmtpConnection(relay, timeout)
+
+    async def send_batch(self, envelopes: list[Envelope]) -> list[SendResult]:
+        return [await self.conn.send(e.sender, e.recipient, e.data) for e in envelopes]
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+def make_transport(relay: RelayConfig, timeout: float = 30):
+    """The transport the engine uses for a relay: the lean pipelined client (smtp_client.py);
+    aiosmtplib's per-message overhead is too high for bulk mail (PERFORMANCE.md)."""
+    from mailwright.delivery.smtp_client import SmtpClient
+
+    return SmtpClient(relay, timeout=timeout)

@@ -14,6 +14,7 @@ class Event(models.Model):
         FAILED = "failed"
         SUPPRESSED = "suppressed"
         UNSUBSCRIBED = "unsubscribed"
+        COMPLAINED = "complained"
 
     type = models.CharField(max_length=24, choices=Type.choices)
     delivery = models.ForeignKey(

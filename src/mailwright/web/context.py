@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from mailwright.campaigns import organisation
 
-SECTIONS = ("contacts", "topics", "templates", "campaigns", "outbox", "account")
+SECTIONS = (
+    "contacts",
+    "topics",
+    "templates",
+    "campaigns",
+    "outbox",
+    "privacy",
+    "settings",
+    "account",
+)
 
 
 def navigation(request):
     first = request.path.strip("/").split("/", 1)[0]
     section = first if first in SECTIONS else ("dashboard" if first == "" else "")
-    return {"organisation_name": settings.ORGANISATION_NAME, "nav_section": section}
+    found: list[str] = []
+
+    def organisation_name() -> str:
+        # A callable: templates call it only when they show the name, so pages that do not
+        # (the public ones share this processor) make no query; one query per page at most.
+        if not found:
+            found.append(organisation.current().name)
+        return found[0]
+
+    return {"organisation_name": organisation_name, "nav_section": section}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -61,18 +64,118 @@ class AccountPasswordForm(NoLabelSuffix, PasswordChangeForm):
     pass
 
 
+TOPIC_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+TEXT_LIMIT = 5000
+
+
+def _one_line(value: str, what: str) -> str:
+    if any(ch in value for ch in "\r\n\x00"):
+        raise forms.ValidationError(f"The {what} must be on one line.")
+    return value
+
+
+def _lf(value: str) -> str:
+    """Browsers send textareas with CRLF line ends; store LF so an unchanged text stays equal."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class TopicForm(NoLabelSuffix, forms.ModelForm):
+    """Parses a new topic (the model's uniqueness check gives a friendly duplicate-key error);
+    the view creates it with contacts.topics.create_topic, which records consent text v1."""
+
     class Meta:
         model = Topic
         fields = ["key", "name", "description", "consent_text"]
         help_texts = {
-            "key": "Short identifier used by the API and imports, e.g. “newsletter”.",
-            "consent_text": "The wording a contact agrees to when subscribing.",
+            "key": "Short identifier used by the API and imports, e.g. “newsletter”:"
+            " lower-case letters, digits, “-” and “_”.",
+            "consent_text": "The exact wording a contact agrees to when subscribing"
+            " (shown next to the checkbox on the subscription forms).",
         }
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 2}),
-            "consent_text": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_LIMIT}),
+            "consent_text": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_LIMIT}),
         }
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        if not TOPIC_KEY.match(key):
+            raise forms.ValidationError(
+                "Use 1–64 lower-case letters, digits, “-” or “_”, starting with a letter or digit."
+            )
+        return key
+
+    def clean_name(self) -> str:
+        return _one_line(self.cleaned_data["name"], "name")
+
+    def clean_description(self) -> str:
+        return _limit(_lf(self.cleaned_data["description"]), "description")
+
+    def clean_consent_text(self) -> str:
+        return _limit(_lf(self.cleaned_data["consent_text"]), "consent text")
+
+
+def _limit(value: str, what: str) -> str:
+    if len(value) > TEXT_LIMIT:
+        raise forms.ValidationError(f"The {what} is longer than {TEXT_LIMIT:,} characters.")
+    return value
+
+
+class TopicEditForm(NoLabelSuffix, forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_LIMIT})
+    )
+    consent_text = forms.CharField(
+        label="Consent text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": TEXT_LIMIT}),
+        help_text="Changing the wording makes a new version. People who already agreed keep"
+        " the version they saw; the forms show the new one from now on.",
+    )
+
+    def clean_name(self) -> str:
+        return _one_line(self.cleaned_data["name"], "name")
+
+    def clean_description(self) -> str:
+        return _limit(_lf(self.cleaned_data["description"]), "description")
+
+    def clean_consent_text(self) -> str:
+        return _limit(_lf(self.cleaned_data["consent_text"]), "consent text")
+
+
+class OrganisationForm(NoLabelSuffix, forms.Form):
+    name = forms.CharField(label="Organisation name", max_length=200)
+    postal_address = forms.CharField(
+        label="Postal address",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown in every marketing email, as the law requires (CAN-SPAM, GDPR)."
+        " Campaigns cannot be sent while it is empty.",
+    )
+    from_email = forms.CharField(
+        label="Default From address",
+        max_length=320,
+        widget=forms.EmailInput,
+        help_text="Used when a campaign does not set its own.",
+    )
+    from_name = forms.CharField(label="Default From name", max_length=200, required=False)
+
+    def clean_name(self) -> str:
+        return _one_line(self.cleaned_data["name"], "name")
+
+    def clean_postal_address(self) -> str:
+        return _lf(self.cleaned_data["postal_address"])
+
+    def clean_from_email(self) -> str:
+        try:
+            return normalize_email(self.cleaned_data["from_email"])
+        except InvalidAddress as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_from_name(self) -> str:
+        return _one_line(self.cleaned_data["from_name"], "From name")
 
 
 class ContactForm(NoLabelSuffix, forms.Form):
@@ -178,3 +281,69 @@ class CampaignForm(NoLabelSuffix, forms.Form):
 
 class CapturedFilterForm(NoLabelSuffix, forms.Form):
     to = forms.CharField(label="Recipient", max_length=320, required=False)
+
+
+class ContactEditForm(NoLabelSuffix, forms.Form):
+    """Rectification: name, language and attributes (a JSON object)."""
+
+    ATTRIBUTES_LIMIT = 20_000
+
+    name = forms.CharField(max_length=200, required=False)
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    attributes = forms.CharField(
+        label="Attributes (JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "code"}),
+        help_text='A JSON object, e.g. {"city": "Kraków", "plan": "pro"}. Empty means none.',
+    )
+
+    @classmethod
+    def initial_for(cls, contact) -> dict:
+        return {
+            "name": contact.name,
+            "language": contact.language,
+            "attributes": json.dumps(contact.attributes or {}, indent=2, ensure_ascii=False),
+        }
+
+    def clean_name(self) -> str:
+        return _one_line(self.cleaned_data["name"], "name")
+
+    def clean_attributes(self) -> dict:
+        raw = self.cleaned_data["attributes"].strip()
+        if not raw:
+            return {}
+        if len(raw) > self.ATTRIBUTES_LIMIT:
+            raise forms.ValidationError(
+                f"The attributes are longer than {self.ATTRIBUTES_LIMIT:,} characters."
+            )
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(f"This is not valid JSON: {exc}.") from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(
+                'The attributes must be a JSON object, e.g. {"city": "Kraków"}.'
+            )
+        return value
+
+
+class EraseForm(NoLabelSuffix, forms.Form):
+    confirm = forms.CharField(
+        label="Type the person's email address to confirm",
+        max_length=320,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"].strip()
+        if typed.lower() != self.email.lower():
+            raise forms.ValidationError("This is not the contact's address; nothing was erased.")
+        return typed
+
+
+class FindPersonForm(NoLabelSuffix, forms.Form):
+    email = forms.CharField(label="Email address", max_length=320, widget=forms.EmailInput)

@@ -12,7 +12,16 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_new, name="contact_new"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
+    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
+    path(
+        "contacts/<int:contact_id>/consent.json",
+        views.contact_consent_proof,
+        name="contact_consent_proof",
+    ),
+    path("contacts/<int:contact_id>/export/", views.contact_export, name="contact_export"),
+    path("contacts/<int:contact_id>/erase/", views.contact_erase, name="contact_erase"),
     path("topics/", views.topic_list, name="topic_list"),
+    path("topics/<int:topic_id>/edit/", views.topic_edit, name="topic_edit"),
     path("templates/", views.template_list, name="template_list"),
     path("templates/new/", views.template_new, name="template_new"),
     path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),
@@ -31,6 +40,8 @@ urlpatterns = [
         )
         for action in views.ACTIONS
     ),
+    path("privacy/", views.privacy_page, name="privacy"),
+    path("settings/organisation/", views.organisation_settings, name="organisation_settings"),
     path("outbox/", views.captured_list, name="captured_list"),
     path("outbox/clear/", views.captured_clear, name="captured_clear"),
     path("outbox/<int:message_id>/", views.captured_detail, name="captured_detail"),

@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailwright.campaigns import sending
+from mailwright.campaigns import organisation, sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.campaigns.rendering import TemplateError, compile_template, sample_context
 from mailwright.campaigns.templates import save_template
+from mailwright.consent import ledger, privacy
 from mailwright.consent.ledger import Actor
+from mailwright.consent.models import PrivacyAudit
 from mailwright.contacts import directory
 from mailwright.contacts.models import Contact, Topic
 from mailwright.contacts.segments import SegmentError
+from mailwright.contacts.topics import TopicError, create_topic, update_topic
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event
 from mailwright.web import mailview
@@ -29,9 +38,14 @@ from mailwright.web.forms import (
     AccountPasswordForm,
     CampaignForm,
     CapturedFilterForm,
+    ContactEditForm,
     ContactForm,
+    EraseForm,
+    FindPersonForm,
+    OrganisationForm,
     RateLimitedAuthenticationForm,
     TemplateForm,
+    TopicEditForm,
     TopicForm,
 )
 
@@ -40,6 +54,19 @@ PAGE_SIZE = 50
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _missing_postal_address() -> bool:
+    """Marketing mail cannot be sent without the sender's postal address (SPEC §3.4)."""
+    return not organisation.current().postal_address.strip()
+
+
+def _json_download(data: dict, filename: str) -> HttpResponse:
+    body = json.dumps(data, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _counts(queryset, field: str, choices) -> list[tuple[str, int]]:
@@ -79,6 +106,7 @@ def dashboard(request):
         "deliveries_by_state": _counts(Delivery.objects, "state", Delivery.State.values),
         "captured_total": CapturedMessage.objects.count(),
         "latest_campaigns": Campaign.objects.select_related("template")[:10],
+        "missing_postal_address": _missing_postal_address(),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -141,6 +169,7 @@ def contact_detail(request, contact_id: int):
     contact = get_object_or_404(Contact, pk=contact_id)
     context = {
         "contact": contact,
+        "erased": contact.status == Contact.Status.ERASED,
         "subscriptions": contact.subscriptions.select_related("topic").order_by("topic__name"),
         "consent_events": contact.consent_events.order_by("-id")[:50],
         "deliveries": contact.deliveries.select_related("campaign").order_by("-id")[:20],
@@ -149,7 +178,123 @@ def contact_detail(request, contact_id: int):
     return render(request, "web/contacts/detail.html", context)
 
 
+def _live_contact(request, contact_id: int) -> tuple[Contact, HttpResponse | None]:
+    """The contact, or a redirect with a message when it is erased (only viewing is left)."""
+    contact = get_object_or_404(Contact, pk=contact_id)
+    if contact.status == Contact.Status.ERASED:
+        messages.error(request, "This person was erased; their record can only be viewed.")
+        return contact, redirect("web:contact_detail", contact.pk)
+    return contact, None
+
+
+class _NotThisContact(Exception):
+    pass
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, contact_id: int):
+    """Rectification: name, language and attributes, through directory.upsert."""
+    contact, refused = _live_contact(request, contact_id)
+    if refused:
+        return refused
+    form = ContactEditForm(request.POST or None, initial=ContactEditForm.initial_for(contact))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                saved, created = directory.upsert(
+                    directory.ContactInput(
+                        email=contact.email,
+                        name=data["name"],
+                        language=data["language"],
+                        attributes=data["attributes"],
+                    ),
+                    by=_actor(request),
+                )
+                if created or saved.pk != contact.pk:
+                    raise _NotThisContact  # the stored address no longer normalizes to itself
+                changed = [
+                    f
+                    for f, before in (
+                        ("name", contact.name),
+                        ("language", contact.language),
+                        ("attributes", contact.attributes),
+                    )
+                    if data[f] != before
+                ]
+                privacy.record_rectification(saved, _actor(request), changed)
+        except directory.ContactError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        except _NotThisContact:
+            form.add_error(
+                None, "This contact's stored address could not be matched; nothing was saved."
+            )
+        else:
+            messages.success(request, f"Contact {saved.email} updated.")
+            return redirect("web:contact_detail", saved.pk)
+    return render(request, "web/contacts/edit.html", {"form": form, "contact": contact})
+
+
+@login_required
+@require_GET
+def contact_consent_proof(request, contact_id: int):
+    contact, refused = _live_contact(request, contact_id)
+    if refused:
+        return refused
+    return _json_download(privacy.consent_proof(contact), f"consent-proof-{contact.pk}.json")
+
+
+@login_required
+@require_POST
+def contact_export(request, contact_id: int):
+    """Everything held about the person (GDPR access request); a POST because it is audited."""
+    contact, refused = _live_contact(request, contact_id)
+    if refused:
+        return refused
+    data = privacy.export(contact, by=_actor(request))
+    return _json_download(data, f"contact-{contact.pk}-export.json")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_erase(request, contact_id: int):
+    """GET: what erasure does and a box to type the address. POST: erase, then back."""
+    contact, refused = _live_contact(request, contact_id)
+    if refused:
+        return refused
+    form = EraseForm(request.POST or None, email=contact.email)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            contact = Contact.objects.select_for_update().get(pk=contact.pk)
+            if contact.status != Contact.Status.ERASED:  # not erased meanwhile by someone else
+                privacy.erase(contact, by=_actor(request))
+        messages.success(
+            request,
+            "The person was erased: their personal data is removed and their address can"
+            " never be added again.",
+        )
+        return redirect("web:contact_detail", contact.pk)
+    return render(request, "web/contacts/erase.html", {"form": form, "contact": contact})
+
+
 # --- topics ---------------------------------------------------------------------------------
+
+
+def _embed_context() -> dict:
+    topics = list(Topic.objects.order_by("name"))
+    hosted_url = settings.BASE_URL + reverse("consent:subscribe")
+    json_url = settings.BASE_URL + reverse("consent:subscribe_json")
+    snippet = render_to_string(
+        "web/topics/embed_snippet.html",
+        {"topics": topics, "hosted_url": hosted_url, "json_url": json_url},
+    )
+    return {
+        "hosted_url": hosted_url,
+        "json_url": json_url,
+        "embed_snippet": snippet.strip() + "\n",
+        "form_origins": settings.FORM_ORIGINS,
+    }
 
 
 @login_required
@@ -157,13 +302,72 @@ def contact_detail(request, contact_id: int):
 def topic_list(request):
     form = TopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        topic = form.save()
-        messages.success(request, f"Topic “{topic.name}” created.")
-        return redirect("web:topic_list")
+        data = form.cleaned_data
+        try:
+            topic = create_topic(
+                key=data["key"],
+                name=data["name"],
+                description=data["description"],
+                consent_text=data["consent_text"],
+            )
+        except TopicError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Topic “{topic.name}” created.")
+            return redirect("web:topic_list")
     topics = Topic.objects.annotate(
         confirmed=Count("subscriptions", filter=Q(subscriptions__state="confirmed"))
     )
-    return render(request, "web/topics.html", {"topics": topics, "form": form})
+    context = {"topics": topics, "form": form, **_embed_context()}
+    return render(request, "web/topics/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_edit(request, topic_id: int):
+    topic = get_object_or_404(Topic, pk=topic_id)
+    initial = {
+        "name": topic.name,
+        "description": topic.description,
+        "consent_text": topic.consent_text,
+    }
+    form = TopicEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        consent_text = data["consent_text"]
+        # The form stores LF line ends and strips the ends: an unchanged wording that was
+        # saved another way (API, older rows) must not become a new version.
+        if consent_text == topic.consent_text.replace("\r\n", "\n").strip():
+            consent_text = topic.consent_text
+        try:
+            before = topic.consent_version
+            topic = update_topic(
+                topic,
+                name=data["name"],
+                description=data["description"],
+                consent_text=consent_text,
+            )
+        except TopicError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            if topic.consent_version != before:
+                messages.success(
+                    request,
+                    f"Topic “{topic.name}” saved; the consent text is now version"
+                    f" {topic.consent_version}.",
+                )
+            else:
+                messages.success(request, f"Topic “{topic.name}” saved.")
+            return redirect("web:topic_edit", topic.pk)
+    history = list(topic.texts.order_by("-version"))
+    recorded = {t.version for t in history}
+    context = {
+        "topic": topic,
+        "form": form,
+        "history": history,
+        "history_incomplete": any(v not in recorded for v in range(1, topic.consent_version + 1)),
+    }
+    return render(request, "web/topics/edit.html", context)
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -282,6 +486,7 @@ def campaign_detail(request, campaign_id: int):
     campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=campaign_id)
     context = _status_context(campaign)
     context["topics"] = campaign.topics.all()
+    context["missing_postal_address"] = _missing_postal_address()
     return render(request, "web/campaigns/detail.html", context)
 
 
@@ -307,7 +512,11 @@ def campaign_send(request, campaign_id: int):
     except SegmentError as exc:
         messages.error(request, f"The campaign's segment is not valid: {exc}")
         return redirect("web:campaign_detail", campaign.pk)
-    context = {"campaign": campaign, "audience": audience}
+    context = {
+        "campaign": campaign,
+        "audience": audience,
+        "missing_postal_address": _missing_postal_address(),
+    }
     return render(request, "web/campaigns/send.html", context)
 
 
@@ -334,6 +543,57 @@ def campaign_action(request, campaign_id: int, action: str):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     func, done = ACTIONS[action]
     return _campaign_action(request, campaign, func, done)
+
+
+# --- privacy --------------------------------------------------------------------------------
+
+AUDIT_ROWS = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def privacy_page(request):
+    """Ledger health, the latest data-subject requests, and finding a person by address.
+    The lookup is a POST so addresses do not end up in URLs and access logs."""
+    form = FindPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = privacy.find_contact(form.cleaned_data["email"])
+        except privacy.PrivacyError as exc:
+            messages.error(request, f"Not found: {exc}")
+        else:
+            return redirect("web:contact_detail", contact.pk)
+    context = {
+        "form": form,
+        "report": ledger.verify(),
+        "audits": PrivacyAudit.objects.order_by("-id")[:AUDIT_ROWS],
+    }
+    return render(request, "web/privacy.html", context)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_settings(request):
+    """The sending organisation: configuration, not consent, so the row is saved here."""
+    org = organisation.current()
+    initial = {
+        "name": org.name,
+        "postal_address": org.postal_address,
+        "from_email": org.from_email,
+        "from_name": org.from_name,
+    }
+    form = OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        for field, value in form.cleaned_data.items():
+            setattr(org, field, value)
+        org.save()
+        messages.success(request, "Organisation settings saved.")
+        return redirect("web:organisation_settings")
+    context = {"form": form, "org": org, "missing_postal_address": not org.postal_address.strip()}
+    return render(request, "web/settings/organisation.html", context)
 
 
 # --- outbox → captured ----------------------------------------------------------------------

@@ -5,3 +5,23 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// "Copy" buttons: <button data-copy="ID"> copies the text of the field with that id.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-copy]");
+  if (!button) return;
+  var id = button.getAttribute("data-copy");
+  var field = document.getElementById(id);
+  var status = document.querySelector('[data-copy-status="' + id + '"]');
+  var done = function (text) { if (status) status.textContent = text; };
+  if (!field) return;
+  field.select();
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(
+      function () { done("Copied."); },
+      function () { done("Press Ctrl+C (⌘C) to copy the selected text."); }
+    );
+  } else {
+    done(document.execCommand && document.execCommand("copy") ? "Copied." : "Press Ctrl+C (⌘C) to copy the selected text.");
+  }
+});
