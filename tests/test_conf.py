@@ -55,3 +55,24 @@ def test_typed_readers(monkeypatch):
         env_bool("X_BAD", False)
     with pytest.raises(ImproperlyConfigured, match="HOST:PORT"):
         env_addr("X_BAD", "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "smtp://u:123/45@host:25",
+        "smtp://u:ab#cd@host:25",
+        "smtp://u:a?b@host:25",
+        "smtp://u:p@ss@host:25/x",
+    ],
+)
+def test_passwords_with_special_characters_never_leak(url):
+    try:
+        relay = RelayConfig(url)
+    except ImproperlyConfigured as exc:
+        message = str(exc)
+    else:
+        message = relay.display + repr(relay)
+        assert relay.host == "host"
+    for secret in ("123/45", "ab#cd", "a?b", "p@ss"):
+        assert secret not in message

@@ -89,6 +89,12 @@ class RelayConfig:
     TLS_MODES = ("none", "starttls", "tls")
 
     def __init__(self, url: str) -> None:
+        userinfo = url.partition("://")[2].rpartition("@")[0]
+        if any(ch in userinfo for ch in "/?#"):
+            raise ImproperlyConfigured(
+                "relay URL: percent-encode '/', '?' and '#' in the user name or password"
+                f" (%2F, %3F, %23): {_redact(url)!r}"
+            )
         parts = urlsplit(url)
         if parts.scheme not in {"smtp", "smtps"}:
             raise ImproperlyConfigured(
@@ -158,8 +164,11 @@ def _rate(raw: str | None, url: str) -> float | None:
 
 
 def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
+    """Hide the password, whatever the URL's shape: everything between the first ':' after
+    '//' and the last '@' (over-hiding is safe; leaking is not)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    userinfo, _, host = rest.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"

@@ -37,14 +37,19 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{sd['HOST']}:{sd['PORT']}/{sd['NAME']}"
 
 
-def start_worker(tmp_path, sink, processes: int = 1) -> subprocess.Popen:
+def start_worker(
+    tmp_path, sink, processes: int = 1, relay_url: str = "", lease: int = 2
+) -> subprocess.Popen:
+    """A worker subprocess on the test database. The short default lease makes killed
+    workers' batches come back quickly; a lease shorter than a batch takes would let another
+    worker send it again, so tests about exactly-once sending use a normal lease."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "MW_DATA_DIR": str(tmp_path),
         "MW_SECRET_KEY": settings.SECRET_KEY,
-        "MW_RELAY_URL": f"smtp://{sink.host}:{sink.port}",
-        "MW_LEASE_SECONDS": "2",
+        "MW_RELAY_URL": relay_url or f"smtp://{sink.host}:{sink.port}",
+        "MW_LEASE_SECONDS": str(lease),
         "MW_WORKER_IDLE_SECONDS": "0.2",
     }
     return subprocess.Popen(

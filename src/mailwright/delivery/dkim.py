@@ -167,7 +167,7 @@ def generate_key(domain: str, algorithm: str = RSA) -> DkimKey:
 def rotate(domain: str, algorithm: str | None = None) -> DkimKey:
     """Make a new active key for `domain` and retire the previously active ones (active=False,
     retired_at=now). Retired keys are kept: their DNS record should stay published for
-    RETIRING_PERIOD. `algorithm` defaults to that of the newest active key (else Ed25519)."""
+    RETIRING_PERIOD. `algorithm` defaults to that of the newest active key (else RSA)."""
     domain = normalize_domain(domain)
     if algorithm is not None:
         algorithm = normalize_algorithm(algorithm)
@@ -178,7 +178,7 @@ def rotate(domain: str, algorithm: str | None = None) -> DkimKey:
             .order_by("-created_at", "-id")
         )
         if algorithm is None:
-            algorithm = previous[0].algorithm if previous else ED25519
+            algorithm = previous[0].algorithm if previous else RSA
         new = generate_key(domain, algorithm)
         now = timezone.now()
         DkimKey.objects.filter(pk__in=[k.pk for k in previous]).update(active=False, retired_at=now)

@@ -55,6 +55,7 @@ class Delivery(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["state", "lease_expires_at"], name="delivery_lease"),
             models.Index(fields=["campaign", "state"], name="delivery_campaign_state"),
+            models.Index(fields=["stream", "updated_at"], name="delivery_stream_updated"),
         ]
 
     def __str__(self) -> str:

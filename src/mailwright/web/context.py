@@ -10,6 +10,7 @@ SECTIONS = (
     "templates",
     "campaigns",
     "outbox",
+    "delivery",
     "privacy",
     "settings",
     "account",

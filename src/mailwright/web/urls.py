@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from mailwright.web import views
+from mailwright.web import delivery_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -47,4 +47,38 @@ urlpatterns = [
     path("outbox/<int:message_id>/", views.captured_detail, name="captured_detail"),
     path("outbox/<int:message_id>/html/", views.captured_html, name="captured_html"),
     path("outbox/<int:message_id>/raw/", views.captured_raw, name="captured_raw"),
+    path("delivery/", delivery_views.delivery_home, name="delivery"),
+    path("delivery/relays/", delivery_views.relay_list, name="relay_list"),
+    path("delivery/relays/<int:relay_id>/edit/", delivery_views.relay_edit, name="relay_edit"),
+    path(
+        "delivery/relays/<int:relay_id>/enable/",
+        delivery_views.relay_toggle,
+        {"enable": True},
+        name="relay_enable",
+    ),
+    path(
+        "delivery/relays/<int:relay_id>/disable/",
+        delivery_views.relay_toggle,
+        {"enable": False},
+        name="relay_disable",
+    ),
+    path(
+        "delivery/relays/<int:relay_id>/delete/", delivery_views.relay_delete, name="relay_delete"
+    ),
+    path("delivery/domains/", delivery_views.domain_list, name="domain_list"),
+    path("delivery/domains/<int:policy_id>/edit/", delivery_views.domain_edit, name="domain_edit"),
+    path(
+        "delivery/domains/<int:policy_id>/delete/",
+        delivery_views.domain_delete,
+        name="domain_delete",
+    ),
+    path(
+        "delivery/domains/<int:policy_id>/warm-up/",
+        delivery_views.domain_warmup,
+        name="domain_warmup",
+    ),
+    path("delivery/dkim/", delivery_views.dkim_list, name="dkim_list"),
+    path("delivery/dkim/rotate/", delivery_views.dkim_rotate, name="dkim_rotate"),
+    path("delivery/dkim/check/", delivery_views.dns_check_page, name="dns_check"),
+    path("delivery/reputation/", delivery_views.reputation_page, name="reputation"),
 ]

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -33,7 +34,7 @@ from mailwright.contacts.segments import SegmentError
 from mailwright.contacts.topics import TopicError, create_topic, update_topic
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event
-from mailwright.web import mailview
+from mailwright.web import mailview, reputation
 from mailwright.web.forms import (
     AccountPasswordForm,
     CampaignForm,
@@ -107,6 +108,7 @@ def dashboard(request):
         "captured_total": CapturedMessage.objects.count(),
         "latest_campaigns": Campaign.objects.select_related("template")[:10],
         "missing_postal_address": _missing_postal_address(),
+        "alerts": reputation.alerts(reputation.all_streams(timezone.now())),
     }
     return render(request, "web/dashboard.html", context)
 

@@ -15,9 +15,20 @@ document.addEventListener("click", function (event) {
   var status = document.querySelector('[data-copy-status="' + id + '"]');
   var done = function (text) { if (status) status.textContent = text; };
   if (!field) return;
-  field.select();
+  var text;
+  if (typeof field.select === "function") {  // a textarea or input
+    field.select();
+    text = field.value;
+  } else {  // any other element, e.g. a <pre>: select its text
+    var range = document.createRange();
+    range.selectNodeContents(field);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    text = field.textContent;
+  }
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(field.value).then(
+    navigator.clipboard.writeText(text).then(
       function () { done("Copied."); },
       function () { done("Press Ctrl+C (⌘C) to copy the selected text."); }
     );
