@@ -26,6 +26,7 @@ DEBUG = env_bool("MW_DEBUG", False)
 
 HTTP_HOST, HTTP_PORT = env_addr("MW_HTTP_ADDR", "127.0.0.1:8000")
 CAPTURE_HOST, CAPTURE_PORT = env_addr("MW_CAPTURE_ADDR", "127.0.0.1:2525")
+INBOUND_HOST, INBOUND_PORT = env_addr("MW_INBOUND_ADDR", "127.0.0.1:2526")
 BASE_URL = env_str("MW_BASE_URL", f"http://{HTTP_HOST}:{HTTP_PORT}").rstrip("/")
 
 ALLOWED_HOSTS = [h.strip() for h in env_str("MW_ALLOWED_HOSTS", "").split(",") if h.strip()] or [
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "mailwright.contacts",
     "mailwright.consent",
     "mailwright.campaigns",
@@ -181,6 +183,14 @@ GUARD_COMPLAINT_RATE = env_float("MW_GUARD_COMPLAINT_RATE", 0.003)
 FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
 
 CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
+
+# Relay webhooks (django-anymail): basic-auth credentials "user:password" the relay uses.
+ANYMAIL = {"WEBHOOK_SECRET": env_str("MW_WEBHOOK_SECRET", "")}
+
+# Inbound mail (bounces, complaints, replies) and how soft bounces add up.
+INBOUND_MAX_BYTES = env_int("MW_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
+SOFT_BOUNCE_LIMIT = env_int("MW_SOFT_BOUNCE_LIMIT", 3)  # soft bounces, from different sends…
+SOFT_BOUNCE_DAYS = env_int("MW_SOFT_BOUNCE_DAYS", 14)  # …within this many days: suppressed
 
 # Public subscription forms: sites allowed to embed the form (CORS), and rate limits.
 FORM_ORIGINS = [

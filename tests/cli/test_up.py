@@ -76,6 +76,7 @@ def test_up_runs_and_supervises_every_part(tmp_path):
         MW_DATA_DIR=str(tmp_path),
         MW_HTTP_ADDR=f"127.0.0.1:{http_port}",
         MW_CAPTURE_ADDR=f"127.0.0.1:{capture_port}",
+        MW_INBOUND_ADDR=f"127.0.0.1:{free_port()}",
         PYTHONUNBUFFERED="1",
     )
     up = subprocess.Popen(
@@ -113,7 +114,7 @@ def test_up_runs_and_supervises_every_part(tmp_path):
             10,
             "the captured message to be stored",
         )
-        assert set(children_of(up.pid)) == {"web", "worker", "tasks", "capture"}
+        assert set(children_of(up.pid)) == {"web", "worker", "tasks", "inbound", "capture"}
 
         # A crashed child is logged and restarted.
         old = children_of(up.pid)["capture"]

@@ -38,7 +38,7 @@ def database_url() -> str:
 
 
 def start_worker(
-    tmp_path, sink, processes: int = 1, relay_url: str = "", lease: int = 2
+    tmp_path, sink, processes: int = 1, relay_url: str = "", lease: int = 5
 ) -> subprocess.Popen:
     """A worker subprocess on the test database. The short default lease makes killed
     workers' batches come back quickly; a lease shorter than a batch takes would let another
@@ -161,13 +161,16 @@ def test_random_sigkills_during_a_20000_recipient_send(fast_sink, newsletter, tm
     assert sending.start(campaign.id).recipients_total == total
     rng = random.Random(20_000)
     points = sorted(rng.sample(range(1_000, 16_000), 4))
+    # A lease long enough that a loaded machine (two workers, the sink and the test on two
+    # cores) finishes a batch inside it; shorter leases make killed batches return sooner.
+    lease = 10
     for point in points:
-        worker = start_worker(tmp_path, sink, processes=processes)
+        worker = start_worker(tmp_path, sink, processes=processes, lease=lease)
         wait_for(lambda p=point: sink.count >= p, 180, f"{point} messages", worker)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         time.sleep(0.3)  # the children die with their parent (PR_SET_PDEATHSIG)
-    worker = start_worker(tmp_path, sink, processes=processes)
+    worker = start_worker(tmp_path, sink, processes=processes, lease=lease)
     try:
         wait_for(
             lambda: sending.delivery_counts(campaign.id)["sent"] == total,

@@ -39,6 +39,8 @@ class Campaign(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     recipients_total = models.PositiveIntegerField(default=0)
     paused_reason = models.TextField(blank=True)
+    track_opens = models.BooleanField(default=True)
+    track_clicks = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

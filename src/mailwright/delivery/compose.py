@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from mailwright.campaigns.inlining import inline_css
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
 from mailwright.delivery.mime import OutgoingMessage, assemble, make_message_id
 from mailwright.delivery.models import Delivery
@@ -34,7 +35,7 @@ class Composer:
         key = (tpl.id, tpl.updated_at)
         found = self._compiled.get(key)
         if found is None:
-            found = compile_template(tpl.subject, tpl.html, tpl.text)
+            found = compile_template(tpl.subject, inline_css(tpl.html), tpl.text)
             if len(self._compiled) > 256:
                 self._compiled.clear()
                 self._missing.clear()

@@ -15,6 +15,13 @@ class Event(models.Model):
         SUPPRESSED = "suppressed"
         UNSUBSCRIBED = "unsubscribed"
         COMPLAINED = "complained"
+        SOFT_BOUNCED = "soft_bounced"
+        DELAYED = "delayed"  # a DSN with action=delayed: still trying, not a failure
+        OPENED = "opened"
+        CLICKED = "clicked"
+        AUTO_REPLY = "auto_reply"
+        REPLIED = "replied"
+        PURCHASED = "purchased"
 
     type = models.CharField(max_length=24, choices=Type.choices)
     delivery = models.ForeignKey(
@@ -27,10 +34,14 @@ class Event(models.Model):
         "contacts.Contact", null=True, on_delete=models.SET_NULL, related_name="events"
     )
     data = models.JSONField(default=dict, blank=True)
+    # Opens and clicks by proxies, scanners and prefetchers are kept but not counted as
+    # human engagement.
+    machine = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["campaign", "type"], name="event_campaign_type")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.created_at:%Y-%m-%d %H:%M}"
@@ -42,6 +53,7 @@ class Suppression(models.Model):
         COMPLAINT = "complaint"
         MANUAL = "manual"
         ERASED = "erased"
+        SOFT_BOUNCES = "soft_bounces"  # repeated soft bounces across different sends
 
     # Blank after the person is erased: then only the salted hash remains.
     email = models.CharField(max_length=320, null=True, blank=True, unique=True)
@@ -58,3 +70,91 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email or self.email_hash[:12]} ({self.reason})"
+
+
+class InboundMessage(models.Model):
+    """Every message the inbound server, mailbox poller or a relay webhook delivered to us,
+    kept with what we made of it: nothing accepted is lost, even what we could not parse."""
+
+    class Kind(models.TextChoices):
+        BOUNCE = "bounce"
+        DELAY = "delay"
+        COMPLAINT = "complaint"
+        AUTO_REPLY = "auto_reply"
+        REPLY = "reply"
+        UNKNOWN = "unknown"
+
+    class Source(models.TextChoices):
+        SMTP = "smtp"
+        IMAP = "imap"
+        POP3 = "pop3"
+        WEBHOOK = "webhook"
+        CLI = "cli"
+
+    source = models.CharField(max_length=12, choices=Source.choices)
+    mail_from = models.CharField(max_length=320, blank=True)
+    rcpt_to = models.CharField(max_length=320, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    raw = models.BinaryField(blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.UNKNOWN)
+    delivery = models.ForeignKey(
+        "delivery.Delivery", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.mail_from}"
+
+
+class WebhookEndpoint(models.Model):
+    """An outgoing webhook: events of the chosen types are POSTed here, HMAC-signed."""
+
+    url = models.URLField(max_length=1000)
+    secret = models.CharField(max_length=100)
+    event_types = models.JSONField(default=list, help_text="empty: every event type")
+    enabled = models.BooleanField(default=True)
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"<WebhookEndpoint {self.id} {self.url}>"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt history of one event to one endpoint (the delivery log in the UI)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(max_length=32)
+    payload = models.JSONField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_id} ({self.state})"

@@ -75,6 +75,7 @@ CHANNEL_FOR_REASON = {
     Suppression.Reason.COMPLAINT: "complaint",
     Suppression.Reason.MANUAL: "admin",
     Suppression.Reason.ERASED: "privacy",
+    Suppression.Reason.SOFT_BOUNCES: "bounce",
 }
 
 

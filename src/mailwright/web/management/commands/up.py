@@ -13,7 +13,7 @@ from mailwright.supervisor import Supervisor, part
 class Command(BaseCommand):
     help = (
         "Migrate, create the first admin account if none exists, then run and supervise the "
-        "web app, delivery worker, task worker and capture relay."
+        "web app, delivery worker, task worker, inbound SMTP server and capture relay."
     )
 
     def add_arguments(self, parser):
@@ -31,6 +31,7 @@ class Command(BaseCommand):
             part("web", "web"),
             part("worker", "worker"),
             part("tasks", "tasks"),
+            part("inbound", "inbound"),
         ]
         if not opts["no_capture"]:
             children.append(part("capture", "capture"))

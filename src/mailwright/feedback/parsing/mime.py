@@ -1,0 +1,188 @@
+"""Defensive MIME helpers: every function here tolerates malformed, truncated or mislabelled
+input and returns something (an empty string, an empty list) rather than raising."""
+
+from __future__ import annotations
+
+import email
+import re
+from collections.abc import Iterator
+from email.header import decode_header
+from email.message import Message
+from email.parser import HeaderParser
+
+# Only the first MAX_BYTES of a message are looked at: a bounce's verdict is in its first
+# few kilobytes, and returned originals with attachments can be enormous.
+MAX_BYTES = 2 * 1024 * 1024
+# Multipart nesting deeper than this is not a real bounce and would only cost recursion.
+MAX_DEPTH = 30
+# Cap on the text we run regular expressions over.
+MAX_TEXT = 256 * 1024
+
+_WS = re.compile(r"\s+")
+
+
+def load(raw: bytes) -> Message:
+    raw = bytes(raw[:MAX_BYTES])
+    try:
+        return email.message_from_bytes(raw)
+    except Exception:
+        # The compat32 parser hardly ever raises; when it does, fall back to the headers only.
+        try:
+            return HeaderParser().parsestr(raw.decode("latin-1"), headersonly=True)
+        except Exception:
+            return Message()
+
+
+def collapse(text: str, limit: int = 1000) -> str:
+    return _WS.sub(" ", text).strip()[:limit]
+
+
+def header(msg: Message | None, name: str) -> str:
+    """The decoded value of the first `name` header, or ""."""
+    if msg is None:
+        return ""
+    try:
+        value = msg.get(name)
+    except Exception:
+        return ""
+    return decode(value)
+
+
+def headers(msg: Message | None, name: str) -> list[str]:
+    if msg is None:
+        return []
+    try:
+        values = msg.get_all(name) or []
+    except Exception:
+        return []
+    return [decode(v) for v in values]
+
+
+def decode(value: object) -> str:
+    """An RFC 2047 header value as text; unknown charsets decode as UTF-8 with replacement."""
+    if value is None:
+        return ""
+    try:
+        text = str(value)
+    except Exception:
+        return ""
+    if "=?" not in text:
+        return collapse(text, 2000)
+    out = []
+    try:
+        for chunk, charset in decode_header(text):
+            if isinstance(chunk, bytes):
+                out.append(to_text(chunk, charset))
+            else:
+                out.append(chunk)
+    except Exception:
+        return collapse(text, 2000)
+    return collapse("".join(out), 2000)
+
+
+def to_text(data: bytes, charset: str | None) -> str:
+    for cs in (charset, "utf-8"):
+        if not cs:
+            continue
+        try:
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError, ValueError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "text/plain"
+
+
+def param(part: Message, name: str) -> str:
+    try:
+        value = part.get_param(name)
+    except Exception:
+        return ""
+    if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
+        value = value[2]
+    return str(value or "").lower()
+
+
+def part_text(part: Message) -> str:
+    """The decoded text of a leaf part (declared charset, then UTF-8, then replacement)."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if payload is None:
+        try:
+            raw = part.get_payload()
+        except Exception:
+            return ""
+        return raw[:MAX_TEXT] if isinstance(raw, str) else ""
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    return to_text(payload[:MAX_TEXT], charset)
+
+
+def walk(msg: Message, depth: int = 0) -> Iterator[Message]:
+    """Every part of the report itself, without descending into attached messages (a returned
+    original that is itself a DSN must not be read as ours)."""
+    yield msg
+    if depth >= MAX_DEPTH or content_type(msg).startswith("message/"):
+        return
+    try:
+        children = msg.get_payload() if msg.is_multipart() else []
+    except Exception:
+        return
+    for child in children if isinstance(children, list) else []:
+        if isinstance(child, Message):
+            yield from walk(child, depth + 1)
+
+
+def parts_of_type(msg: Message, ctype: str) -> list[Message]:
+    return [p for p in walk(msg) if content_type(p) == ctype]
+
+
+def report_text(msg: Message) -> str:
+    """The human-readable text of the report: its text/plain leaves (text/html stripped of
+    tags when there is no plain text), not the attached original."""
+    plain, html = [], []
+    for part in walk(msg):
+        ctype = content_type(part)
+        if part.is_multipart() or ctype.startswith("message/"):
+            continue
+        if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
+            if ctype not in ("text/rfc822-headers",):
+                plain.append(part_text(part))
+        elif ctype == "text/html":
+            html.append(re.sub(r"<[^>]*>", " ", part_text(part)))
+    text = "\n".join(plain) if any(t.strip() for t in plain) else "\n".join(html)
+    return text[:MAX_TEXT]
+
+
+def parse_headers(text: str) -> Message:
+    try:
+        return HeaderParser().parsestr(text[:MAX_TEXT], headersonly=True)
+    except Exception:
+        return Message()
+
+
+def attached_message(part: Message) -> Message | None:
+    """The message inside a message/rfc822 (or the headers inside text/rfc822-headers)."""
+    ctype = content_type(part)
+    try:
+        payload = part.get_payload()
+    except Exception:
+        return None
+    if ctype in ("message/rfc822", "message/global"):
+        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            return payload[0]
+        if isinstance(payload, str):
+            return parse_headers(payload)
+        return None
+    if ctype in ("text/rfc822-headers", "message/rfc822-headers", "text/global-headers"):
+        return parse_headers(part_text(part))
+    return None

@@ -1,0 +1,120 @@
+"""Relay webhooks in (Amazon SES via SNS, SendGrid, Mailgun, Postmark, Brevo, … through
+django-anymail's tracking webhooks), normalized into the same events and decisions as mail
+arriving at the inbound server. Anymail authenticates each request (basic auth with
+MW_WEBHOOK_SECRET, or the provider's signature) before this code runs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from anymail.signals import EventType, RejectReason, tracking
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from mailwright.consent.ledger import Actor
+from mailwright.contacts import subscriptions
+from mailwright.contacts.models import Contact
+from mailwright.delivery.models import Delivery
+from mailwright.feedback import processing
+from mailwright.feedback.models import Event
+
+log = logging.getLogger(__name__)
+
+# anymail reject reason → (kind, our reason). A relay's "blocked"/"spam" is its judgement of
+# the message or the sender, never the address's fault.
+REASONS = {
+    RejectReason.INVALID: ("hard", "user_unknown"),
+    RejectReason.BOUNCED: ("hard", "user_unknown"),
+    RejectReason.TIMED_OUT: ("soft", "expired"),
+    RejectReason.BLOCKED: ("hard", "blocked"),
+    RejectReason.SPAM: ("hard", "spam_rejected"),
+    RejectReason.OTHER: ("soft", "other"),
+}
+
+
+class _Recipient:
+    def __init__(self, address, kind, reason, status, diagnostic):
+        self.address, self.kind, self.reason = address, kind, reason
+        self.status, self.diagnostic = status, diagnostic
+
+
+def find_delivery(event) -> Delivery | None:
+    """By our Message-ID when the relay reports it, else the recipient's latest delivery."""
+    qs = Delivery.objects.select_related("contact", "campaign")
+    if event.message_id:
+        found = qs.filter(message_id=str(event.message_id).strip()).first()
+        if found:
+            return found
+    if event.recipient:
+        return (
+            qs.filter(
+                email__iexact=event.recipient.strip(),
+                sent_at__gte=timezone.now() - timedelta(days=7),
+            )
+            .order_by("-sent_at")
+            .first()
+        )
+    return None
+
+
+@receiver(tracking)
+def on_tracking(sender, event, esp_name, **kwargs):
+    try:
+        handle(event, esp_name)
+    except Exception:
+        # Anymail answers 200 anyway: a retry would not fix our bug, and the raw payload
+        # is logged for the dead-letter review.
+        log.exception("relay webhook from %s could not be handled: %r", esp_name, event.esp_event)
+
+
+@transaction.atomic
+def handle(event, esp_name: str) -> None:
+    if (
+        event.event_id
+        and Event.objects.filter(data__esp=esp_name, data__event_id=str(event.event_id)).exists()
+    ):
+        return  # a replayed webhook
+    delivery = find_delivery(event)
+    now = timezone.now()
+    data = {"esp": esp_name, "event_id": str(event.event_id or ""), "raw_type": event.event_type}
+    kind = event.event_type
+    if kind == EventType.BOUNCED:
+        bounce_kind, reason = REASONS.get(event.reject_reason, ("hard", "other"))
+        recipient = _Recipient(
+            event.recipient,
+            bounce_kind,
+            reason,
+            None,
+            (event.mta_response or event.description or ""),
+        )
+        suppress_it = bounce_kind == "hard" and reason in {"user_unknown", "domain_not_found"}
+        processing.apply_bounce(delivery, recipient, suppress_it, delayed=False, now=now)
+    elif kind == EventType.DEFERRED:
+        recipient = _Recipient(event.recipient, "soft", "other", None, event.mta_response or "")
+        processing.apply_bounce(delivery, recipient, False, delayed=True, now=now)
+    elif kind == EventType.COMPLAINED:
+        processing.apply_complaint(delivery, event.recipient, f"{esp_name} complaint", now)
+    elif kind == EventType.UNSUBSCRIBED:
+        contact = delivery.contact if delivery else None
+        if contact is None and event.recipient:
+            contact = Contact.objects.filter(email__iexact=event.recipient.strip()).first()
+        if contact is not None:
+            subscriptions.unsubscribe_all(contact, by=Actor(channel="one_click", actor=esp_name))
+    elif kind in (EventType.OPENED, EventType.CLICKED):
+        processing._event(
+            Event.Type.OPENED if kind == EventType.OPENED else Event.Type.CLICKED,
+            delivery,
+            {**data, "url": event.click_url or "", "user_agent": (event.user_agent or "")[:300]},
+            now,
+        )
+        return
+    else:
+        return  # delivered, queued, sent, …: the ledger already knows
+    # Tag the event(s) just written with the provider's id, for replay detection.
+    Event.objects.filter(delivery=delivery, created_at=now).update(data=data | _details(event))
+
+
+def _details(event) -> dict:
+    return {"recipient": event.recipient, "reason": event.reject_reason}
