@@ -4,7 +4,7 @@ from django.urls import URLPattern, re_path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
-from mailwright.api import campaigns, contacts, errors, outbox, templates, topics
+from mailwright.api import campaigns, contacts, errors, outbox, templates, topics, webhooks
 from mailwright.api.auth import ApiKeyAuth
 from mailwright.api.parser import StrictJSONParser
 
@@ -66,3 +66,4 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)
+api.add_router("/webhooks", webhooks.router)

@@ -138,9 +138,12 @@ def finish_if_done(campaign_ids) -> None:
         if cid is None:
             continue
         if not Delivery.objects.filter(campaign_id=cid, state__in=open_states).exists():
-            Campaign.objects.filter(pk=cid, state=Campaign.State.SENDING).update(
+            if Campaign.objects.filter(pk=cid, state=Campaign.State.SENDING).update(
                 state=Campaign.State.SENT, finished_at=timezone.now()
-            )
+            ):
+                from mailwright.feedback import webhooks
+
+                webhooks.emit("campaign.sent", {"campaign": cid, "counts": delivery_counts(cid)})
 
 
 __all__ = [

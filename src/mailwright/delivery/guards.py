@@ -51,4 +51,16 @@ def check(campaign_ids) -> list[int]:
         ):
             log.warning("campaign %s paused by the reputation guard: %s", cid, reason)
             paused.append(cid)
+            from mailwright.feedback import webhooks
+
+            webhooks.emit(
+                "campaign.paused",
+                {
+                    "campaign": cid,
+                    "reason": reason,
+                    "attempted": attempted,
+                    "bounce_rate": bounce_rate,
+                    "complaint_rate": complaint_rate,
+                },
+            )
     return paused

@@ -22,6 +22,7 @@ from mailwright.contacts.models import Contact
 from mailwright.delivery import guards, limits
 from mailwright.delivery.models import Delivery
 from mailwright.delivery.relays import ALL_STREAMS
+from mailwright.feedback import webhooks
 from mailwright.feedback.models import Event, Suppression
 from mailwright.feedback.suppression import record_suppression
 
@@ -183,6 +184,22 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
             batch_size=500,
         )
         Event.objects.bulk_create(events, batch_size=500)
+        webhooks.emit_many(
+            [
+                (
+                    e.type,
+                    {
+                        "delivery": e.delivery_id,
+                        "campaign": e.campaign_id,
+                        "contact": e.contact_id,
+                        "email": e.delivery.email,
+                        **e.data,
+                    },
+                )
+                for e in events
+                if e.type in webhooks.EVENT_TYPES
+            ]
+        )
         if bounced:
             Suppression.objects.bulk_create(
                 [

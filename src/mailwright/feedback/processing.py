@@ -122,6 +122,18 @@ def _by_message_id(message_id: str | None) -> Delivery | None:
 
 
 def _event(kind: str, delivery: Delivery | None, data: dict, now) -> None:
+    from mailwright.feedback import webhooks
+
+    if kind in webhooks.EVENT_TYPES:
+        webhooks.emit(
+            kind,
+            {
+                "delivery": delivery.id if delivery else None,
+                "campaign": delivery.campaign_id if delivery else None,
+                "email": delivery.email if delivery else None,
+                **data,
+            },
+        )
     Event.objects.create(
         type=kind,
         delivery=delivery,
