@@ -65,3 +65,20 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CampaignLink(models.Model):
+    """A link found in a campaign's HTML when it was compiled: the only URLs the click
+    redirect may send anyone to (no open redirect)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="links")
+    index = models.PositiveIntegerField()
+    url = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "index"], name="one_url_per_link_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}#{self.index} {self.url[:60]}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from mailwright.consent import views
+from mailwright.feedback import tracking_views
 
 app_name = "consent"
 urlpatterns = [
@@ -10,4 +11,6 @@ urlpatterns = [
     path("u/<str:token>", views.unsubscribe, name="unsubscribe"),
     path("p/<str:token>", views.preferences, name="preferences"),
     path("v/<str:token>", views.view_online, name="view_online"),
+    path("t/o/<str:token>.gif", tracking_views.open_pixel, name="track_open"),
+    path("t/c/<str:token>", tracking_views.click, name="track_click"),
 ]

@@ -321,7 +321,7 @@ def view_online(request, token: str):
 
     composer = Composer()
     ctx = recipient_context(contact, campaign)
-    _, html, _text = composer.compiled(campaign).render(ctx)
+    _, html, _text = composer.compiled(campaign, tracked=False).render(ctx)
     response = HttpResponse(html)
     # The message's own HTML: no scripts, no framing, no access to our origin.
     response["Content-Security-Policy"] = "sandbox; script-src 'none'; frame-ancestors 'none'"

@@ -15,9 +15,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mailwright.campaigns.inlining import inline_css
+from mailwright.campaigns.models import CampaignLink
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
 from mailwright.delivery.mime import OutgoingMessage, assemble, make_message_id
 from mailwright.delivery.models import Delivery
+from mailwright.feedback import tracking
 from mailwright.tokens import verp_address
 
 REQUIRED = ("unsubscribe_url", "preferences_url", "organisation.address")
@@ -30,22 +32,37 @@ class Composer:
         self.organisation = organisation
         self._signers: dict[str, object] = {}
 
-    def compiled(self, campaign) -> CompiledTemplate:
+    def compiled(self, campaign, *, tracked: bool = True) -> CompiledTemplate:
+        """Compile once per campaign: inline CSS, rewrite links for tracking (storing the
+        campaign's links), compile Jinja. The first call for a campaign writes its links, so
+        the engine makes it on its database thread (prepare)."""
         tpl = campaign.template
-        key = (tpl.id, tpl.updated_at)
+        track = tracked and (campaign.track_clicks or campaign.track_opens)
+        key = (tpl.id, tpl.updated_at, campaign.id if track else None)
         found = self._compiled.get(key)
         if found is None:
-            found = compile_template(tpl.subject, inline_css(tpl.html), tpl.text)
+            html = inline_css(tpl.html)
+            if track:
+                html, links = tracking.rewrite(
+                    html, clicks=campaign.track_clicks, opens=campaign.track_opens
+                )
+                CampaignLink.objects.bulk_create(
+                    [CampaignLink(campaign=campaign, index=i, url=u) for i, u in enumerate(links)],
+                    ignore_conflicts=True,
+                )
+            found = compile_template(tpl.subject, html, tpl.text)
             if len(self._compiled) > 256:
                 self._compiled.clear()
                 self._missing.clear()
             self._compiled[key] = found
-            self._missing[key] = tuple(name for name in REQUIRED if name not in tpl.html)
+            self._missing[(tpl.id, tpl.updated_at)] = tuple(
+                name for name in REQUIRED if name not in tpl.html
+            )
         return found
 
     def missing_in(self, campaign) -> tuple[str, ...]:
         """Which compliance elements the template does not show itself."""
-        self.compiled(campaign)
+        self.compiled(campaign, tracked=False)
         return self._missing[(campaign.template.id, campaign.template.updated_at)]
 
     def _org(self):
@@ -87,6 +104,8 @@ class Composer:
         ctx = recipient_context(
             contact, campaign, {"name": org.name, "address": org.postal_address}
         )
+        if campaign.track_clicks or campaign.track_opens:
+            ctx.update(tracking.urls_for(delivery.id, campaign.id))
         subject, html, text = self.compiled(campaign).render(ctx)
         missing = self.missing_in(campaign)
         if missing:

@@ -188,8 +188,16 @@ class Engine:
             for key, slot in slots.items():
                 await self._in_db(self.store.release_slot, key, slot, owner)
 
+    def _prepare(self, batch):
+        """On the database thread: what composing needs, and each campaign compiled (which
+        stores its tracked links) before the event loop renders from the cache."""
+        prepared = self.store.prepare(batch)
+        for campaign in {d.campaign_id: d.campaign for d in batch if d.campaign_id}.values():
+            self.composer.compiled(campaign)
+        return prepared
+
     async def _send_batch(self, relay: RelayChoice, transport, batch) -> list[ledger.Outcome]:
-        self.composer.refresh(*await self._in_db(self.store.prepare, batch))
+        self.composer.refresh(*await self._in_db(self._prepare, batch))
         outcomes: dict[int, ledger.Outcome] = {}
         pending: list[tuple[object, str, Envelope]] = []
         for d in batch:
