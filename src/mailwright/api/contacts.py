@@ -1,7 +1,11 @@
+from datetime import datetime
+from typing import Literal
+
 import pydantic
 from django.db import transaction
 from django.http import HttpResponse
-from ninja import Router, Status
+from ninja import Router, Schema, Status
+from pydantic import ConfigDict, Field
 
 from mailwright.api.errors import ApiError, field_from_loc
 from mailwright.api.pagination import page
@@ -18,6 +22,7 @@ from mailwright.consent.ledger import Actor
 from mailwright.contacts import directory
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact
+from mailwright.feedback import engagement
 
 router = Router(tags=["contacts"])
 
@@ -158,3 +163,24 @@ def erase_contact(request, contact_id: int):
         raise ApiError(409, "erased", "this contact is already erased")
     privacy.erase(contact, by=actor(request))
     return {"id": contact.id, "status": contact.status}
+
+
+class PurchaseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["purchase"]
+    amount: float | None = Field(None, ge=0, le=1e12)
+    reference: str = Field("", max_length=200)
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    created_at: datetime
+
+
+@router.post("/{contact_id}/events", response={201: EventOut})
+def add_event(request, contact_id: int, data: PurchaseIn):
+    """Record a purchase: it feeds the contact's engagement score (and segments)."""
+    contact = Contact.objects.get(pk=contact_id)
+    event = engagement.record_purchase(contact, amount=data.amount, reference=data.reference)
+    return Status(201, event)

@@ -3,8 +3,11 @@
 Tree grammar:
   {"and": [NODE, ...]} | {"or": [NODE, ...]} | {"not": NODE}
   {"field": NAME, "op": OP, "value": VALUE}
-NAME: email, name, language, status, tag, or attributes.KEY.
-OP: eq, neq, contains, in, exists (attributes only).
+NAME: email, name, language, status, tag, or attributes.KEY; also
+  engagement (op gte/lte, a number): the engagement score;
+  opened_within / clicked_within (op eq, days): a human open/click in the last N days;
+  inactive_for (op eq, days): no human open or click in the last N days.
+OP: eq, neq, contains, in, exists (attributes only), gte, lte.
 """
 
 from __future__ import annotations
@@ -14,7 +17,18 @@ import re
 from django.db.models import Q
 
 FIELDS = {"email", "name", "language", "status", "tag"}
-OPS = {"eq", "neq", "contains", "in", "exists"}
+ACTIVITY = {
+    "opened_within": ["opened"],
+    "clicked_within": ["clicked"],
+    "inactive_for": ["opened", "clicked"],
+}
+OPS = {"eq", "neq", "contains", "in", "exists", "gte", "lte"}
+# Built-in segments (SPEC §2.6): rewards for the most engaged, re-engagement and sunset.
+BUILT_IN = {
+    "most_engaged": {"field": "engagement", "op": "gte", "value": 10},
+    "inactive_90_days": {"field": "inactive_for", "value": 90},
+    "inactive_180_days": {"field": "inactive_for", "value": 180},
+}
 MAX_DEPTH = 8
 MAX_NODES = 200
 _ATTR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -51,6 +65,13 @@ def _node(node, path: str, depth: int, counter: list[int]) -> Q:
         return result
     if "not" in node:
         return ~_node(node["not"], f"{path}.not", depth + 1, counter)
+    if "builtin" in node:
+        name = node["builtin"]
+        if name not in BUILT_IN:
+            raise SegmentError(
+                f"{path}: unknown built-in segment {name!r} (use {', '.join(sorted(BUILT_IN))})"
+            )
+        return _node(BUILT_IN[name], f"{path}.builtin", depth + 1, counter)
     return _condition(node, path)
 
 
@@ -60,6 +81,33 @@ def _condition(node: dict, path: str) -> Q:
         raise SegmentError(f"{path}: a condition needs a 'field'")
     if op not in OPS:
         raise SegmentError(f"{path}: unknown op {op!r} (use one of {', '.join(sorted(OPS))})")
+    if field == "engagement":
+        if (
+            op not in {"gte", "lte"}
+            or isinstance(value, bool)
+            or not isinstance(value, (int, float))
+        ):
+            raise SegmentError(f"{path}: engagement uses gte/lte with a number")
+        return Q(**{f"engagement_score__{op}": value})
+    if field in ACTIVITY:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+            raise SegmentError(f"{path}: {field} needs a number of days (1-3650)")
+        from datetime import timedelta
+
+        from django.db.models import Exists, OuterRef
+        from django.utils import timezone
+
+        from mailwright.feedback.models import Event
+
+        recent = Event.objects.filter(
+            contact=OuterRef("pk"),
+            type__in=ACTIVITY[field],
+            machine=False,
+            created_at__gte=timezone.now() - timedelta(days=value),
+        )
+        return ~Q(Exists(recent)) if field == "inactive_for" else Q(Exists(recent))
+    if op in {"gte", "lte"}:
+        raise SegmentError(f"{path}: gte/lte work on engagement only")
     if field.startswith("attributes."):
         key = field.split(".", 1)[1]
         if not _ATTR_KEY.match(key):

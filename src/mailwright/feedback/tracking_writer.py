@@ -58,7 +58,7 @@ class EventWriter:
 
 def write(items: list[dict]) -> None:
     from mailwright.delivery.models import Delivery
-    from mailwright.feedback import tracking, webhooks
+    from mailwright.feedback import engagement, tracking, webhooks
     from mailwright.feedback.models import Event
 
     ids = {i["delivery"] for i in items}
@@ -108,6 +108,7 @@ def write(items: list[dict]) -> None:
         )
     with transaction.atomic():
         Event.objects.bulk_create(events, batch_size=1000)
+        engagement.recompute({e.contact_id for e in events if e.contact_id and not e.machine})
         webhooks.emit_many(
             [
                 (
