@@ -1,10 +1,12 @@
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from mailwright.feedback.inbound import serve
 
@@ -15,8 +17,21 @@ class Command(BaseCommand):
         "complaints, auto-replies and List-Unsubscribe mailto requests."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--poll",
+            metavar="URL",
+            help="instead of the SMTP server, poll a mailbox (imaps://user:pass@host/FOLDER"
+            "?marker=flag|delete|move:FOLDER or pop3s://user:pass@host); default MW_MAILBOX_URL",
+        )
+        parser.add_argument("--once", action="store_true", help="poll once and exit")
+        parser.add_argument("--interval", type=float, default=60, help="seconds between polls")
+
     def handle(self, *args, **opts):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        url = opts["poll"] or (os.environ.get("MW_MAILBOX_URL") if opts["once"] else None)
+        if url:
+            return self._poll(url, opts)
 
         async def main():
             task = asyncio.create_task(
@@ -29,3 +44,26 @@ class Command(BaseCommand):
                 await task
 
         asyncio.run(main())
+
+    def _poll(self, url: str, opts) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        from mailwright.feedback.mailbox import MailboxConfig, poll
+
+        try:
+            config = MailboxConfig.from_url(url)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+        while True:
+            try:
+                count = poll(config)
+                self.stderr.write(f"mailbox {config.host}/{config.folder}: {count} processed")
+            except (OSError, Exception) as exc:  # a mailbox outage must not stop polling
+                if opts["once"]:
+                    raise CommandError(f"mailbox poll failed: {exc}") from None
+                logging.getLogger(__name__).warning("mailbox poll failed: %s", exc)
+            if opts["once"] or stopping:
+                return
+            time.sleep(opts["interval"])
