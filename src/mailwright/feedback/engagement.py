@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from mailwright.contacts.models import Contact
 from mailwright.feedback.models import Event
@@ -45,6 +46,12 @@ def recompute(contact_ids: Iterable[int] | None = None, now=None) -> int:
     with transaction.atomic():
         Contact.objects.bulk_update(changed, ["engagement_score"], batch_size=1000)
     return len(changed)
+
+
+@task()
+def recompute_later(contact_ids: list[int]) -> int:
+    """The background-task version, queued by the tracking writer after each flush."""
+    return recompute(contact_ids)
 
 
 def record_purchase(contact: Contact, *, amount: float | None, reference: str = "") -> Event:

@@ -122,6 +122,8 @@ class TrackingFastPath:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if not path.startswith(("/t/o/", "/t/c/")) or scope.get("method") not in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
@@ -146,6 +148,21 @@ class TrackingFastPath:
             return await _respond(send, 404, [(b"content-type", b"text/plain")], b"not found")
         record_click(ids, url, method, ip, ua)
         return await _respond(send, 302, [(b"location", url.encode("utf-8"))], b"")
+
+    async def _lifespan(self, receive, send) -> None:
+        await _lifespan_loop(receive, send)
+
+
+async def _lifespan_loop(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            # Write what is still buffered before the process goes away.
+            await asyncio.to_thread(writer.close)
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 async def _respond(send, status: int, headers: list, body: bytes) -> None:

@@ -108,7 +108,10 @@ def write(items: list[dict]) -> None:
         )
     with transaction.atomic():
         Event.objects.bulk_create(events, batch_size=1000)
-        engagement.recompute({e.contact_id for e in events if e.contact_id and not e.machine})
+        people = sorted({e.contact_id for e in events if e.contact_id and not e.machine})
+        if people:
+            # Scores are recomputed by the task worker, off the tracking path.
+            transaction.on_commit(lambda: engagement.recompute_later.enqueue(people))
         webhooks.emit_many(
             [
                 (

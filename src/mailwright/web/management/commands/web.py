@@ -17,5 +17,5 @@ class Command(BaseCommand):
             workers=opts["workers"],
             log_level="info",
             proxy_headers=True,
-            lifespan="off",
+            lifespan="auto",
         )
