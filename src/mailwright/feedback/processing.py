@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mailwright import tokens
@@ -97,6 +98,9 @@ def _process(message: InboundMessage) -> None:
             apply_bounce(delivery, r, should_suppress(r), delayed=not parsed.bounce, now=now)
         if not parsed.recipients and delivery is not None and parsed.bounce:
             log.info("bounce for delivery %s names no recipient", delivery.id)
+    elif parsed.automated:
+        # Machine mail with nothing to act on (a "delivered" DSN, a daemon's notice).
+        message.kind = InboundMessage.Kind.UNKNOWN
     else:
         message.kind = InboundMessage.Kind.REPLY
         _event(Event.Type.REPLIED, delivery, {"from": message.mail_from[:200]}, now)
@@ -171,6 +175,8 @@ def apply_bounce(delivery, recipient, suppress_it: bool, *, delayed: bool, now) 
             )
         if suppress_it and address:
             suppress(address, Suppression.Reason.HARD_BOUNCE, data["diagnostic"], delivery)
+        elif recipient.reason == "mailbox_full" and address:
+            _soft_bounce_threshold(address, now)  # a full mailbox may empty: count, don't suppress
         return
     _event(Event.Type.SOFT_BOUNCED, delivery, data, now)
     if address:
@@ -180,7 +186,11 @@ def apply_bounce(delivery, recipient, suppress_it: bool, *, delayed: bool, now) 
 def _soft_bounce_threshold(address: str, now) -> None:
     since = now - timedelta(days=settings.SOFT_BOUNCE_DAYS)
     sends = (
-        Event.objects.filter(type=Event.Type.SOFT_BOUNCED, created_at__gte=since)
+        Event.objects.filter(
+            Q(type=Event.Type.SOFT_BOUNCED)
+            | Q(type=Event.Type.BOUNCED, data__reason="mailbox_full"),
+            created_at__gte=since,
+        )
         .filter(delivery__email=address)
         .values_list("delivery_id", flat=True)
         .distinct()

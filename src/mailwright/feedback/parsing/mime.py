@@ -15,6 +15,10 @@ from email.parser import HeaderParser
 MAX_BYTES = 2 * 1024 * 1024
 # Multipart nesting deeper than this is not a real bounce and would only cost recursion.
 MAX_DEPTH = 30
+# The stdlib parser's cost grows with the square of the multipart nesting depth; a message
+# declaring more boundaries than any real report is cut before the extra ones.
+MAX_BOUNDARIES = 150
+_BOUNDARY = re.compile(rb"boundary\s*=", re.I)
 # Cap on the text we run regular expressions over.
 MAX_TEXT = 256 * 1024
 
@@ -23,6 +27,10 @@ _WS = re.compile(r"\s+")
 
 def load(raw: bytes) -> Message:
     raw = bytes(raw[:MAX_BYTES])
+    for n, m in enumerate(_BOUNDARY.finditer(raw)):
+        if n == MAX_BOUNDARIES:
+            raw = raw[: m.start()]
+            break
     try:
         return email.message_from_bytes(raw)
     except Exception:

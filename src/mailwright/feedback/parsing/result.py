@@ -62,3 +62,7 @@ class Parsed:
     original_headers: dict[str, str] = field(default_factory=dict)
     feedback_type: str | None = None
     complaint_recipient: str | None = None
+    # Machine-generated (a delivery report, mail from a mailer daemon, a feedback report, an
+    # auto-reply) even when none of the flags above is set — e.g. a "delivered" DSN or a
+    # daemon's message we could not read. Not a person replying.
+    automated: bool = False

@@ -1,0 +1,158 @@
+"""Non-standard bounces (qmail, old Exim and Sendmail, Exchange, Domino, Yahoo, …): the failed
+addresses come from flufl.bounce's detectors, the diagnostic from the text around each."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from email.message import Message
+
+from flufl.bounce import all_failures
+
+from mailwright.feedback.parsing import mime
+
+log = logging.getLogger(__name__)
+
+# flufl.bounce logs every detector it runs at INFO and every detector crash at ERROR (then
+# re-raises). We catch and log those crashes ourselves at debug level (hostile input is
+# routine here), so unless the operator configured that logger, keep it quiet.
+_flufl_log = logging.getLogger("flufl.bounce")
+if _flufl_log.level == logging.NOTSET:
+    _flufl_log.setLevel(logging.CRITICAL)
+
+# Where the copy of the original message starts in a free-text bounce.
+ORIGINAL_MARKERS = re.compile(
+    r"^[ \t]*-*[ \t]*("
+    r"This is a copy of the message, including all the headers|"
+    r"Below this line is a copy of the message|"
+    r"Original message follows|"
+    r"Message header follows|"
+    r"Undelivered message headers|"
+    r"Original message headers|"
+    r"The header of the original message is following|"
+    r"original message( header)?s? (is|are) (attached|included|follows?)|"
+    r"Returned mail follows|"
+    r"START OF RETURNED MESSAGE|"
+    r"Original message header follows"
+    r")[^\n]*$",
+    re.I | re.M,
+)
+
+# Phrases that only a delivery failure report uses (gates the flufl fallback on messages
+# that do not otherwise look like bounces, so a human reply is not mined for addresses).
+BOUNCE_PHRASES = re.compile(
+    r"could not be delivered|couldn't be delivered|wasn't delivered|was not delivered|"
+    r"undeliverable|undelivered mail|delivery (has )?failed|delivery to the following|"
+    r"permanent (fatal )?error|failed permanently|unable to deliver|delivery failure|"
+    r"mail delivery (software|system|subsystem)|returned mail|non-?delivery|"
+    r"the following address(es)? failed|did not reach the following recipient|"
+    r"qmail-send program|not listed in domino directory",
+    re.I,
+)
+
+# A line that starts a new recipient's paragraph (diagnostics are cut there).
+_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass
+class Failure:
+    address: str
+    permanent: bool
+    diagnostic: str
+
+
+def split_original(text: str) -> tuple[str, str]:
+    """(report, original) of a free-text bounce."""
+    m = ORIGINAL_MARKERS.search(text)
+    if not m:
+        return text, ""
+    return text[: m.start()], text[m.end() :].lstrip("\r\n")
+
+
+def diagnostic_for(address: str, report: str) -> str:
+    """The paragraph(s) that talk about `address`: from its first mention to the next blank
+    line (and the following paragraph too when the first is the address alone)."""
+    lowered = report.lower()
+    start = lowered.find(address.lower())
+    if start < 0:
+        return ""
+    start = report.rfind("\n", 0, start) + 1
+    paragraphs = re.split(r"\n[ \t]*\n", report[start : start + 4000])
+    chosen = paragraphs[0]
+    # When the paragraph is little more than the address ("  user@example.com", then
+    # "because:", then the reason: Domino, Sendmail), take the next ones too, but never
+    # another recipient's paragraph.
+    for nxt in paragraphs[1:4]:
+        if len(mime.collapse(chosen)) > len(address) + 24:
+            break
+        others = [a for a in _ADDR.findall(nxt) if a.lower() != address.lower()]
+        if others and nxt.lstrip().lstrip("<").startswith(others[0]):
+            break
+        chosen += "\n" + nxt
+    return mime.collapse(chosen, 1000)
+
+
+def flufl_failures(msg: Message) -> tuple[set[str], set[str]]:
+    """(temporary, permanent) addresses according to flufl.bounce; never raises."""
+    try:
+        temporary, permanent = all_failures(msg)
+    except Exception:  # its heuristics were not written for hostile input
+        log.debug("flufl.bounce failed on this message", exc_info=True)
+        return set(), set()
+
+    def clean(values: frozenset[bytes]) -> set[str]:
+        out = set()
+        for value in values:
+            addr = value.decode("ascii", errors="ignore").strip().strip("<>").strip()
+            if _ADDR.fullmatch(addr):
+                out.add(addr)
+        return out
+
+    return clean(temporary), clean(permanent)
+
+
+def failures(msg: Message) -> list[Failure]:
+    report, _ = split_original(mime.report_text(msg))
+    temporary, permanent = flufl_failures(msg)
+    out = []
+    for addr in sorted(permanent):
+        out.append(Failure(addr, True, diagnostic_for(addr, report)))
+    for addr in sorted(temporary - permanent):
+        out.append(Failure(addr, False, diagnostic_for(addr, report)))
+    return out
+
+
+# --- Amazon SES notifications delivered by email (SNS e-mail subscription) -----------------
+
+
+@dataclass
+class SESBounce:
+    bounce_type: str  # Permanent, Transient, Undetermined
+    sub_type: str
+    recipients: list[dict]
+    mail: dict
+
+
+def ses_notification(text: str) -> dict | None:
+    """The SES notification JSON in an SNS e-mail (the body is the JSON, possibly wrapped in
+    an SNS envelope whose "Message" is the notification as a string)."""
+    start = text.find("{")
+    if start < 0 or ("notificationType" not in text and "eventType" not in text):
+        return None
+    end = text.rfind("}")
+    try:
+        data = json.loads(text[start : end + 1])
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("Message"), str):
+        try:
+            data = json.loads(data["Message"])
+        except (ValueError, RecursionError):
+            return None
+    if not isinstance(data, dict):
+        return None
+    if data.get("notificationType") or data.get("eventType"):
+        return data
+    return None
