@@ -190,7 +190,9 @@ FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
 CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
 
 # Relay webhooks (django-anymail): basic-auth credentials "user:password" the relay uses.
-ANYMAIL = {"WEBHOOK_SECRET": env_str("MW_WEBHOOK_SECRET", "")}
+ANYMAIL = {"WEBHOOK_SECRET": env_str("MW_WEBHOOK_SECRET", "") or None}
+# Amazon SES through SNS: the topic ARNs whose signed notifications are accepted.
+SES_TOPIC_ARNS = [a.strip() for a in env_str("MW_SES_TOPIC_ARNS", "").split(",") if a.strip()]
 
 # Inbound mail (bounces, complaints, replies) and how soft bounces add up.
 INBOUND_MAX_BYTES = env_int("MW_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
