@@ -24,12 +24,21 @@ class Command(BaseCommand):
             help="instead of the SMTP server, poll a mailbox (imaps://user:pass@host/FOLDER"
             "?marker=flag|delete|move:FOLDER or pop3s://user:pass@host); default MW_MAILBOX_URL",
         )
+        parser.add_argument(
+            "--mailbox",
+            action="store_true",
+            help="poll the mailbox in MW_MAILBOX_URL (keeps its password out of the process list)",
+        )
         parser.add_argument("--once", action="store_true", help="poll once and exit")
         parser.add_argument("--interval", type=float, default=60, help="seconds between polls")
 
     def handle(self, *args, **opts):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        url = opts["poll"] or (os.environ.get("MW_MAILBOX_URL") if opts["once"] else None)
+        url = opts["poll"] or (
+            os.environ.get("MW_MAILBOX_URL") if opts["once"] or opts["mailbox"] else None
+        )
+        if opts["mailbox"] and not url:
+            raise CommandError("--mailbox needs MW_MAILBOX_URL")
         if url:
             return self._poll(url, opts)
 

@@ -1,4 +1,5 @@
 import logging
+import os
 import secrets
 import sys
 
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             part("tasks", "tasks"),
             part("inbound", "inbound"),
         ]
+        if os.environ.get("MW_MAILBOX_URL"):
+            children.append(part("mailbox", "inbound", "--mailbox"))
         if not opts["no_capture"]:
             children.append(part("capture", "capture"))
         self.stderr.write(f"Mailwright is starting at {settings.BASE_URL}/ (Ctrl-C stops it)")
