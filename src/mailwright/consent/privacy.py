@@ -4,6 +4,7 @@ and audit both. Rectification goes through the normal edit paths (API PATCH, UI 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mailwright.consent.hashing import address_hash
@@ -12,7 +13,7 @@ from mailwright.consent.models import ConsentEvent, PrivacyAudit
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import CapturedMessage, Delivery
-from mailwright.feedback.models import Event, Suppression
+from mailwright.feedback.models import Event, InboundMessage, Suppression, WebhookDelivery
 
 ERASED_EMAIL = "erased-{id}@erased.invalid"
 
@@ -161,6 +162,11 @@ def erase(contact: Contact, *, by: Actor) -> None:
         email="", source_ip="", user_agent="", erased=True
     )
     CapturedMessage.objects.filter(to=email).delete()
+    # Bounces, replies and complaints about them, and webhook payloads naming them.
+    InboundMessage.objects.filter(
+        Q(delivery__contact=contact) | Q(mail_from__iexact=email) | Q(rcpt_to__iexact=email)
+    ).delete()
+    WebhookDelivery.objects.filter(payload__data__email=email).update(payload={"erased": True})
     contact.subscriptions.all().delete()
     contact.email = placeholder
     contact.name = ""
