@@ -106,3 +106,20 @@ def test_view_online_renders_the_campaign_sandboxed(client, subscriber, newslett
     assert response.status_code == 200
     assert b"Hi Sub" in response.content
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_one_click_unsubscribe_is_an_event_of_its_campaign(subscriber, newsletter):
+    from django.test import Client
+
+    from mailwright.campaigns import sending
+    from mailwright.feedback.models import Event
+
+    campaign = make_campaign(newsletter)
+    sending.start(campaign.id)
+    Client().post(
+        unsub_url(subscriber, campaign),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    event = Event.objects.get(type="unsubscribed")
+    assert event.campaign_id == campaign.id and event.contact_id == subscriber.id

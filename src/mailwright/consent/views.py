@@ -252,6 +252,9 @@ def unsubscribe(request, token: str):
             subscriptions.set_state(contact, topic, Subscription.State.UNSUBSCRIBED, by=by)
     else:
         subscriptions.unsubscribe_all(contact, by=by)
+    from mailwright.feedback.processing import record_unsubscribed
+
+    record_unsubscribed(contact, campaign.id if campaign else None, by.channel)
     if one_click:
         return HttpResponse("unsubscribed\n", content_type="text/plain")
     prefs = tokens.make("preferences", {"c": contact.id})

@@ -244,3 +244,21 @@ def _mailto_unsubscribe(message: InboundMessage, raw: bytes) -> None:
         contact, by=Actor(channel="one_click", actor="mailto unsubscribe")
     )
     message.result = {"unsubscribe": "done", "contact": contact.id}
+
+
+def record_unsubscribed(contact, campaign_id: int | None, channel: str) -> None:
+    """An unsubscribe, as an event of the campaign it came from (for reports and webhooks);
+    the consent ledger has already recorded the change itself."""
+    delivery = None
+    if campaign_id is not None:
+        delivery = Delivery.objects.filter(contact=contact, campaign_id=campaign_id).first()
+    _event(
+        Event.Type.UNSUBSCRIBED,
+        delivery,
+        {"channel": channel, "email": contact.email},
+        timezone.now(),
+    )
+    if delivery is None:
+        Event.objects.filter(type=Event.Type.UNSUBSCRIBED, delivery=None, contact=None).update(
+            contact=contact
+        )

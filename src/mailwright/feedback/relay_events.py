@@ -103,12 +103,20 @@ def handle(event, esp_name: str) -> None:
         if contact is not None:
             subscriptions.unsubscribe_all(contact, by=Actor(channel="one_click", actor=esp_name))
     elif kind in (EventType.OPENED, EventType.CLICKED):
+        from mailwright.feedback.tracking import machine_reason
+
+        reason = machine_reason("GET", "", event.user_agent or "")
+        extra = {"url": event.click_url or "", "user_agent": (event.user_agent or "")[:300]}
+        if reason:
+            extra["machine_reason"] = reason
         processing._event(
             Event.Type.OPENED if kind == EventType.OPENED else Event.Type.CLICKED,
             delivery,
-            {**data, "url": event.click_url or "", "user_agent": (event.user_agent or "")[:300]},
+            {**data, **extra},
             now,
         )
+        if reason:
+            Event.objects.filter(delivery=delivery, created_at=now).update(machine=True)
         return
     else:
         return  # delivered, queued, sent, …: the ledger already knows

@@ -130,6 +130,11 @@ def deliver(delivery_id: int) -> str:
     row = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if row is None or row.state != WebhookDelivery.State.PENDING:
         return "skipped"
+    if not row.endpoint.enabled:
+        row.state = WebhookDelivery.State.FAILED
+        row.last_error = "endpoint disabled"
+        row.save(update_fields=["state", "last_error"])
+        return row.state
     status, error = post(row.endpoint, row.event_type, row.payload)
     row.attempts += 1
     row.last_status = status

@@ -14,11 +14,15 @@ SECTIONS = (
     "privacy",
     "settings",
     "account",
+    "feedback",
 )
+# Pages of the Feedback area, whose paths do not start with "feedback/".
+ALIASES = {"suppressions": "feedback", "inbound": "feedback", "webhooks": "feedback"}
 
 
 def navigation(request):
     first = request.path.strip("/").split("/", 1)[0]
+    first = ALIASES.get(first, first)
     section = first if first in SECTIONS else ("dashboard" if first == "" else "")
     found: list[str] = []
 

@@ -18,6 +18,8 @@ from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Topic
 from mailwright.delivery.dkim import InvalidDomain, normalize_domain
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay
+from mailwright.feedback.models import InboundMessage, Suppression
+from mailwright.feedback.webhooks import EVENT_TYPES
 
 LOGIN_MAX_FAILURES = 10
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -633,3 +635,70 @@ class DnsCheckForm(forms.Form):
         if host and not RELAY_HOST.match(host):
             raise forms.ValidationError("Give a host name or an IP address.")
         return host
+
+
+# --- feedback: suppressions, inbound, webhooks --------------------------------------------------
+
+
+class SuppressionFilterForm(NoLabelSuffix, forms.Form):
+    q = forms.CharField(label="Email contains", max_length=320, required=False)
+    reason = forms.ChoiceField(
+        choices=[("", "Any reason"), *Suppression.Reason.choices], required=False
+    )
+
+
+class SuppressionAddForm(NoLabelSuffix, forms.Form):
+    email = forms.CharField(label="Email address", max_length=320)
+    note = forms.CharField(
+        label="Note", max_length=500, required=False, help_text="Why: kept with the entry."
+    )
+
+    def clean_email(self) -> str:
+        try:
+            return normalize_email(self.cleaned_data["email"])
+        except InvalidAddress as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_note(self) -> str:
+        return _one_line(self.cleaned_data["note"].strip(), "note")
+
+
+SUPPRESSION_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class SuppressionImportForm(NoLabelSuffix, forms.Form):
+    file = forms.FileField(
+        label="Suppression list",
+        help_text="Text with one address per line, or a CSV file with an “email” column;"
+        " at most 5 MB.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > SUPPRESSION_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB."
+            )
+        return upload
+
+
+class InboundFilterForm(NoLabelSuffix, forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("", "Any kind"), *InboundMessage.Kind.choices], required=False
+    )
+    failed = forms.BooleanField(label="Only failed (dead letters)", required=False)
+
+
+class WebhookEndpointForm(NoLabelSuffix, forms.Form):
+    url = forms.CharField(label="URL", max_length=1000, help_text="https://… receiving POSTs")
+    event_types = forms.MultipleChoiceField(
+        label="Event types",
+        choices=[(t, t) for t in EVENT_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every event type.",
+    )
+    description = forms.CharField(max_length=200, required=False)
+
+    def clean_url(self) -> str:
+        return _one_line(self.cleaned_data["url"].strip(), "URL")

@@ -1,7 +1,9 @@
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.urls import path
+from django.views.generic import RedirectView
 
-from mailwright.web import delivery_views, views
+from mailwright.web import delivery_views, feedback_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -31,6 +33,16 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/counts/", views.campaign_counts, name="campaign_counts"),
     path("campaigns/<int:campaign_id>/send/", views.campaign_send, name="campaign_send"),
+    path(
+        "campaigns/<int:campaign_id>/report/",
+        feedback_views.campaign_report,
+        name="campaign_report",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/report.csv",
+        feedback_views.campaign_report_csv,
+        name="campaign_report_csv",
+    ),
     *(
         path(
             f"campaigns/<int:campaign_id>/{action}/",
@@ -81,4 +93,32 @@ urlpatterns = [
     path("delivery/dkim/rotate/", delivery_views.dkim_rotate, name="dkim_rotate"),
     path("delivery/dkim/check/", delivery_views.dns_check_page, name="dns_check"),
     path("delivery/reputation/", delivery_views.reputation_page, name="reputation"),
+    path("delivery/analytics/", feedback_views.stream_analytics, name="stream_analytics"),
+    path(
+        "feedback/",
+        login_required(RedirectView.as_view(pattern_name="web:suppression_list")),
+        name="feedback",
+    ),
+    path("suppressions/", feedback_views.suppression_list, name="suppression_list"),
+    path("suppressions/import/", feedback_views.suppression_import, name="suppression_import"),
+    path("suppressions/export.csv", feedback_views.suppression_export, name="suppression_export"),
+    path("inbound/", feedback_views.inbound_list, name="inbound_list"),
+    path("inbound/<int:message_id>/", feedback_views.inbound_detail, name="inbound_detail"),
+    path("webhooks/", feedback_views.webhook_list, name="webhook_list"),
+    path("webhooks/<int:endpoint_id>/", feedback_views.webhook_detail, name="webhook_detail"),
+    path(
+        "webhooks/<int:endpoint_id>/enable/",
+        feedback_views.webhook_toggle,
+        {"enable": True},
+        name="webhook_enable",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/disable/",
+        feedback_views.webhook_toggle,
+        {"enable": False},
+        name="webhook_disable",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/delete/", feedback_views.webhook_delete, name="webhook_delete"
+    ),
 ]

@@ -34,7 +34,7 @@ from mailwright.contacts.segments import SegmentError
 from mailwright.contacts.topics import TopicError, create_topic, update_topic
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event
-from mailwright.web import mailview, reputation
+from mailwright.web import analytics, mailview, reputation
 from mailwright.web.forms import (
     AccountPasswordForm,
     CampaignForm,
@@ -175,8 +175,15 @@ def contact_detail(request, contact_id: int):
         "subscriptions": contact.subscriptions.select_related("topic").order_by("topic__name"),
         "consent_events": contact.consent_events.order_by("-id")[:50],
         "deliveries": contact.deliveries.select_related("campaign").order_by("-id")[:20],
-        "events": Event.objects.filter(contact=contact).select_related("campaign")[:20],
     }
+    # The timeline: every event about the person, newest first, 50 a page (?events=N).
+    events = Event.objects.filter(contact=contact).select_related("campaign")
+    page = Paginator(events.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("events")
+    )
+    for event in page:
+        event.details = analytics.event_details(event)
+    context["events"] = page
     return render(request, "web/contacts/detail.html", context)
 
 
