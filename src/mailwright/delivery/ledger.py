@@ -168,21 +168,7 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
                     created_at=now,
                 )
             )
-        Delivery.objects.bulk_update(
-            rows,
-            [
-                "state",
-                "last_code",
-                "last_reply",
-                "lease_owner",
-                "lease_expires_at",
-                "updated_at",
-                "message_id",
-                "sent_at",
-                "next_attempt_at",
-            ],
-            batch_size=500,
-        )
+        write_rows(rows, now)
         Event.objects.bulk_create(events, batch_size=500)
         webhooks.emit_many(
             [
@@ -223,5 +209,45 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
                 if d.contact is not None:
                     record_suppression(d.contact, Suppression.Reason.HARD_BOUNCE)
         campaign_ids = {d.campaign_id for d in rows}
-        guards.check(campaign_ids)
+        # A campaign's bounce rate can only cross its threshold when it bounces.
+        guards.check({d.campaign_id for d in bounced})
         finish_if_done(campaign_ids)
+
+
+def write_rows(rows: list[Delivery], now) -> None:
+    """Store the batch's new row states. Sent rows (nearly all of them) share every value
+    but their Message-ID and reply: one UPDATE for what they share, one executemany for the
+    rest. (Django's bulk_update builds a CASE per field per row: ~1 ms per message.)"""
+    sent = [d for d in rows if d.state == S.SENT]
+    other = [d for d in rows if d.state != S.SENT]
+    if sent:
+        Delivery.objects.filter(id__in=[d.id for d in sent]).update(
+            state=S.SENT,
+            last_code=250,
+            lease_owner="",
+            lease_expires_at=None,
+            updated_at=now,
+            sent_at=now,
+        )
+        table = connection.ops.quote_name(Delivery._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET message_id = %s, last_reply = %s WHERE id = %s",  # noqa: S608
+                [(d.message_id, d.last_reply, d.id) for d in sent],
+            )
+    if other:
+        Delivery.objects.bulk_update(
+            other,
+            [
+                "state",
+                "last_code",
+                "last_reply",
+                "lease_owner",
+                "lease_expires_at",
+                "updated_at",
+                "message_id",
+                "sent_at",
+                "next_attempt_at",
+            ],
+            batch_size=500,
+        )

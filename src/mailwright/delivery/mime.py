@@ -7,10 +7,10 @@ parsing the result back with the stdlib `email` package.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import secrets
 from dataclasses import dataclass, field
-from email.header import Header
 from email.utils import format_datetime, formataddr
 
 from django.utils import timezone
@@ -41,11 +41,23 @@ def _clean(value: str, what: str) -> str:
 
 
 def encode_text_header(value: str) -> str:
-    """Unstructured header text: ASCII as is (folded), anything else as RFC 2047 words."""
+    """Unstructured header text: ASCII as is, anything else as RFC 2047 base64 words of at
+    most 75 characters, one per folded line (email.header costs ~150 µs per subject)."""
     value = " ".join(value.replace("\x00", "").split())
     if value.isascii() and len(value) <= 900:
         return value
-    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+    words, chunk, size = [], [], 0
+    for ch in value:
+        n = len(ch.encode("utf-8", "surrogatepass"))
+        if size + n > 45:  # 45 bytes -> 60 base64 characters + 12 for =?utf-8?b??=
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(ch)
+        size += n
+    if chunk:
+        words.append("".join(chunk))
+    encoded = (base64.b64encode(w.encode("utf-8", "surrogatepass")).decode("ascii") for w in words)
+    return "\r\n ".join(f"=?utf-8?b?{e}?=" for e in encoded)
 
 
 def encode_address(name: str, email: str) -> str:

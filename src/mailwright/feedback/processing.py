@@ -211,6 +211,10 @@ def apply_complaint(delivery, recipient: str | None, feedback_type: str, now) ->
     if contact is None and recipient:
         contact = Contact.objects.filter(email__iexact=recipient.strip()).first()
     _event(Event.Type.COMPLAINED, delivery, {"feedback_type": feedback_type[:40]}, now)
+    if delivery is not None and delivery.campaign_id:
+        from mailwright.delivery import guards
+
+        guards.check({delivery.campaign_id})
     if contact is None:
         return
     by = Actor(channel="complaint", actor=f"feedback loop ({feedback_type[:40]})")

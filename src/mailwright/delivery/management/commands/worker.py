@@ -13,6 +13,9 @@ from mailwright.supervisor import Supervisor, part
 
 
 class Command(BaseCommand):
+    # The system checks import every URL, view and API module (~24 MB per process) that a
+    # worker never uses; `mailwright check` and the web process still run them.
+    requires_system_checks = []
     help = (
         "Run the delivery worker: claim due deliveries in batches and send them. By default "
         "one process per CPU core (MW_WORKER_PROCESSES), each with MW_WORKER_CONNECTIONS lanes."
