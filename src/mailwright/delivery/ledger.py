@@ -5,6 +5,7 @@ The engine calls these from a thread; they are the only database work on the sen
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -50,6 +51,30 @@ def claimable(now):
     )
     active = Q(campaign__isnull=True) | Q(campaign__state=Campaign.State.SENDING)
     return Delivery.objects.filter(due & active)
+
+
+# What sending and recording a batch read (fewer columns: less conversion work per row).
+DELIVERY_FIELDS = (
+    "id",
+    "email",
+    "domain",
+    "stream",
+    "content",
+    "campaign_id",
+    "contact_id",
+    "state",
+    "attempts",
+    "lease_owner",
+    "lease_expires_at",
+    "last_code",
+    "last_reply",
+    "message_id",
+    "next_attempt_at",
+    "sent_at",
+    "created_at",
+    "updated_at",
+)
+CONTACT_FIELDS = ("id", "email", "name", "language", "attributes", "tags", "status", "created_at")
 
 
 def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[Delivery]:
@@ -105,11 +130,20 @@ def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[
             relay=relay.key if relay is not None else "",
             updated_at=now,
         )
-    return list(
+    rows = list(
         Delivery.objects.filter(lease_owner=token)
-        .select_related("contact", "campaign__template")
+        .select_related("contact")
+        .only(*DELIVERY_FIELDS, *(f"contact__{f}" for f in CONTACT_FIELDS))
         .order_by("id")
     )
+    # One Campaign (and Template) object per campaign, not one per row.
+    campaigns = Campaign.objects.select_related("template").in_bulk(
+        {d.campaign_id for d in rows if d.campaign_id}
+    )
+    for d in rows:
+        if d.campaign_id:
+            d.campaign = campaigns.get(d.campaign_id)
+    return rows
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -169,7 +203,7 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
                 )
             )
         write_rows(rows, now)
-        Event.objects.bulk_create(events, batch_size=500)
+        insert_events(events)
         webhooks.emit_many(
             [
                 (
@@ -250,4 +284,29 @@ def write_rows(rows: list[Delivery], now) -> None:
                 "next_attempt_at",
             ],
             batch_size=500,
+        )
+
+
+def insert_events(events: list[Event]) -> None:
+    """One executemany for the batch's events (bulk_create prepares every field of every
+    object in Python: ~0.3 ms per row on this path)."""
+    if not events:
+        return
+    table = connection.ops.quote_name(Event._meta.db_table)
+    columns = "type, delivery_id, campaign_id, contact_id, data, machine, created_at"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+            [
+                (
+                    e.type,
+                    e.delivery_id,
+                    e.campaign_id,
+                    e.contact_id,
+                    json.dumps(e.data, separators=(",", ":")),
+                    e.machine,
+                    connection.ops.adapt_datetimefield_value(e.created_at),
+                )
+                for e in events
+            ],
         )
