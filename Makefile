@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-capture bench-tracking clean
 
 $(UV):
 	$(PYTHON) -m venv $(UV_HOME)
@@ -35,8 +35,15 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks (not tests): see bench/README.md. Run them on an otherwise idle machine.
 bench: install
+	$(VENV)/bin/python bench/send.py
+
+bench-capture: install
 	$(VENV)/bin/python bench/capture_send.py
+
+bench-tracking: install
+	$(VENV)/bin/python bench/tracking.py
 
 clean:
 	rm -rf $(VENV) $(UV_HOME)
