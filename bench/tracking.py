@@ -143,7 +143,7 @@ def run_once(data_dir: str, script: str, args, fast: bool) -> dict:
         [sys.executable, "-m", "mailwright", "web", "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(os.path.join(data_dir, "web.log"), "ab"),  # noqa: SIM115
     )
     try:
         wait_port(port)
@@ -202,6 +202,7 @@ def main() -> None:
         f"\n{args.seconds}s per run, {args.connections} connections, wrk -t2, "
         f"{args.runs} runs; {os.cpu_count()} cores, Python {platform.python_version()}, SQLite\n"
     )
+    print(f"(web logs: {data_dir}/web.log)", file=sys.stderr)
     print("| endpoint path | requests/s | p99 latency (ms) | events recorded / requests | ratio |")
     print("|---|---:|---:|---:|---:|")
     for label, results in rows.items():

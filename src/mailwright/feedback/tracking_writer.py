@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections import defaultdict
 from datetime import timedelta
 
@@ -52,11 +53,26 @@ class EventWriter:
         return len(items)
 
     def close(self) -> None:
+        """Stop the thread and write what is buffered, retrying for a while if the
+        database is briefly unavailable (shutdown must not drop accepted events)."""
         self._stop.set()
-        self.flush()
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            thread.join(timeout=60)  # let a write in progress finish: it holds a whole batch
+        for attempt in range(20):
+            self.flush()
+            with self._lock:
+                if not self._items:
+                    return
+            time.sleep(min(2.0, 0.1 * 2**attempt))
+        with self._lock:
+            log.error(
+                "dropping %d tracking events: the database stayed unavailable", len(self._items)
+            )
 
 
 def write(items: list[dict]) -> None:
+    from mailwright.delivery.ledger import insert_events
     from mailwright.delivery.models import Delivery
     from mailwright.feedback import engagement, tracking, webhooks
     from mailwright.feedback.models import Event
@@ -107,7 +123,7 @@ def write(items: list[dict]) -> None:
             )
         )
     with transaction.atomic():
-        Event.objects.bulk_create(events, batch_size=1000)
+        insert_events(events)  # one executemany: the flush must not hold the GIL for long
         people = sorted({e.contact_id for e in events if e.contact_id and not e.machine})
         if people:
             # Scores are recomputed by the task worker, off the tracking path.
