@@ -4,7 +4,16 @@ from django.urls import URLPattern, re_path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
-from mailwright.api import campaigns, contacts, errors, outbox, templates, topics, webhooks
+from mailwright.api import (
+    campaigns,
+    contacts,
+    errors,
+    outbox,
+    suppressions,
+    templates,
+    topics,
+    webhooks,
+)
 from mailwright.api.auth import ApiKeyAuth
 from mailwright.api.parser import StrictJSONParser
 
@@ -67,3 +76,4 @@ api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
+api.add_router("/suppressions", suppressions.router)
