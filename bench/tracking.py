@@ -143,7 +143,7 @@ def run_once(data_dir: str, script: str, args, fast: bool) -> dict:
         [sys.executable, "-m", "mailwright", "web", "--workers", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(os.path.join(data_dir, "web.log"), "ab"),  # noqa: SIM115
+        stderr=open(os.path.join(data_dir, "web.log"), "ab"),
     )
     try:
         wait_port(port)
