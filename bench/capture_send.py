@@ -14,7 +14,6 @@ import argparse
 import os
 import platform
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,29 +23,14 @@ import time
 from email import policy
 from email.message import EmailMessage
 
+from ports import free_port, wait_port
+
 HTML = (
     "<html><body><h1>Hello {{ contact.first_name|default('there') }}</h1>"
     + "<p>This month at {{ organisation.name }}: new arrivals, tips and stories.</p>" * 40
     + '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a> | '
     '<a href="{{ preferences_url }}">Preferences</a></p></body></html>'
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} did not open")
 
 
 def setup_django(data_dir: str, capture_port: int) -> None:

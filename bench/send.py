@@ -25,7 +25,6 @@ import platform
 import pstats
 import shutil
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import psutil
+from ports import free_port, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FROM_DOMAIN = "example.com"
@@ -215,23 +215,6 @@ def person(i: int) -> tuple[str, str]:
 
 def log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"port {port} did not open")
 
 
 def postfix_tool(name: str) -> str:

@@ -58,14 +58,21 @@ def _b36(n: int) -> str:
             return out
 
 
-def _verp_mac(ref: str) -> str:
+def short_mac(purpose: str, text: str) -> str:
+    """12 hex digits of an HMAC bound to `purpose`: for tokens that must stay short and
+    survive case-folding (VERP addresses, tracking URLs), where django.core.signing is too
+    long."""
     import hashlib
     import hmac
 
     from django.conf import settings
 
-    key = f"mailwright.token.verp:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, ref.encode(), hashlib.sha256).hexdigest()[:12]
+    key = f"mailwright.token.{purpose}:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def _verp_mac(ref: str) -> str:
+    return short_mac("verp", ref)
 
 
 def verp_token(delivery_id: int) -> str:

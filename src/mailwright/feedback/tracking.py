@@ -8,7 +8,6 @@ Tokens are compact HMACs (base-36 ids + 12 hex digits) so tracked URLs stay shor
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import html as html_lib
 import ipaddress
@@ -16,7 +15,7 @@ import re
 
 from django.conf import settings
 
-from mailwright.tokens import BadToken, _b36
+from mailwright.tokens import BadToken, _b36, short_mac
 
 _HREF = re.compile(r'(<a\b[^>]*?\bhref\s*=\s*)(["\'])(.*?)\2', re.IGNORECASE | re.DOTALL)
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
@@ -24,8 +23,7 @@ UNTRACKED = ("unsubscribe_url", "preferences_url", "view_online_url", "{{", "{%"
 
 
 def _mac(text: str) -> str:
-    key = f"mailwright.token.tracking:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:12]
+    return short_mac("tracking", text)
 
 
 def open_token(delivery_id: int, campaign_id: int) -> str:
