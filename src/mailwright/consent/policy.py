@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -51,32 +52,43 @@ def marketing_audience(topic_ids: list[int], *, now=None, exclude_campaign: int 
 
 def marketing_still_allowed(deliveries) -> set[int]:
     """Of these leased marketing deliveries, the ids whose contact still consents right now
-    (someone may have unsubscribed or paused since the audience was frozen). One query."""
+    (someone may have unsubscribed or paused since the audience was frozen): the rule of
+    marketing_audience without the frequency window (the audience already applied it).
+
+    Runs for every batch a worker sends, so it is one plain query per campaign in the batch
+    (the ORM spent more time building the 200-id IN list than the database answering)."""
+    from mailwright.campaigns.models import Campaign
+
     by_campaign: dict[int, list] = {}
     for d in deliveries:
         by_campaign.setdefault(d.campaign_id, []).append(d)
     allowed: set[int] = set()
-    now = timezone.now()
-    for items in by_campaign.values():
-        topic_ids = list(items[0].campaign.topics.values_list("id", flat=True))
-        ok = set(
-            Contact.objects.filter(
-                id__in=[d.contact_id for d in items if d.contact_id],
-                status=Contact.Status.ACTIVE,
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    topics_table = Campaign.topics.through._meta.db_table
+    contacts = Contact._meta.db_table
+    subscriptions = Subscription._meta.db_table
+    with connection.cursor() as cursor:
+        for campaign_id, items in by_campaign.items():
+            contact_ids = sorted({d.contact_id for d in items if d.contact_id})
+            if not contact_ids:
+                continue
+            marks = ", ".join(["%s"] * len(contact_ids))
+            cursor.execute(
+                f"SELECT ct.id FROM {contacts} ct WHERE ct.id IN ({marks}) "  # noqa: S608
+                "AND ct.status = %s AND (ct.paused_until IS NULL OR ct.paused_until <= %s) "
+                f"AND EXISTS (SELECT 1 FROM {subscriptions} s WHERE s.contact_id = ct.id "
+                "AND s.state = %s AND s.topic_id IN "
+                f"(SELECT t.topic_id FROM {topics_table} t WHERE t.campaign_id = %s))",
+                [
+                    *contact_ids,
+                    Contact.Status.ACTIVE,
+                    now,
+                    Subscription.State.CONFIRMED,
+                    campaign_id,
+                ],
             )
-            .filter(
-                Exists(
-                    Subscription.objects.filter(
-                        contact=OuterRef("pk"),
-                        topic_id__in=topic_ids,
-                        state=Subscription.State.CONFIRMED,
-                    )
-                )
-            )
-            .exclude(paused_until__gt=now)
-            .values_list("id", flat=True)
-        )
-        allowed.update(d.id for d in items if d.contact_id in ok)
+            ok = {row[0] for row in cursor.fetchall()}
+            allowed.update(d.id for d in items if d.contact_id in ok)
     return allowed
 
 

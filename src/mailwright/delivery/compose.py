@@ -104,9 +104,10 @@ class Composer:
         ctx = recipient_context(
             contact, campaign, {"name": org.name, "address": org.postal_address}
         )
-        if campaign.track_clicks or campaign.track_opens:
-            ctx.update(tracking.urls_for(delivery.id, campaign.id))
         subject, html, text = self.compiled(campaign).render(ctx)
+        if campaign.track_clicks or campaign.track_opens:
+            html = tracking.fill(html, delivery.id, campaign.id)
+            text = tracking.fill(text, delivery.id, campaign.id, html=False)
         missing = self.missing_in(campaign)
         if missing:
             html, text = add_footer(html, text, ctx, missing, contact.language)
