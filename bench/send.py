@@ -289,9 +289,15 @@ def tree_cpu_of(pid: int) -> float:
 
 
 class RssMonitor(threading.Thread):
-    """Polls the RSS of a process tree every `interval` seconds and keeps the peaks: of the
-    delivery workers (the processes that send: the root with --processes 1, its children
-    otherwise) summed, and of the whole tree (with --processes > 1 the launcher too)."""
+    """Polls the memory of a process tree every `interval` seconds and keeps the peaks: the
+    RSS of the delivery workers (the processes that send: the root with --processes 1, its
+    children otherwise) summed, the RSS of the whole tree (with --processes > 1 the launcher
+    too) summed, and the PSS of the whole tree summed.
+
+    The workers are forked from the launcher after it imported everything, so they share
+    those pages: a sum of RSS counts each shared page once per process, PSS (proportional
+    set size, /proc/PID/smaps_rollup) splits it between the processes sharing it, so the
+    PSS sum of the tree is the memory the tree really occupies."""
 
     def __init__(self, pid: int, processes: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
@@ -301,6 +307,7 @@ class RssMonitor(threading.Thread):
         self.done = threading.Event()
         self.peak_workers = 0
         self.peak_tree = 0
+        self.peak_pss = 0
         self.samples = 0
         self.threads: dict[tuple[int, int], float] = {}  # (pid, tid) -> CPU s, last seen
 
@@ -342,6 +349,13 @@ class RssMonitor(threading.Thread):
             self._sample_threads([self.root] if self.processes == 1 else children)
             self.peak_workers = max(self.peak_workers, workers)
             self.peak_tree = max(self.peak_tree, root_rss + child_rss)
+            pss = 0
+            for proc in [self.root, *children]:
+                try:
+                    pss += proc.memory_full_info().pss
+                except (psutil.NoSuchProcess, psutil.AccessDenied, AttributeError):
+                    pass
+            self.peak_pss = max(self.peak_pss, pss)
             self.samples += 1
             self.done.wait(self.interval)
 
@@ -368,6 +382,7 @@ def run_measured(argv: list[str], env: dict, processes: int, log_path: str) -> d
         "cpu": usage.ru_utime + usage.ru_stime,
         "rss_workers": monitor.peak_workers,
         "rss_tree": monitor.peak_tree,
+        "pss_tree": monitor.peak_pss,
         "rss_samples": monitor.samples,
         "cpu_loop_thread": monitor.thread_split()[0],
         "cpu_db_thread": monitor.thread_split()[1],
@@ -688,7 +703,7 @@ def child_main(args) -> None:
                         f"cpu {r['cpu']:.1f}s (loop {r['cpu_loop_thread']:.1f}, db thread "
                         f"{r['cpu_db_thread']:.1f}), sink {r['sink_cpu']:.1f}s, "
                         f"db {r['db_cpu']:.1f}s, "
-                        f"rss {r['rss_workers'] / 2**20:.0f} MB"
+                        f"rss {r['rss_workers'] / 2**20:.0f} MB, pss {r['pss_tree'] / 2**20:.0f} MB"
                         + (" — DISTURBED by other test processes" if r["disturbed_by"] else "")
                     )
         if args.profile:
@@ -978,30 +993,32 @@ def report(args, baselines, dbs, load_before, busy, total) -> None:
     med = statistics.median
     if args.memory:
         for data in dbs.values():
-            print(f"\n### {data['database']}: memory, peak RSS of the delivery workers\n")
+            print(f"\n### {data['database']}: memory of the delivery worker process tree\n")
             print(
-                "| recipients | processes | DKIM | seconds | msg/s | peak RSS workers (MB) "
-                "| peak RSS incl. launcher (MB) |"
+                "| recipients | processes | DKIM | seconds | msg/s | peak PSS, whole tree (MB) "
+                "| peak RSS sum, sending processes (MB) | peak RSS sum incl. launcher (MB) |"
             )
-            print("|---:|---:|---|---:|---:|---:|---:|")
+            print("|---:|---:|---|---:|---:|---:|---:|---:|")
             rows = {}
             for r in data["results"]:
                 rows.setdefault((r["recipients"], r["processes"], r["dkim"]), []).append(r)
             peaks = {}
             for (n, p, d), rs in sorted(rows.items()):
                 rss = med([r["rss_workers"] for r in rs])
-                peaks.setdefault((p, d), []).append((n, rss))
+                pss = med([r.get("pss_tree", 0) for r in rs])
+                peaks.setdefault((p, d), []).append((n, rss, pss))
                 print(
                     f"| {n:,} | {p} | {d} | {med([r['seconds'] for r in rs]):.1f} | "
-                    f"{n / med([r['seconds'] for r in rs]):,.0f} | {fmt_mb(rss)} | "
-                    f"{fmt_mb(med([r['rss_tree'] for r in rs]))} |"
+                    f"{n / med([r['seconds'] for r in rs]):,.0f} | {fmt_mb(pss)} | "
+                    f"{fmt_mb(rss)} | {fmt_mb(med([r['rss_tree'] for r in rs]))} |"
                 )
             for (p, d), pairs in peaks.items():
                 if len(pairs) > 1:
-                    (n0, r0), (n1, r1) = pairs[0], pairs[-1]
+                    (n0, r0, p0), (n1, r1, p1) = pairs[0], pairs[-1]
                     print(
-                        f"\nprocesses {p}, DKIM {d}: RSS at {n1:,} / at {n0:,} = {r1 / r0:.2f} "
-                        f"({(r1 / r0 - 1) * 100:+.0f} %; target within ±20 %)"
+                        f"\nprocesses {p}, DKIM {d}: at {n1:,} / at {n0:,}: RSS {r1 / r0:.2f} "
+                        f"({(r1 / r0 - 1) * 100:+.0f} %), PSS {p1 / p0:.2f} "
+                        f"({(p1 / p0 - 1) * 100:+.0f} %); target within ±20 %"
                     )
         return
     n = args.recipients
@@ -1017,9 +1034,10 @@ def report(args, baselines, dbs, load_before, busy, total) -> None:
         print(
             "| sender | processes | DKIM | median seconds | messages/second | "
             "CPU s / 1,000 msgs (workers) | sink CPU s / 1,000 | DB server CPU s / 1,000 | "
-            "peak RSS workers (MB) | ratio to smtplib loop |"
+            "peak PSS, worker tree (MB) | peak RSS sum, sending processes (MB) | "
+            "ratio to smtplib loop |"
         )
-        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         groups = {}
         for r in data["results"]:
             groups.setdefault((r["processes"], r["dkim"]), []).append(r)
@@ -1031,22 +1049,23 @@ def report(args, baselines, dbs, load_before, busy, total) -> None:
             db_cpu = med([r["db_cpu"] for r in rs]) / n * 1000
             db_cell = f"{db_cpu:.2f}" if db == "postgres" else "(in workers)"
             rss = med([r["rss_workers"] for r in rs])
+            pss = med([r.get("pss_tree", 0) for r in rs])
             flag = " ⚠ disturbed" if any(r["disturbed_by"] for r in rs) else ""
             print(
                 f"| Mailwright worker → smtp-sink{flag} | {p} | {d} | {secs:.1f} | {rate:,.0f} | "
-                f"{cpu:.2f} | {sink_cpu:.2f} | {db_cell} | {fmt_mb(rss)} | "
+                f"{cpu:.2f} | {sink_cpu:.2f} | {db_cell} | {fmt_mb(pss)} | {fmt_mb(rss)} | "
                 f"{rate / base_rate:.1f}× |"
             )
         print(
             f"| smtplib + EmailMessage loop ({args.baseline_sample:,}-message sample, "
             f"{baselines['smtplib_bytes'] / 1024:.1f} KB) | 1 | none | "
-            f"{med(baselines['smtplib']):.1f} | {base_rate:,.0f} | — | — | — | — | 1.0× |"
+            f"{med(baselines['smtplib']):.1f} | {base_rate:,.0f} | — | — | — | — | — | 1.0× |"
         )
         print(
             f"| sink ceiling: smtp-source, {args.source_sessions} sessions, pre-built | — | none | "
             f"{med([s['seconds'] for s in src]):.1f} | {src_rate:,.0f} | "
             f"{med([s['cpu'] for s in src]) / n * 1000:.2f} (smtp-source) | "
-            f"{med([s['sink_cpu'] for s in src]) / n * 1000:.2f} | — | — | "
+            f"{med([s['sink_cpu'] for s in src]) / n * 1000:.2f} | — | — | — | "
             f"{src_rate / base_rate:.1f}× |"
         )
 

@@ -173,6 +173,9 @@ RELAYS = [
 ]
 RELAY = RELAYS[0]
 RELAY_TIMEOUT = env_int("MW_RELAY_TIMEOUT", 30)
+# Non-ASCII text parts go unencoded (8bit) to relays that offer 8BITMIME, instead of as
+# quoted-printable; 0 keeps quoted-printable everywhere.
+SMTP_8BITMIME = env_bool("MW_SMTP_8BITMIME", True)
 
 WORKER_BATCH_SIZE = env_int("MW_WORKER_BATCH_SIZE", 100)
 WORKER_CONNECTIONS = env_int("MW_WORKER_CONNECTIONS", 4)

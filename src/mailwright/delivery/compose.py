@@ -38,7 +38,11 @@ class Composer:
         the engine makes it on its database thread (prepare)."""
         tpl = campaign.template
         track = tracked and (campaign.track_clicks or campaign.track_opens)
-        key = (tpl.id, tpl.updated_at, campaign.id if track else None)
+        key = (
+            tpl.id,
+            tpl.updated_at,
+            (campaign.id, campaign.track_clicks, campaign.track_opens) if track else None,
+        )
         found = self._compiled.get(key)
         if found is None:
             html = inline_css(tpl.html)
@@ -94,10 +98,11 @@ class Composer:
         self.organisation = organisation
         self._signers = dict(signers or {})
 
-    def compose(self, delivery: Delivery) -> tuple[str, bytes]:
-        """Return (message_id, bytes). Raises TemplateError on a template failure."""
+    def compose(self, delivery: Delivery, *, eight_bit: bool = False) -> tuple[str, bytes]:
+        """Return (message_id, bytes). Raises TemplateError on a template failure. With
+        `eight_bit` (the relay offers 8BITMIME) non-ASCII parts are not encoded."""
         if delivery.campaign_id is None:
-            return self._compose_service(delivery)
+            return self._compose_service(delivery, eight_bit)
         campaign = delivery.campaign
         contact = delivery.contact
         org = self._org()
@@ -138,9 +143,9 @@ class Composer:
             reply_to=campaign.reply_to,
             extra_headers=extra,
         )
-        return message_id, self.sign(from_email, assemble(msg))
+        return message_id, self.sign(from_email, assemble(msg, eight_bit=eight_bit))
 
-    def _compose_service(self, delivery: Delivery) -> tuple[str, bytes]:
+    def _compose_service(self, delivery: Delivery, eight_bit: bool) -> tuple[str, bytes]:
         content = delivery.content or {}
         kind = "".join(ch for ch in str(content.get("kind", "service")) if ch.isalnum())[:32]
         org = self._org()
@@ -162,7 +167,7 @@ class Composer:
                 ("X-Mailwright-Delivery", str(delivery.id)),
             ],
         )
-        return message_id, self.sign(from_email, assemble(msg))
+        return message_id, self.sign(from_email, assemble(msg, eight_bit=eight_bit))
 
 
 def add_footer(html: str, text: str, ctx: dict, missing, language: str) -> tuple[str, str]:

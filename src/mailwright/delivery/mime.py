@@ -77,26 +77,28 @@ def make_message_id(domain: str, ref: int | str) -> str:
 MAX_LINE = 998  # RFC 5322 §2.1.1: octets per line, CRLF excluded
 
 
-def encode_body(text: str) -> tuple[bytes, bytes]:
+def encode_body(text: str, eight_bit: bool = False) -> tuple[bytes, bytes]:
     """(Content-Transfer-Encoding, body with CRLF line ends) for one text part.
 
-    ASCII text whose lines fit in 998 octets goes as 7bit, unencoded: valid on every path,
-    so no relay ever re-encodes it (which would break the DKIM body hash), and no encoding
-    cost. Anything else is quoted-printable (binascii, ~7 ns per byte)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    Text whose lines fit in 998 octets goes unencoded: as 7bit when it is ASCII (valid on
+    every path, so no relay ever re-encodes it, which would break the DKIM body hash), as
+    8bit when it is not and the relay offers 8BITMIME (`eight_bit`). Anything else is
+    quoted-printable (binascii, ~7 ns per byte: ~100 µs for a 15 KB message)."""
+    body = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8", "surrogatepass")
+    ascii_ = body.isascii()
     if (
-        text.isascii()
-        and "\x00" not in text
-        and (len(text) <= MAX_LINE or max(map(len, text.split("\n"))) <= MAX_LINE)
+        (ascii_ or eight_bit)
+        and b"\x00" not in body
+        and (len(body) <= MAX_LINE or max(map(len, body.split(b"\n"))) <= MAX_LINE)
     ):
-        return b"7bit", text.encode("ascii").replace(b"\n", b"\r\n")
-    body = text.encode("utf-8", "surrogatepass")
+        return (b"7bit" if ascii_ else b"8bit"), body.replace(b"\n", b"\r\n")
     encoded = binascii.b2a_qp(body, quotetabs=False, istext=True, header=False)
     return b"quoted-printable", encoded.replace(b"\n", b"\r\n")
 
 
-def assemble(msg: OutgoingMessage) -> bytes:
-    """Return the full message as CRLF-terminated bytes, ready for SMTP DATA."""
+def assemble(msg: OutgoingMessage, *, eight_bit: bool = False) -> bytes:
+    """Return the full message as CRLF-terminated bytes, ready for SMTP DATA. With
+    `eight_bit` (the relay offers 8BITMIME) non-ASCII parts are sent unencoded."""
     boundary = f"=_mw_{secrets.token_hex(12)}"
     headers = [
         ("From", encode_address(msg.from_name, msg.from_email)),
@@ -118,7 +120,7 @@ def assemble(msg: OutgoingMessage) -> bytes:
     b = boundary.encode("ascii")
     out += b"\r\n--" + b + b"\r\n"
     for content_type, text in ((b"text/plain", msg.text), (b"text/html", msg.html)):
-        cte, body = encode_body(text)
+        cte, body = encode_body(text, eight_bit)
         out += b"Content-Type: " + content_type + b'; charset="utf-8"\r\n'
         out += b"Content-Transfer-Encoding: " + cte + b"\r\n\r\n" + body
         out += b"\r\n--" + b + (b"\r\n" if content_type == b"text/plain" else b"--\r\n")

@@ -447,8 +447,18 @@ class SmtpClient:
                 continue
             if has_size:
                 params = b" SIZE=%d%s" % (size, params)
-            if eightbit and not data.isascii():
-                params += b" BODY=8BITMIME"
+            if not data.isascii():
+                if eightbit:
+                    params += b" BODY=8BITMIME"
+                elif not params.endswith(b"SMTPUTF8"):
+                    # Composed for a relay that offered 8BITMIME and no longer does: retried
+                    # later, when the engine builds it as quoted-printable.
+                    results[i] = SendResult(
+                        "temporary",
+                        None,
+                        "relay no longer offers 8BITMIME, needed for this 8bit message",
+                    )
+                    continue
             prepared.append(
                 (
                     i,
