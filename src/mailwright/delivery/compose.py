@@ -89,9 +89,10 @@ class Composer:
 
     def sign(self, from_email: str, data: bytes) -> bytes:
         """DKIM-sign with the From domain's active key, when it has one. Signers are looked
-        up in the database beforehand (refresh), never here: this runs on the event loop."""
+        up in the database beforehand (refresh), never here: this runs on the event loop.
+        `data` comes from mime.assemble, whose lines all end in CRLF."""
         signer = self._signers.get(from_email.rpartition("@")[2].lower())
-        return signer.sign(data) if signer is not None else data
+        return signer.sign(data, crlf=True) if signer is not None else data
 
     def refresh(self, organisation, signers: dict | None = None) -> None:
         """Called once per batch: new organisation settings and DKIM keys take effect."""

@@ -218,6 +218,7 @@ def zone_file_line(key: DkimKey) -> str:
 _FIELD_SPLIT = re.compile(rb"\r\n(?![ \t])")  # header fields: a CRLF not followed by WSP
 _WSP = re.compile(rb"[ \t]+")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+_SPACE_RUNS = re.compile(rb"  +")
 
 
 def canonicalize_header_relaxed(field: bytes) -> bytes:
@@ -229,12 +230,12 @@ def canonicalize_header_relaxed(field: bytes) -> bytes:
 
 def canonicalize_body_relaxed(body: bytes) -> bytes:
     """Relaxed body canonicalization (RFC 6376 §3.4.4), as dkimpy and OpenDKIM do it."""
-    # Compress WSP runs to one space with C-speed replaces (a regex sub over a 15 KB body
-    # costs ~10x more): tabs become spaces, then doubled spaces halve until none are left.
+    # Tabs become spaces, then runs of spaces one space: a literal-led regex finds the
+    # runs quickly (a class-led one like [ \t]+ costs ~15x more over a 15 KB body).
     if b"\t" in body:
         body = body.replace(b"\t", b" ")
-    while b"  " in body:
-        body = body.replace(b"  ", b" ")
+    if b"  " in body:
+        body = _SPACE_RUNS.sub(b" ", body)
     body = body.replace(b" \r\n", b"\r\n")
     end = len(body)
     while body.endswith(b"\r\n", 0, end):  # ignore empty lines at the end
@@ -348,9 +349,10 @@ class DkimSigner:
         # RFC 8463 §3: PureEdDSA over the SHA-256 hash of the canonicalized header data.
         return self._key.sign(hashlib.sha256(data).digest())
 
-    def sign(self, message: bytes, timestamp: int | None = None) -> bytes:
-        """Return `message` with a DKIM-Signature header field prepended."""
-        if b"\n" in message and message.count(b"\n") != message.count(b"\r\n"):
+    def sign(self, message: bytes, timestamp: int | None = None, *, crlf: bool = False) -> bytes:
+        """Return `message` with a DKIM-Signature header field prepended. `crlf`: the caller
+        guarantees every line ends in CRLF (mime.assemble does), so bare LFs need no check."""
+        if not crlf and b"\n" in message and message.count(b"\n") != message.count(b"\r\n"):
             message = _BARE_LF.sub(b"\r\n", message)
         fields, body = split_message(message)
 

@@ -17,8 +17,14 @@ class Delivery(models.Model):
         FAILED = "failed"
         SUPPRESSED = "suppressed"
 
+    # No index of its own: the (campaign, contact) and (campaign, state) indexes lead with it,
+    # and every index is one more write per row on both updates of a send.
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, on_delete=models.CASCADE, related_name="deliveries"
+        "campaigns.Campaign",
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
     )
 
     class Stream(models.TextChoices):
@@ -54,12 +60,14 @@ class Delivery(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
-            models.Index(fields=["state", "lease_expires_at"], name="delivery_lease"),
             models.Index(fields=["campaign", "state"], name="delivery_campaign_state"),
             models.Index(fields=["stream", "updated_at"], name="delivery_stream_updated"),
             # The claim walks this in its ORDER BY: only unfinished rows are in it, so the
             # first due rows are found without passing the sent ones (ledger.claim_batch).
+            # There is deliberately no index on next_attempt_at or lease_expires_at: with
+            # one, PostgreSQL may plan the claim as "every due row, then sort" (65 ms a
+            # claim at 100,000 queued rows instead of 0.2 ms), and each index is one more
+            # write per row on both updates of a send.
             models.Index(
                 fields=["-stream", "id"],
                 name="delivery_pending",
