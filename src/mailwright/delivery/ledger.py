@@ -73,10 +73,12 @@ DELIVERY_FIELDS = (
     "lease_owner",
     "message_id",
     "created_at",
+    "next_attempt_at",  # these two are written back by bulk_update for rows not sent
+    "sent_at",
 )
 CONTACT_FIELDS = ("id", "email", "name", "language", "attributes", "tags", "status", "created_at")
 _JSON = {"content", "attributes", "tags"}
-_DATETIMES = {"created_at"}
+_DATETIMES = {"created_at", "next_attempt_at", "sent_at"}
 
 
 def _candidates_sql(streams: int, blocked: int, limit: int, skip_locked: bool) -> str:
