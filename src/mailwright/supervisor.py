@@ -116,17 +116,23 @@ class ForkedProcess:
 
     def __init__(self, target: Callable[[], object]) -> None:
         self.returncode: int | None = None
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             code = 1
             try:
                 Child.preexec()
+                if os.getppid() != parent:  # the parent died before PDEATHSIG was set
+                    os._exit(1)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 target()
                 code = 0
             except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
+                if exc.code is None or isinstance(exc.code, int):
+                    code = exc.code or 0
+                else:
+                    print(exc.code, file=sys.stderr)
             except BaseException:
                 traceback.print_exc()
             finally:

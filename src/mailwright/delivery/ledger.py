@@ -238,9 +238,13 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
     max_age = timedelta(seconds=settings.RETRY_MAX_AGE_SECONDS)
     with transaction.atomic():
         ids = list(by_id)
+        # Locked until the transaction ends (PostgreSQL; SQLite holds its one write lock), so
+        # no other worker can take a row over between this check and the writes below.
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, lease_owner FROM {_D} WHERE id IN ({', '.join(['%s'] * len(ids))})",  # noqa: S608
+                f"SELECT id, lease_owner FROM {_D} "  # noqa: S608
+                f"WHERE id IN ({', '.join(['%s'] * len(ids))}){lock}",
                 ids,
             )
             # A row whose lease expired was taken over by another worker: not ours to write.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import secrets
 from dataclasses import dataclass, field
 from email.utils import format_datetime, formataddr
@@ -93,7 +94,14 @@ def encode_body(text: str, eight_bit: bool = False) -> tuple[bytes, bytes]:
     ):
         return (b"7bit" if ascii_ else b"8bit"), body.replace(b"\n", b"\r\n")
     encoded = binascii.b2a_qp(body, quotetabs=False, istext=True, header=False)
+    if b"=20\n" in encoded or b"=09\n" in encoded or encoded.endswith((b"=20", b"=09")):
+        encoded = _QP_LONG_END.sub(rb"\1=\n\2", encoded)
     return b"quoted-printable", encoded.replace(b"\n", b"\r\n")
+
+
+# binascii encodes a line's trailing space or tab (=20, =09) after filling the line to 75
+# characters, making it 77-78 (RFC 2045 allows 76): break such a line before that escape.
+_QP_LONG_END = re.compile(rb"^([^\n]{74,76})(=20|=09)$", re.MULTILINE)
 
 
 def assemble(msg: OutgoingMessage, *, eight_bit: bool = False) -> bytes:

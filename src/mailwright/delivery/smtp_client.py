@@ -389,7 +389,7 @@ class SmtpClient:
                 return results  # type: ignore[return-value]
             prepared = self._prepare(items, todo, results)
             if prepared:
-                await self._run(prepared, results, reused)
+                await self._run(prepared, results, reused, items)
         return results  # type: ignore[return-value]
 
     async def _connect_for_batch(self, results: list[SendResult | None], todo: list[int]) -> bool:
@@ -474,8 +474,15 @@ class SmtpClient:
         prepared: list[tuple[int, bytes, bytes, bytes]],
         results: list[SendResult | None],
         reused: bool,
+        items: list[Envelope],
     ) -> None:
         for attempt in (1, 2):
+            if attempt == 2:
+                # Reconnected: the relay may offer something else now (8BITMIME, SIZE,
+                # SMTPUTF8), so the commands are built again from its new EHLO.
+                prepared = self._prepare(items, [i for i, *_ in prepared], results)
+                if not prepared:
+                    return
             self._progress = False
             try:
                 if self.pipelining:

@@ -71,8 +71,17 @@ class Command(BaseCommand):
                 for i in range(processes)
             ]
             sys.exit(Supervisor(children).run())
-        # --until-idle: run each process once, no restarts; fail if any failed.
+        # --until-idle: run each process once, no restarts; fail if any failed. A SIGTERM or
+        # Ctrl-C is passed on, so each process finishes its batches in flight and records
+        # them (dying here would kill them mid-batch through PR_SET_PDEATHSIG).
         procs = [ForkedProcess(target) for _ in range(processes)]
+
+        def forward(signum, _frame):
+            for proc in procs:
+                proc.send_signal(signum)
+
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
         codes = [p.wait() for p in procs]
         if any(codes):
             raise CommandError(f"a worker process failed (exit codes {codes})")
