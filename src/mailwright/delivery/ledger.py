@@ -88,14 +88,20 @@ def _candidates_sql(streams: int, blocked: int, limit: int, skip_locked: bool) -
         f"d.state IN ({pending})",
         "((d.next_attempt_at <= %s AND d.state IN (%s, %s)) "
         "OR (d.lease_expires_at < %s AND d.state = %s))",
-        "(d.campaign_id IS NULL OR c.state = %s)",
+        # A subquery, not a join, and `+campaign_id` so that no index on campaign_id can
+        # serve this term: with a join PostgreSQL chose a hash join plus a sort of every
+        # pending row once a few campaigns existed (~70 ms a claim at 100,000 rows), and
+        # SQLite an OR over the (campaign, state) index plus a sort. Both must walk
+        # delivery_pending in order and stop at LIMIT; the subquery is evaluated once.
+        f"(+d.campaign_id IS NULL OR +d.campaign_id IN "  # noqa: S608
+        f"(SELECT c.id FROM {_C} c WHERE c.state = %s))",
     ]
     if streams:
         where.append(f"d.stream IN ({', '.join(['%s'] * streams)})")
     if blocked:
         where.append(f"NOT (d.domain IN ({', '.join(['%s'] * blocked)}))")
     sql = (
-        f"SELECT d.id, d.domain FROM {_D} d LEFT OUTER JOIN {_C} c ON d.campaign_id = c.id "  # noqa: S608
+        f"SELECT d.id, d.domain FROM {_D} d "  # noqa: S608
         f"WHERE {' AND '.join(where)} ORDER BY d.stream DESC, d.id LIMIT {int(limit)}"
     )
     return sql + (" FOR UPDATE OF d SKIP LOCKED" if skip_locked else "")
