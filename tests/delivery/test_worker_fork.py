@@ -803,6 +803,50 @@ def test_a_claim_while_record_batch_runs_skips_the_rows_being_recorded(newslette
     assert all(rows[d.id].message_id == message_id_for(d.id) for d in batch)
 
 
+@db
+def test_a_campaign_whose_last_two_batches_are_recorded_at_once_is_marked_sent(
+    newsletter, monkeypatch
+):
+    """Two workers record a campaign's last two batches concurrently: each one's check for
+    outstanding rows, inside its transaction, sees the other's rows still `sending`. The
+    check made again after commit must mark the campaign sent. (SQLite: one writer at a
+    time, so the two never overlap.)"""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has one writer at a time: the two records cannot overlap")
+    campaign = started_campaign(newsletter, 20)
+    first = ledger.claim_batch("worker-a", 10, 60)
+    second = ledger.claim_batch("worker-b", 10, 60)
+    assert len(first) == len(second) == 10
+    original = ledger.finish_if_done
+    calls = []
+
+    def check_then_let_the_other_worker_record(campaign_ids):
+        calls.append(set(campaign_ids))
+        original(campaign_ids)  # worker A, in its transaction: B's rows are still `sending`
+        if len(calls) == 1:
+
+            def other_worker():
+                try:
+                    ledger.record_batch(second, sent(second))
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=other_worker)
+            thread.start()
+            thread.join(timeout=30)
+            assert not thread.is_alive()
+            # B committed, but A has not: B saw A's rows still `sending` both times.
+            assert Campaign.objects.get(pk=campaign.id).state == Campaign.State.SENDING
+
+    def sent(batch):
+        return [ledger.Outcome(d.id, S.SENT, 250, "ok", message_id_for(d.id)) for d in batch]
+
+    monkeypatch.setattr(ledger, "finish_if_done", check_then_let_the_other_worker_record)
+    ledger.record_batch(first, sent(first))
+    assert sending.delivery_counts(campaign.id)["sent"] == 20
+    assert Campaign.objects.get(pk=campaign.id).state == Campaign.State.SENT
+
+
 # --- a batch sent in several chunks ----------------------------------------------------------
 
 

@@ -335,6 +335,10 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
         # A campaign's bounce rate can only cross its threshold when it bounces.
         guards.check({d.campaign_id for d in bounced})
         finish_if_done(campaign_ids)
+        # Again once committed: two workers recording a campaign's last two batches at the
+        # same time each see the other's rows still `sending` (PostgreSQL, READ COMMITTED),
+        # so neither would mark it sent. After its commit, whichever commits last sees all.
+        transaction.on_commit(lambda: finish_if_done(campaign_ids))
 
 
 def write_rows(rows: list[Delivery], now) -> None:
