@@ -3,7 +3,6 @@ a token made for one purpose never verifies for another."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -40,14 +39,6 @@ def _signing_key(salt: str) -> bytes:
     return key
 
 
-def _b62(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n, 62)
-        out = signing.BASE62_ALPHABET[r] + out
-    return out or "0"
-
-
 def make(purpose: str, payload: dict) -> str:
     """The same token as `django.core.signing.dumps(payload, salt=…)` (a TimestampSigner
     over compact JSON, HMAC-SHA256), made without re-deriving the key every time; `read`
@@ -55,9 +46,9 @@ def make(purpose: str, payload: dict) -> str:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
     data = json.dumps(payload, separators=(",", ":")).encode("latin-1")
-    value = f"{base64.urlsafe_b64encode(data).rstrip(b'=').decode()}:{_b62(int(time.time()))}"
+    value = f"{signing.b64_encode(data).decode()}:{signing.b62_encode(int(time.time()))}"
     mac = hmac.digest(_signing_key(f"mailwright.token.{purpose}"), value.encode(), "sha256")
-    return f"{value}:{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    return f"{value}:{signing.b64_encode(mac).decode()}"
 
 
 def read(purpose: str, token: str) -> dict:
@@ -94,11 +85,12 @@ def _b36(n: int) -> str:
             return out
 
 
-def short_mac(purpose: str, text: str) -> str:
+def short_mac(purpose: str, text: str, *, key: bytes | None = None) -> str:
     """12 hex digits of an HMAC bound to `purpose`: for tokens that must stay short and
     survive case-folding (VERP addresses, tracking URLs), where django.core.signing is too
-    long."""
-    return hmac.digest(short_mac_key(purpose), text.encode(), "sha256").hex()[:12]
+    long. `key`: short_mac_key(purpose), for callers making many MACs at once."""
+    key = key or short_mac_key(purpose)
+    return hmac.digest(key, text.encode(), "sha256").hex()[:12]
 
 
 def short_mac_key(purpose: str) -> bytes:

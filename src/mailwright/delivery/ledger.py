@@ -13,7 +13,6 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -40,15 +39,6 @@ class Outcome:
     code: int | None = None
     reply: str = ""
     message_id: str = ""
-
-
-def claimable(now):
-    """Due rows as a queryset (for reports and tests; the claim itself is plain SQL)."""
-    due = Q(state__in=[S.QUEUED, S.DEFERRED], next_attempt_at__lte=now) | Q(
-        state=S.SENDING, lease_expires_at__lt=now
-    )
-    active = Q(campaign__isnull=True) | Q(campaign__state=Campaign.State.SENDING)
-    return Delivery.objects.filter(due & active)
 
 
 # The claim runs once per batch on every worker, so its three statements are plain SQL:
@@ -81,6 +71,11 @@ _JSON = {"content", "attributes", "tags"}
 _DATETIMES = {"created_at", "next_attempt_at", "sent_at"}
 
 
+def _marks(n: int) -> str:
+    """`%s, %s, …`: n parameter placeholders."""
+    return ", ".join(["%s"] * n)
+
+
 def _candidates_sql(streams: int, blocked: int, limit: int, skip_locked: bool) -> str:
     pending = ", ".join(f"'{state}'" for state in PENDING_STATES)
     where = [
@@ -97,9 +92,9 @@ def _candidates_sql(streams: int, blocked: int, limit: int, skip_locked: bool) -
         f"(SELECT c.id FROM {_C} c WHERE c.state = %s))",
     ]
     if streams:
-        where.append(f"d.stream IN ({', '.join(['%s'] * streams)})")
+        where.append(f"d.stream IN ({_marks(streams)})")
     if blocked:
-        where.append(f"NOT (d.domain IN ({', '.join(['%s'] * blocked)}))")
+        where.append(f"NOT (d.domain IN ({_marks(blocked)}))")
     sql = (
         f"SELECT d.id, d.domain FROM {_D} d "  # noqa: S608
         f"WHERE {' AND '.join(where)} ORDER BY d.stream DESC, d.id LIMIT {int(limit)}"
@@ -197,7 +192,7 @@ def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[
             cursor.execute(
                 f"UPDATE {_D} SET state = %s, lease_owner = %s, lease_expires_at = %s, "  # noqa: S608
                 f"attempts = attempts + 1, relay = %s, updated_at = %s "
-                f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+                f"WHERE id IN ({_marks(len(ids))})",
                 [
                     S.SENDING,
                     token,
@@ -208,7 +203,7 @@ def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[
                 ],
             )
     with connection.cursor() as cursor:
-        cursor.execute(_rows_sql().format(", ".join(["%s"] * len(ids))), [*ids, token])
+        cursor.execute(_rows_sql().format(_marks(len(ids))), [*ids, token])
         fetched = cursor.fetchall()
     n = len(DELIVERY_FIELDS)
     d_conv = [(f, c) for f in DELIVERY_FIELDS if (c := _converter(f))]
@@ -250,7 +245,7 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id, lease_owner FROM {_D} "  # noqa: S608
-                f"WHERE id IN ({', '.join(['%s'] * len(ids))}){lock}",
+                f"WHERE id IN ({_marks(len(ids))}){lock}",
                 ids,
             )
             # A row whose lease expired was taken over by another worker: not ours to write.

@@ -112,11 +112,9 @@ def fill(rendered: str, delivery_id: int, campaign_id: int, *, html: bool = True
     def url(match: re.Match) -> str:
         index = match.group(1)
         if index is None:
-            mac = hmac.digest(key, f"o{ref}".encode(), "sha256").hex()[:12]
-            return f"{base}/o/{ref}.{mac}.gif"
+            return f"{base}/o/{ref}.{short_mac('tracking', 'o' + ref, key=key)}.gif"
         link = f"{ref}.{_b36(int(index))}"
-        mac = hmac.digest(key, f"c{link}".encode(), "sha256").hex()[:12]
-        return f"{base}/c/{link}.{mac}"
+        return f"{base}/c/{link}.{short_mac('tracking', 'c' + link, key=key)}"
 
     return _PLACEHOLDER.sub(url, rendered)
 
