@@ -290,7 +290,7 @@ def newsletter(db):
 
 
 def make_contact(email: str, topic=None, state: str = "confirmed", name: str = "", **extra):
-    from mailwright.contacts import directory
+    from mailwright.consent import directory
 
     subs = []
     if topic is not None:

@@ -103,13 +103,13 @@ def test_paused_and_over_frequency_contacts_are_left_out_of_the_audience(newslet
 
 
 def test_unsubscribe_after_freeze_is_honoured_at_send_time(smtp_sink, newsletter, transactional_db):
-    from mailwright.contacts import subscriptions
+    from mailwright.consent import actions
 
     stay = make_contact("stay@example.com", newsletter)
     leave = make_contact("leave@example.com", newsletter)
     campaign = make_campaign(newsletter)
     sending.start(campaign.id)
-    subscriptions.unsubscribe_all(leave, by=ledger.Actor(channel="one_click"))
+    actions.do_unsubscribe(leave, by=ledger.Actor(channel="one_click"))
     run_worker(smtp_sink.relay)
     assert smtp_sink.handler.recipients() == [stay.email]
     skipped = Delivery.objects.get(contact=leave)
@@ -160,13 +160,13 @@ def test_every_marketing_mail_carries_the_required_elements(
 
 def test_service_mail_ignores_consent_but_not_suppression(smtp_sink, newsletter, transactional_db):
     from mailwright.consent import subscribing
-    from mailwright.feedback.suppression import suppress
+    from mailwright.feedback.suppression import do_suppress
 
     nobody = make_contact("no-consent@example.com")  # no marketing consent at all
     subscribing.queue_optin_email(nobody, ["newsletter"])
     bounced = make_contact("bounced@example.com")
     subscribing.queue_optin_email(bounced, ["newsletter"])
-    suppress("bounced@example.com", "hard_bounce", "550 no such user")
+    do_suppress("bounced@example.com", "hard_bounce", "550 no such user")
     run_worker(smtp_sink.relay)
     assert smtp_sink.handler.recipients() == ["no-consent@example.com"]
     assert Delivery.objects.get(contact=bounced).state == "suppressed"

@@ -12,7 +12,7 @@ from django.test import Client
 from mailwright.campaigns import sending
 from mailwright.consent import ledger, privacy
 from mailwright.consent.models import ConsentEvent, PrivacyAudit
-from mailwright.contacts.directory import ContactError
+from mailwright.consent.directory import ContactError
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event, Suppression

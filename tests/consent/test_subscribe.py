@@ -119,12 +119,12 @@ def test_expired_forged_and_replayed_links(client, topics):
 
 def test_resubscribing_after_unsubscribe_goes_through_optin_again(client, topics):
     from mailwright.consent.ledger import Actor
-    from mailwright.contacts import subscriptions
+    from mailwright.consent import actions
 
     submit(client)
     client.post(confirm_link(optin_mails()[0]))
     contact = Contact.objects.get()
-    subscriptions.unsubscribe_all(contact, by=Actor(channel="admin"))
+    actions.do_unsubscribe(contact, by=Actor(channel="admin"))
     submit(client)
     assert Subscription.objects.get().state == "pending"
     assert len(optin_mails()) == 2
@@ -154,9 +154,9 @@ def test_mail_bombing_one_address_sends_at_most_the_limit(topics, settings):
 
 
 def test_suppressed_or_erased_address_gets_the_same_answer_and_no_mail(client, topics):
-    from mailwright.feedback.suppression import suppress
+    from mailwright.feedback.suppression import do_suppress
 
-    suppress("gone@example.com", "hard_bounce", "550")
+    do_suppress("gone@example.com", "hard_bounce", "550")
     response = submit(client, email="gone@example.com")
     assert response.status_code == 200 and b"Check your inbox" in response.content
     assert not optin_mails()

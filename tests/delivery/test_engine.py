@@ -169,12 +169,12 @@ def test_paused_campaign_is_not_sent_until_resumed(smtp_sink, newsletter):
 
 
 def test_address_suppressed_after_queueing_is_not_sent(smtp_sink, newsletter):
-    from mailwright.feedback.suppression import suppress
+    from mailwright.feedback.suppression import do_suppress
 
     make_contact("late@example.com", newsletter)
     campaign = make_campaign(newsletter)
     sending.start(campaign.id)
-    suppress("late@example.com", Suppression.Reason.MANUAL, "asked by phone")
+    do_suppress("late@example.com", Suppression.Reason.MANUAL, "asked by phone")
     run_worker(smtp_sink.relay)
     assert smtp_sink.messages == []
     assert Delivery.objects.get().state == Delivery.State.SUPPRESSED

@@ -25,7 +25,7 @@ from mailwright.feedback.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from mailwright.feedback.suppression import suppress
+from mailwright.feedback.suppression import do_suppress
 from mailwright.web import analytics
 from mailwright.web.feedback_views import csv_cell, parse_address_list
 from tests.conftest import ADMIN, make_campaign, make_contact
@@ -283,8 +283,8 @@ def test_add_refuses_an_invalid_address(staff):
 @pytest.mark.django_db
 def test_search_filter_and_pagination(staff):
     for i in range(60):
-        suppress(f"user{i:02d}@example.com", "hard_bounce", "550 no such user")
-    suppress("vip@other.example", "complaint", "abuse report")
+        do_suppress(f"user{i:02d}@example.com", "hard_bounce", "550 no such user")
+    do_suppress("vip@other.example", "complaint", "abuse report")
     page = html(staff.get("/suppressions/?q=other.example"))
     assert "vip@other.example" in page and "user01@example.com" not in page
     page = html(staff.get("/suppressions/?reason=complaint"))
@@ -316,7 +316,7 @@ def test_erased_people_are_shown_and_exported_as_hash_only(staff, newsletter):
 
 @pytest.mark.django_db
 def test_import_reports_bad_lines_and_suppresses_the_rest(staff):
-    suppress("known@example.com", "complaint", "abuse")
+    do_suppress("known@example.com", "complaint", "abuse")
     body = (
         "# exported from the old tool\n"
         "one@example.com\n"
@@ -374,8 +374,8 @@ def test_import_over_5_mb_is_refused(staff):
 
 @pytest.mark.django_db
 def test_export_csv(staff):
-    suppress("b@example.com", "hard_bounce", "550 5.1.1 user unknown")
-    suppress("a@example.com", "manual", "=cmd|' /C calc'!A0")
+    do_suppress("b@example.com", "hard_bounce", "550 5.1.1 user unknown")
+    do_suppress("a@example.com", "manual", "=cmd|' /C calc'!A0")
     response = staff.get("/suppressions/export.csv")
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))

@@ -17,9 +17,8 @@ from mailwright.api.schemas import (
     ContactPatch,
     ErasedOut,
 )
-from mailwright.consent import privacy
+from mailwright.consent import directory, privacy
 from mailwright.consent.ledger import Actor
-from mailwright.contacts import directory
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact
 from mailwright.feedback import engagement

@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from mailwright.api.parser import BodyError
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.campaigns.sending import CampaignStateError
-from mailwright.contacts.directory import ContactError
+from mailwright.consent.directory import ContactError
 from mailwright.contacts.segments import SegmentError
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from mailwright.consent.hashing import address_hash
 from mailwright.consent.ledger import Actor
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.feedback.models import Suppression
-from mailwright.feedback.suppression import suppress
+from mailwright.feedback.suppression import do_suppress
 
 router = Router(tags=["suppressions"])
 
@@ -70,4 +70,4 @@ def add_suppression(request, data: SuppressionIn):
         return Status(200, existing)
     key = getattr(request, "api_key", None)
     by = Actor(channel="api", actor=f"api key {key.id} ({key.name})" if key else "api")
-    return Status(201, suppress(email, Suppression.Reason.MANUAL, data.note, by=by))
+    return Status(201, do_suppress(email, Suppression.Reason.MANUAL, data.note, by=by))

@@ -6,8 +6,8 @@ from django.db import transaction
 
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.campaigns.sending import CampaignStateError
+from mailwright.consent.directory import ContactError
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.contacts.directory import ContactError
 from mailwright.contacts.models import Topic
 from mailwright.contacts.segments import compile_segment
 

@@ -9,32 +9,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from mailwright.audit.actors import Actor
+from mailwright.audit.log import truncate_ip
 from mailwright.consent.models import ConsentEvent, LedgerHead
 
 GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who or what made a change, and from where."""
-
-    channel: str
-    actor: str = ""
-    source_ip: str = ""
-    user_agent: str = ""
-
-
-def truncate_ip(ip: str) -> str:
-    """Keep a /24 (IPv4) or /48 (IPv6) network: enough for abuse review, not a person."""
-    if not ip:
-        return ""
-    if ":" in ip:
-        groups = ip.split(":")[:3]
-        return ":".join(groups) + "::/48"
-    octets = ip.split(".")
-    if len(octets) == 4:
-        return ".".join(octets[:3]) + ".0/24"
-    return ""
+__all__ = ["GENESIS", "Actor", "append", "truncate_ip", "verify"]
 
 
 def event_digest(prev_hash: str, fields: dict) -> str:

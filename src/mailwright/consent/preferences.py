@@ -8,10 +8,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from mailwright.consent import actions as consent_actions
 from mailwright.consent import ledger
-from mailwright.contacts import subscriptions
-from mailwright.contacts.directory import LANGUAGES
-from mailwright.contacts.models import Contact, Subscription, Topic
+from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 
 
 def _record(contact: Contact, action: str, old: str, new: str, by: ledger.Actor) -> None:
@@ -38,7 +37,7 @@ def apply(
         wanted = topic.key in topics
         if wanted and (sub is None or sub.state != Subscription.State.CONFIRMED):
             # The signed link proves the address is theirs: ticking a box here is consent.
-            subscriptions.set_state(
+            consent_actions.do_set_subscription(
                 contact,
                 topic,
                 Subscription.State.CONFIRMED,
@@ -46,7 +45,9 @@ def apply(
                 basis="preference center (signed personal link)",
             )
         elif not wanted and sub is not None and sub.state != Subscription.State.UNSUBSCRIBED:
-            subscriptions.set_state(contact, topic, Subscription.State.UNSUBSCRIBED, by=by)
+            consent_actions.do_set_subscription(
+                contact, topic, Subscription.State.UNSUBSCRIBED, by=by
+            )
     if frequency in Contact.Frequency.values and frequency != contact.frequency:
         _record(contact, "frequency", contact.frequency, frequency, by)
         contact.frequency = frequency
@@ -65,4 +66,4 @@ def apply(
 
 
 def unsubscribe_everything(contact: Contact, *, by: ledger.Actor) -> None:
-    subscriptions.unsubscribe_all(contact, by=by)
+    consent_actions.do_unsubscribe(contact, by=by)

@@ -16,12 +16,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mailwright import tokens
+from mailwright.consent import actions as consent_actions
 from mailwright.consent.ledger import Actor
 from mailwright.consent.models import ConsentText
-from mailwright.contacts import subscriptions
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.contacts.directory import LANGUAGES
-from mailwright.contacts.models import Contact, Subscription, Topic
+from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 from mailwright.delivery import service
 from mailwright.feedback.suppression import is_erased, suppressed_among
 
@@ -94,7 +93,7 @@ def subscribe(
             and ConsentText.objects.filter(topic=topic, version=version).exists()
         ):
             version = topic.consent_version  # unknown or forged: record what we show now
-        subscriptions.set_state(
+        consent_actions.do_set_subscription(
             contact,
             topic,
             Subscription.State.PENDING,
@@ -167,7 +166,7 @@ def confirm(token: str, *, by: Actor) -> tuple[Contact, list[Topic]]:
     for topic in topics:
         state = contact.subscriptions.filter(topic=topic).values_list("state", flat=True).first()
         if state == Subscription.State.PENDING:
-            subscriptions.set_state(
+            consent_actions.do_set_subscription(
                 contact,
                 topic,
                 Subscription.State.CONFIRMED,

@@ -18,11 +18,10 @@ from mailwright import tokens
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.organisation import current as current_organisation
 from mailwright.campaigns.rendering import recipient_context
+from mailwright.consent import actions as consent_actions
 from mailwright.consent import ratelimit, subscribing
 from mailwright.consent.ledger import Actor
-from mailwright.contacts import subscriptions
-from mailwright.contacts.directory import LANGUAGES
-from mailwright.contacts.models import Contact, Subscription, Topic
+from mailwright.contacts.models import LANGUAGES, Contact, Topic
 
 MAX_JSON_BODY = 16 * 1024
 
@@ -247,14 +246,12 @@ def unsubscribe(request, token: str):
         return render(request, "consent/unsubscribe.html", {"contact": contact, "token": token})
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
     by = _actor(request, "one_click" if one_click else "unsubscribe_page")
+    campaign_id = campaign.id if campaign else None
     if campaign is not None and request.POST.get("scope") == "campaign":
-        for topic in campaign.topics.all():
-            subscriptions.set_state(contact, topic, Subscription.State.UNSUBSCRIBED, by=by)
+        topics = list(campaign.topics.all())
+        consent_actions.do_unsubscribe(contact, by=by, topics=topics, campaign_id=campaign_id)
     else:
-        subscriptions.unsubscribe_all(contact, by=by)
-    from mailwright.feedback.processing import record_unsubscribed
-
-    record_unsubscribed(contact, campaign.id if campaign else None, by.channel)
+        consent_actions.do_unsubscribe(contact, by=by, campaign_id=campaign_id)
     if one_click:
         return HttpResponse("unsubscribed\n", content_type="text/plain")
     prefs = tokens.make("preferences", {"c": contact.id})

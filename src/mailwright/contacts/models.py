@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
+# The product languages (SPEC §3): contacts, public pages and emails.
+LANGUAGES = {"en", "pl", "tr", "es", "vi", "bg"}
+
 
 class Contact(models.Model):
     class Status(models.TextChoices):

@@ -16,16 +16,14 @@ from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
+from mailwright.audit.events import DomainEvent, emit_many
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.sending import finish_if_done
-from mailwright.consent.hashing import address_hash
 from mailwright.contacts.models import Contact
-from mailwright.delivery import guards, limits
+from mailwright.delivery import limits
 from mailwright.delivery.models import PENDING_STATES, Delivery
 from mailwright.delivery.relays import ALL_STREAMS
-from mailwright.feedback import webhooks
-from mailwright.feedback.models import Event, Suppression
-from mailwright.feedback.suppression import record_suppression
+from mailwright.delivery.signals import refused
 
 S = Delivery.State
 
@@ -281,54 +279,26 @@ def record_batch(batch: list[Delivery], outcomes: list[Outcome]) -> None:
             )
             events.append((state, d, data))
         write_rows(rows, now)
-        at = connection.ops.adapt_datetimefield_value(now)
-        insert_event_rows(
+        emit_many(
             [
-                (state, d.id, d.campaign_id, d.contact_id, json.dumps(data), False, at)
-                for state, d, data in events
-            ]
-        )
-        webhooks.emit_many(
-            [
-                (
+                DomainEvent(
                     state,
-                    {
-                        "delivery": d.id,
-                        "campaign": d.campaign_id,
-                        "contact": d.contact_id,
-                        "email": d.email,
-                        **data,
-                    },
+                    data,
+                    email=d.email,
+                    contact_id=d.contact_id,
+                    campaign_id=d.campaign_id,
+                    delivery_id=d.id,
+                    at=now,
                 )
                 for state, d, data in events
-                if state in webhooks.EVENT_TYPES
+                if state != S.BOUNCED  # the bounce writer records those, with its decision
             ]
         )
         if bounced:
-            Suppression.objects.bulk_create(
-                [
-                    Suppression(
-                        email=d.email,
-                        email_hash=address_hash(d.email),
-                        reason=Suppression.Reason.HARD_BOUNCE,
-                        detail=d.last_reply,
-                        delivery=d,
-                        created_at=now,
-                    )
-                    for d in bounced
-                ],
-                ignore_conflicts=True,
-            )
-            Contact.objects.filter(
-                id__in=[d.contact_id for d in bounced if d.contact_id],
-                status=Contact.Status.ACTIVE,
-            ).update(status=Contact.Status.BOUNCED)
-            for d in bounced:
-                if d.contact is not None:
-                    record_suppression(d.contact, Suppression.Reason.HARD_BOUNCE)
+            # Refused for good at RCPT/DATA: the feedback layer makes each a bounce fact and
+            # decides (suppress, count or neither) by the same rule as a DSN.
+            refused.send(sender=Delivery, deliveries=bounced)
         campaign_ids = {d.campaign_id for d in rows}
-        # A campaign's bounce rate can only cross its threshold when it bounces.
-        guards.check({d.campaign_id for d in bounced})
         finish_if_done(campaign_ids)
         # Again once committed: two workers recording a campaign's last two batches at the
         # same time each see the other's rows still `sending` (PostgreSQL, READ COMMITTED),
@@ -378,42 +348,6 @@ def write_rows(rows: list[Delivery], now) -> None:
             ],
             batch_size=500,
         )
-
-
-def insert_events(events: list[Event]) -> None:
-    """Insert Event objects with one executemany (bulk_create prepares every field of every
-    object in Python: ~0.3 ms per row on this path)."""
-    adapt = connection.ops.adapt_datetimefield_value
-    insert_event_rows(
-        [
-            (
-                e.type,
-                e.delivery_id,
-                e.campaign_id,
-                e.contact_id,
-                json.dumps(e.data, separators=(",", ":")),
-                e.machine,
-                adapt(e.created_at),
-            )
-            for e in events
-        ]
-    )
-
-
-def insert_event_rows(rows: list[tuple]) -> None:
-    """(type, delivery_id, campaign_id, contact_id, data JSON, machine, created_at) rows."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(Event._meta.db_table)
-    columns = "type, delivery_id, campaign_id, contact_id, data, machine, created_at"
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            # Multi-row VALUES: one statement per chunk (an executemany is one per row).
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values}",  # noqa: S608
-                [x for row in chunk for x in row],
-            )
 
 
 def _chunks(items: list, size: int = 500):

@@ -7,4 +7,5 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Feedback"
 
     def ready(self) -> None:
-        from mailwright.feedback import relay_events  # noqa: F401 - connects the receiver
+        # Connect the receivers: relay events in, domain events and bounces at send time.
+        from mailwright.feedback import bounces, events, relay_events  # noqa: F401

@@ -48,20 +48,24 @@ class InboundHandler:
         raw = envelope.original_content or b""
         loop = asyncio.get_running_loop()
         try:
-            for rcpt in envelope.rcpt_tos:
-                await loop.run_in_executor(
-                    self._db, self._store_and_process, raw, envelope.mail_from or "", rcpt
-                )
+            # Stored once for all its recipients (a hundred RCPTs are not a hundred copies).
+            await loop.run_in_executor(
+                self._db,
+                self._store_and_process,
+                raw,
+                envelope.mail_from or "",
+                list(envelope.rcpt_tos),
+            )
         except Exception:
             log.exception("inbound message could not be stored")
             return "451 4.3.0 Could not store the message; try again later"
         return "250 2.0.0 OK"
 
     @staticmethod
-    def _store_and_process(raw: bytes, mail_from: str, rcpt: str) -> InboundMessage:
+    def _store_and_process(raw: bytes, mail_from: str, rcpts: list[str]) -> InboundMessage:
         close_old_connections()
         message = processing.store(
-            raw, source=InboundMessage.Source.SMTP, mail_from=mail_from, rcpt_to=rcpt
+            raw, source=InboundMessage.Source.SMTP, mail_from=mail_from, rcpt_tos=rcpts
         )
         return processing.process(message)  # never raises; failures are kept on the row
 

@@ -94,6 +94,8 @@ class InboundMessage(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices)
     mail_from = models.CharField(max_length=320, blank=True)
     rcpt_to = models.CharField(max_length=320, blank=True)
+    # Every envelope recipient of the SMTP transaction (the message is stored once for all).
+    rcpt_tos = models.JSONField(default=list, blank=True)
     message_id = models.CharField(max_length=300, blank=True)
     size = models.PositiveIntegerField(default=0)
     raw = models.BinaryField(blank=True)

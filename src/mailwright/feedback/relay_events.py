@@ -13,12 +13,19 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from mailwright.audit.events import DomainEvent, emit
+from mailwright.consent import actions as consent_actions
 from mailwright.consent.ledger import Actor
-from mailwright.contacts import subscriptions
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import Delivery
-from mailwright.feedback import processing
+from mailwright.feedback.bounces import (
+    BounceFact,
+    ComplaintFact,
+    do_record_bounces,
+    do_record_complaint,
+)
 from mailwright.feedback.models import Event
+from mailwright.feedback.tracking import machine_reason
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +39,6 @@ REASONS = {
     RejectReason.SPAM: ("hard", "spam_rejected"),
     RejectReason.OTHER: ("soft", "other"),
 }
-
-
-class _Recipient:
-    def __init__(self, address, kind, reason, status, diagnostic):
-        self.address, self.kind, self.reason = address, kind, reason
-        self.status, self.diagnostic = status, diagnostic
 
 
 def find_delivery(event) -> Delivery | None:
@@ -78,51 +79,55 @@ def handle(event, esp_name: str) -> None:
         return  # a replayed webhook
     delivery = find_delivery(event)
     now = timezone.now()
-    data = {"esp": esp_name, "event_id": str(event.event_id or ""), "raw_type": event.event_type}
+    extra = {
+        "esp": esp_name,
+        "event_id": str(event.event_id or ""),
+        "raw_type": event.event_type,
+        "reject_reason": event.reject_reason,
+    }
+    by = Actor(channel="relay_webhook", actor=esp_name)
     kind = event.event_type
-    if kind == EventType.BOUNCED:
-        bounce_kind, reason = REASONS.get(event.reject_reason, ("hard", "other"))
-        recipient = _Recipient(
-            event.recipient,
-            bounce_kind,
-            reason,
-            None,
-            (event.mta_response or event.description or ""),
+    diagnostic = (event.mta_response or event.description or "")[:2000]
+    if kind in (EventType.BOUNCED, EventType.DEFERRED):
+        if kind == EventType.BOUNCED:
+            bounce_kind, reason = REASONS.get(event.reject_reason, ("hard", "other"))
+        else:
+            bounce_kind, reason = "delayed", "other"
+        fact = BounceFact(
+            delivery, bounce_kind, reason, None, diagnostic, "relay_webhook", event.recipient, now
         )
-        suppress_it = bounce_kind == "hard" and reason in {"user_unknown", "domain_not_found"}
-        processing.apply_bounce(delivery, recipient, suppress_it, delayed=False, now=now)
-    elif kind == EventType.DEFERRED:
-        recipient = _Recipient(event.recipient, "soft", "other", None, event.mta_response or "")
-        processing.apply_bounce(delivery, recipient, False, delayed=True, now=now)
+        fact.extra = extra
+        do_record_bounces([fact], by=by)
     elif kind == EventType.COMPLAINED:
-        processing.apply_complaint(delivery, event.recipient, f"{esp_name} complaint", now)
+        fact = ComplaintFact(delivery, f"{esp_name} complaint", "relay_webhook", event.recipient)
+        fact.extra = extra
+        do_record_complaint(fact, by=by)
     elif kind == EventType.UNSUBSCRIBED:
         contact = delivery.contact if delivery else None
         if contact is None and event.recipient:
             contact = Contact.objects.filter(email__iexact=event.recipient.strip()).first()
         if contact is not None:
-            subscriptions.unsubscribe_all(contact, by=Actor(channel="one_click", actor=esp_name))
+            consent_actions.do_unsubscribe(
+                contact,
+                by=by,
+                campaign_id=delivery.campaign_id if delivery else None,
+                delivery_id=delivery.id if delivery else None,
+            )
     elif kind in (EventType.OPENED, EventType.CLICKED):
-        from mailwright.feedback.tracking import machine_reason
-
         reason = machine_reason("GET", "", event.user_agent or "")
-        extra = {"url": event.click_url or "", "user_agent": (event.user_agent or "")[:300]}
+        data = {**extra, "url": event.click_url or "", "user_agent": (event.user_agent or "")[:300]}
         if reason:
-            extra["machine_reason"] = reason
-        processing._event(
-            Event.Type.OPENED if kind == EventType.OPENED else Event.Type.CLICKED,
-            delivery,
-            {**data, **extra},
-            now,
+            data["machine_reason"] = reason
+        emit(
+            DomainEvent(
+                Event.Type.OPENED if kind == EventType.OPENED else Event.Type.CLICKED,
+                data,
+                email=delivery.email if delivery else None,
+                contact_id=delivery.contact_id if delivery else None,
+                campaign_id=delivery.campaign_id if delivery else None,
+                delivery_id=delivery.id if delivery else None,
+                machine=bool(reason),
+                at=now,
+            )
         )
-        if reason:
-            Event.objects.filter(delivery=delivery, created_at=now).update(machine=True)
-        return
-    else:
-        return  # delivered, queued, sent, …: the ledger already knows
-    # Tag the event(s) just written with the provider's id, for replay detection.
-    Event.objects.filter(delivery=delivery, created_at=now).update(data=data | _details(event))
-
-
-def _details(event) -> dict:
-    return {"recipient": event.recipient, "reason": event.reject_reason}
+    # delivered, queued, sent, …: the delivery ledger already knows

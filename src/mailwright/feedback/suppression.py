@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from mailwright.audit import log as audit
 from mailwright.consent import ledger
 from mailwright.consent.hashing import address_hash
 from mailwright.consent.ledger import Actor
+from mailwright.contacts import actions as contact_actions
 from mailwright.contacts.models import Contact
 from mailwright.feedback.models import Suppression
 
@@ -51,9 +53,12 @@ def is_erased(email: str) -> bool:
 
 
 @transaction.atomic
-def suppress(
-    email: str, reason: str, detail: str = "", delivery=None, by: Actor | None = None
+def do_suppress(
+    email: str, reason: str, detail: str = "", delivery=None, *, by: Actor | None = None
 ) -> Suppression:
+    """Add the address to the suppression list (no-op if already there): a hard bounce also
+    marks the contact `bounced`; the consent ledger and the audit log record it."""
+    by = by or Actor(channel=CHANNEL_FOR_REASON.get(reason, "admin"), actor="mailwright")
     digest = address_hash(email)
     entry, created = Suppression.objects.get_or_create(
         email_hash=digest,
@@ -66,13 +71,18 @@ def suppress(
         },
     )
     if created:
-        if reason == Suppression.Reason.HARD_BOUNCE:
-            Contact.objects.filter(email=email, status=Contact.Status.ACTIVE).update(
-                status=Contact.Status.BOUNCED
-            )
         contact = Contact.objects.filter(email=email).first()
         if contact is not None:
+            if reason == Suppression.Reason.HARD_BOUNCE and contact.status == Contact.Status.ACTIVE:
+                contact_actions.do_set_status(contact, Contact.Status.BOUNCED, by=by)
             record_suppression(contact, reason, by=by)
+        audit.record(
+            by,
+            "suppression.add",
+            "suppression",
+            entry.pk,
+            after={"reason": reason, "detail": detail[:200]},
+        )
     return entry
 
 

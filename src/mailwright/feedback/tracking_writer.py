@@ -72,16 +72,16 @@ class EventWriter:
 
 
 def write(items: list[dict]) -> None:
-    from mailwright.delivery.ledger import insert_events
+    from mailwright.audit.events import DomainEvent
     from mailwright.delivery.models import Delivery
-    from mailwright.feedback import engagement, tracking, webhooks
-    from mailwright.feedback.models import Event
+    from mailwright.feedback import engagement, tracking
+    from mailwright.feedback.events import store
 
     ids = {i["delivery"] for i in items}
     deliveries = {
         d["id"]: d
         for d in Delivery.objects.filter(id__in=ids).values(
-            "id", "contact_id", "sent_at", "campaign_id"
+            "id", "contact_id", "sent_at", "campaign_id", "email"
         )
     }
     clicks_by_delivery: dict[int, list[dict]] = defaultdict(list)
@@ -112,36 +112,23 @@ def write(items: list[dict]) -> None:
         if reason:
             data["machine_reason"] = reason
         events.append(
-            Event(
-                type=item["type"],
-                delivery_id=item["delivery"],
-                campaign_id=d["campaign_id"],
+            DomainEvent(
+                item["type"],
+                data,
+                email=d["email"],
                 contact_id=d["contact_id"],
-                data=data,
+                campaign_id=d["campaign_id"],
+                delivery_id=item["delivery"],
                 machine=bool(reason),
-                created_at=item["at"],
+                at=item["at"],
             )
         )
     with transaction.atomic():
-        insert_events(events)  # one executemany: the flush must not hold the GIL for long
+        store(events)  # multi-row INSERTs: the flush must not hold the GIL for long
         people = sorted({e.contact_id for e in events if e.contact_id and not e.machine})
         if people:
             # Scores are recomputed by the task worker, off the tracking path.
             transaction.on_commit(lambda: engagement.recompute_later.enqueue(people))
-        webhooks.emit_many(
-            [
-                (
-                    e.type,
-                    {
-                        "delivery": e.delivery_id,
-                        "campaign": e.campaign_id,
-                        "machine": e.machine,
-                        **e.data,
-                    },
-                )
-                for e in events
-            ]
-        )
 
 
 writer = EventWriter()

@@ -23,7 +23,7 @@ from mailwright.consent.hashing import address_hash
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.feedback import webhooks
 from mailwright.feedback.models import InboundMessage, Suppression, WebhookDelivery, WebhookEndpoint
-from mailwright.feedback.suppression import suppress, suppressed_among
+from mailwright.feedback.suppression import do_suppress, suppressed_among
 from mailwright.web import analytics
 from mailwright.web.forms import (
     InboundFilterForm,
@@ -203,7 +203,7 @@ def suppression_list(request):
         messages.info(request, f"{email} is already suppressed{why}.")
     else:
         note = form.cleaned_data["note"] or "added by hand"
-        suppress(email, Suppression.Reason.MANUAL, note, by=_actor(request))
+        do_suppress(email, Suppression.Reason.MANUAL, note, by=_actor(request))
         messages.success(request, f"{email} is suppressed: no mail will be sent to it.")
     return redirect("web:suppression_list")
 
@@ -269,7 +269,7 @@ def suppression_import(request):
     added = 0
     for email in addresses:
         if email not in already:
-            suppress(email, Suppression.Reason.MANUAL, "imported", by=actor)
+            do_suppress(email, Suppression.Reason.MANUAL, "imported", by=actor)
             added += 1
     result = {
         "added": added,

@@ -25,10 +25,9 @@ from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.campaigns.rendering import TemplateError, compile_template, sample_context
 from mailwright.campaigns.templates import save_template
-from mailwright.consent import ledger, privacy
+from mailwright.consent import directory, ledger, privacy
 from mailwright.consent.ledger import Actor
 from mailwright.consent.models import PrivacyAudit
-from mailwright.contacts import directory
 from mailwright.contacts.models import Contact, Topic
 from mailwright.contacts.segments import SegmentError
 from mailwright.contacts.topics import TopicError, create_topic, update_topic

@@ -6,13 +6,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from mailwright.consent import actions as consent_actions
 from mailwright.consent.ledger import Actor
-from mailwright.contacts import subscriptions
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.contacts.models import Contact, Subscription, Topic
+from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 from mailwright.feedback.suppression import is_erased, is_suppressed
-
-LANGUAGES = {"en", "pl", "tr", "es", "vi", "bg"}
 
 
 class ContactError(ValueError):
@@ -111,5 +109,5 @@ def upsert(data: ContactInput, *, by: Actor, create_only: bool = False) -> tuple
             continue
         if suppressed and s.state == Subscription.State.CONFIRMED:
             continue
-        subscriptions.set_state(contact, topic, s.state, by=by, basis=s.basis)
+        consent_actions.do_set_subscription(contact, topic, s.state, by=by, basis=s.basis)
     return contact, created

@@ -1,0 +1,52 @@
+"""Contact actions: changes of a contact's own fields that other layers cause (a bounce, a
+complaint, an unsubscribe). Atomic and audited like every action."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from mailwright.audit import log as audit
+from mailwright.audit.actors import Actor
+from mailwright.contacts.models import Contact
+
+
+@transaction.atomic
+def do_set_status(contact: Contact, status: str, *, by: Actor) -> bool:
+    """Set the contact's status; an erased contact stays erased. True if it changed."""
+    before = Contact.objects.filter(pk=contact.pk).values_list("status", flat=True).first()
+    if before in (None, status, Contact.Status.ERASED):
+        return False
+    Contact.objects.filter(pk=contact.pk).update(status=status)
+    contact.status = status
+    audit.record(
+        by,
+        "contact.status",
+        "contact",
+        contact.pk,
+        before={"status": before},
+        after={"status": status},
+    )
+    return True
+
+
+@transaction.atomic
+def do_set_status_many(contact_ids: list[int], status: str, *, by: Actor, only_from: str) -> int:
+    """Batched variant for the worker: contacts still `only_from` move to `status`."""
+    ids = list(
+        Contact.objects.filter(id__in=contact_ids, status=only_from).values_list("id", flat=True)
+    )
+    if not ids:
+        return 0
+    Contact.objects.filter(id__in=ids).update(status=status)
+    audit.record_many(
+        audit.entry(
+            by,
+            "contact.status",
+            "contact",
+            i,
+            before={"status": only_from},
+            after={"status": status},
+        )
+        for i in ids
+    )
+    return len(ids)
