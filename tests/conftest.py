@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth import get_user_model
 
+from mailwright.audit.actors import Actor
 from mailwright.conf import RelayConfig
-from mailwright.consent.ledger import Actor
 
 ADMIN = Actor(channel="admin", actor="test admin")
 

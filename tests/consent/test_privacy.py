@@ -11,8 +11,8 @@ from django.test import Client
 
 from mailwright.campaigns import sending
 from mailwright.consent import ledger, privacy
-from mailwright.consent.models import ConsentEvent, PrivacyAudit
 from mailwright.consent.directory import ContactError
+from mailwright.consent.models import ConsentEvent, PrivacyAudit
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event, Suppression

@@ -118,7 +118,7 @@ def test_expired_forged_and_replayed_links(client, topics):
 
 
 def test_resubscribing_after_unsubscribe_goes_through_optin_again(client, topics):
-    from mailwright.consent.ledger import Actor
+    from mailwright.audit.actors import Actor
     from mailwright.consent import actions
 
     submit(client)

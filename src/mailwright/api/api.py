@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from mailwright.api import (
+    audit,
     campaigns,
     contacts,
     errors,
@@ -77,3 +78,4 @@ api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/suppressions", suppressions.router)
+api.add_router("/audit-log", audit.router)

@@ -17,23 +17,18 @@ from mailwright.api.schemas import (
     ContactPatch,
     ErasedOut,
 )
+from mailwright.audit.actors import Actor
+from mailwright.consent import actions as consent_actions
 from mailwright.consent import directory, privacy
-from mailwright.consent.ledger import Actor
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.contacts.models import Contact
+from mailwright.contacts.models import Contact, Topic
 from mailwright.feedback import engagement
 
 router = Router(tags=["contacts"])
 
 
 def actor(request) -> Actor:
-    key = getattr(request, "api_key", None)
-    return Actor(
-        channel="api",
-        actor=f"api key {key.id} ({key.name})" if key else "api",
-        source_ip=request.META.get("REMOTE_ADDR", ""),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+    return Actor.from_api_key(request)
 
 
 def contact_out(contact: Contact) -> dict:
@@ -162,6 +157,28 @@ def erase_contact(request, contact_id: int):
         raise ApiError(409, "erased", "this contact is already erased")
     privacy.erase(contact, by=actor(request))
     return {"id": contact.id, "status": contact.status}
+
+
+class UnsubscribeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    topics: list[str] | None = Field(None, max_length=200)
+
+
+@router.post("/{contact_id}/unsubscribe", response=ContactOut)
+def unsubscribe_contact(request, contact_id: int, data: UnsubscribeIn):
+    """Unsubscribe from the given topics (by key), or from everything when `topics` is
+    omitted: the same action, ledger entry, event and webhook as the recipient's own link."""
+    contact = Contact.objects.get(pk=contact_id)
+    topics = None
+    if data.topics is not None:
+        found = {t.key: t for t in Topic.objects.filter(key__in=data.topics)}
+        unknown = [k for k in data.topics if k not in found]
+        if unknown:
+            raise ApiError(422, "unknown_topic", f"unknown topic {unknown[0]!r}", "topics")
+        topics = list(found.values())
+    consent_actions.do_unsubscribe(contact, by=actor(request), topics=topics)
+    contact.refresh_from_db()
+    return contact_out(contact)
 
 
 class PurchaseIn(Schema):

@@ -6,8 +6,8 @@ from pydantic import ConfigDict, Field
 
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
+from mailwright.audit.actors import Actor
 from mailwright.consent.hashing import address_hash
-from mailwright.consent.ledger import Actor
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.feedback.models import Suppression
 from mailwright.feedback.suppression import do_suppress
@@ -68,6 +68,5 @@ def add_suppression(request, data: SuppressionIn):
     existing = Suppression.objects.filter(email_hash=address_hash(email)).first()
     if existing:
         return Status(200, existing)
-    key = getattr(request, "api_key", None)
-    by = Actor(channel="api", actor=f"api key {key.id} ({key.name})" if key else "api")
+    by = Actor.from_api_key(request)
     return Status(201, do_suppress(email, Suppression.Reason.MANUAL, data.note, by=by))

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
-from mailwright.consent.ledger import Actor
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 from mailwright.feedback.suppression import is_erased, is_suppressed

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mailwright.audit.actors import Actor
 from mailwright.consent.hashing import address_hash
-from mailwright.consent.ledger import Actor
 from mailwright.consent.models import ConsentEvent, PrivacyAudit
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact

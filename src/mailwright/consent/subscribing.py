@@ -16,8 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mailwright import tokens
+from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
-from mailwright.consent.ledger import Actor
 from mailwright.consent.models import ConsentText
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic

@@ -15,12 +15,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from mailwright import tokens
+from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.organisation import current as current_organisation
 from mailwright.campaigns.rendering import recipient_context
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import ratelimit, subscribing
-from mailwright.consent.ledger import Actor
 from mailwright.contacts.models import LANGUAGES, Contact, Topic
 
 MAX_JSON_BODY = 16 * 1024
@@ -31,12 +31,7 @@ def _client_ip(request) -> str:
 
 
 def _actor(request, channel: str) -> Actor:
-    return Actor(
-        channel=channel,
-        actor="recipient",
-        source_ip=_client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
-    )
+    return Actor.public(request, channel)
 
 
 def _use_language(request, language: str | None) -> None:

@@ -54,19 +54,25 @@ def store(
 
 
 def process(message: InboundMessage) -> InboundMessage:
-    """Steps 2-4 for each envelope recipient. Never raises: a failure is recorded on the
-    message (the dead-letter)."""
+    """Steps 2-4, once per message whatever the number of envelope recipients (the one whose
+    address carries our VERP token speaks for it). Never raises: a failure is recorded on
+    the message (the dead-letter)."""
     try:
         with transaction.atomic():
-            recipients = message.rcpt_tos or [message.rcpt_to]
-            results = [_process(message, rcpt) for rcpt in recipients]
-            if len(results) > 1:
-                message.result = {**results[0], "per_recipient": results}
+            _process(message, _speaking_recipient(message.rcpt_tos or [message.rcpt_to]))
     except Exception as exc:
         log.exception("inbound message %s could not be processed", message.id)
         message.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"[-5000:]
     message.save()
     return message
+
+
+def _speaking_recipient(recipients: list[str]) -> str:
+    def rank(rcpt: str) -> int:
+        local = rcpt.partition("@")[0].lower()
+        return 0 if local.startswith("bounce+") else 1 if local == "unsubscribe" else 2
+
+    return min(recipients, key=rank) if recipients else ""
 
 
 def _bounce_domains() -> set[str]:

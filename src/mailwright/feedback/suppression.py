@@ -12,9 +12,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from mailwright.audit import log as audit
+from mailwright.audit.actors import Actor
 from mailwright.consent import ledger
 from mailwright.consent.hashing import address_hash
-from mailwright.consent.ledger import Actor
 from mailwright.contacts import actions as contact_actions
 from mailwright.contacts.models import Contact
 from mailwright.feedback.models import Suppression

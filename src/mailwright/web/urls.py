@@ -3,7 +3,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 from django.views.generic import RedirectView
 
-from mailwright.web import delivery_views, feedback_views, views
+from mailwright.web import audit_views, delivery_views, feedback_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("contacts/<int:contact_id>/export/", views.contact_export, name="contact_export"),
     path("contacts/<int:contact_id>/erase/", views.contact_erase, name="contact_erase"),
+    path(
+        "contacts/<int:contact_id>/unsubscribe/",
+        audit_views.contact_unsubscribe,
+        name="contact_unsubscribe",
+    ),
     path("topics/", views.topic_list, name="topic_list"),
     path("topics/<int:topic_id>/edit/", views.topic_edit, name="topic_edit"),
     path("templates/", views.template_list, name="template_list"),
@@ -54,6 +59,7 @@ urlpatterns = [
     ),
     path("privacy/", views.privacy_page, name="privacy"),
     path("settings/organisation/", views.organisation_settings, name="organisation_settings"),
+    path("settings/audit-log/", audit_views.audit_log, name="audit_log"),
     path("outbox/", views.captured_list, name="captured_list"),
     path("outbox/clear/", views.captured_clear, name="captured_clear"),
     path("outbox/<int:message_id>/", views.captured_detail, name="captured_detail"),

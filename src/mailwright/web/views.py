@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mailwright.audit.actors import Actor
 from mailwright.campaigns import organisation, sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.campaigns.rendering import TemplateError, compile_template, sample_context
 from mailwright.campaigns.templates import save_template
 from mailwright.consent import directory, ledger, privacy
-from mailwright.consent.ledger import Actor
 from mailwright.consent.models import PrivacyAudit
 from mailwright.contacts.models import Contact, Topic
 from mailwright.contacts.segments import SegmentError
@@ -116,12 +116,7 @@ def dashboard(request):
 
 
 def _actor(request) -> Actor:
-    return Actor(
-        channel="admin",
-        actor=request.user.get_username(),
-        source_ip=request.META.get("REMOTE_ADDR", ""),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
-    )
+    return Actor.from_user(request, channel="admin")
 
 
 @login_required

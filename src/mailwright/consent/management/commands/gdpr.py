@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from mailwright.audit.actors import Actor
 from mailwright.consent import privacy
-from mailwright.consent.ledger import Actor
 
 
 class Command(BaseCommand):
