@@ -30,6 +30,8 @@ test: install lint
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/python tools/check_module_size.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -7,6 +7,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
+from mailwright.audit.events import DomainEvent, emit
 from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
@@ -149,9 +150,9 @@ def finish_if_done(campaign_ids) -> None:
             if Campaign.objects.filter(pk=cid, state=Campaign.State.SENDING).update(
                 state=Campaign.State.SENT, finished_at=timezone.now()
             ):
-                from mailwright.feedback import webhooks
-
-                webhooks.emit("campaign.sent", {"campaign": cid, "counts": delivery_counts(cid)})
+                emit(
+                    DomainEvent("campaign.sent", {"counts": delivery_counts(cid)}, campaign_id=cid)
+                )
 
 
 __all__ = [

@@ -13,8 +13,12 @@ OP: eq, neq, contains, in, exists (attributes only), gte, lte.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from mailwright.contacts.models import Contact
 
 FIELDS = {"email", "name", "language", "status", "tag"}
 ACTIVITY = {
@@ -92,14 +96,9 @@ def _condition(node: dict, path: str) -> Q:
     if field in ACTIVITY:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
             raise SegmentError(f"{path}: {field} needs a number of days (1-3650)")
-        from datetime import timedelta
-
-        from django.db.models import Exists, OuterRef
-        from django.utils import timezone
-
-        from mailwright.feedback.models import Event
-
-        recent = Event.objects.filter(
+        # Events belong to a higher layer: reached through the relation, not imported.
+        events = Contact._meta.get_field("events").related_model
+        recent = events.objects.filter(
             contact=OuterRef("pk"),
             type__in=ACTIVITY[field],
             machine=False,
