@@ -242,3 +242,28 @@ def test_json_endpoint_bad_input_is_a_clear_4xx(
     error = response.json()["error"]
     assert error["message"] and error["field"] == field
     assert not optin_mails()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"email": "\\ud800@example.com", "topics": ["news"]}',
+        '{"email": "x@example.com", "topics": ["news"], "name": "Ana \\udfff"}',
+        '{"email": "x@example.com", "topics": ["\\ud800"]}',
+        '{"email": "x@example.com", "topics": ["news"], "versions": {"\\ud800": 1}}',
+        '{"email": "x@example.com", "topics": ["news"], "language": "\\udc80"}',
+        '{"email": "x@example.com", "topics": ["news"], "website": "", "\\ud800": "x"}',
+    ],
+)
+def test_json_endpoint_lone_surrogates_are_a_clear_400(client, topics, allowed_origin, body):
+    response = post_json(client, body)
+    assert response.status_code == 400
+    assert "Unicode" in response.json()["error"]["message"]
+    assert not Contact.objects.exists() and not optin_mails()
+
+
+@pytest.mark.parametrize("body", ["[" * 16000, '{"a":' * 3000, "[" * 990 + "]" * 990])
+def test_json_endpoint_deeply_nested_json_is_a_clear_400(client, topics, allowed_origin, body):
+    response = post_json(client, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
