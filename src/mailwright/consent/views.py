@@ -75,10 +75,7 @@ def _rate_limited(request, email: str) -> tuple[bool, bool]:
     ip_ok = ratelimit.hit(f"form-ip:{_client_ip(request)}", settings.FORM_LIMIT_PER_IP, 600)
     if not ip_ok:
         return True, True
-    address_ok = ratelimit.hit(
-        f"form-addr:{email.strip().lower()[:320]}", settings.FORM_LIMIT_PER_ADDRESS, 3600
-    )
-    return False, not address_ok
+    return False, not ratelimit.optin_email_allowed(email)
 
 
 def _versions_from(data) -> dict[str, int]:
