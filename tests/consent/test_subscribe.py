@@ -153,6 +153,34 @@ def test_mail_bombing_one_address_sends_at_most_the_limit(topics, settings):
     assert len(optin_mails()) == 3
 
 
+@pytest.mark.parametrize("endpoint", ["form", "json"])
+def test_spelling_variants_of_one_address_share_the_limit(topics, settings, endpoint):
+    """Fullwidth, mathematical, case and +tag spellings reach one mailbox: the 4th opt-in
+    email within the hour is refused, whichever spelling and IP it comes from."""
+    settings.FORM_LIMIT_PER_ADDRESS = 3
+    settings.FORM_ORIGINS = ["https://shop.example"]
+    spellings = [
+        "ana@example.com",
+        "ａｎａ@example.com",
+        "𝐚𝐧𝐚@example.com",
+        "ANA@Example.COM",
+        "Ａｎａ+bomb@ｅｘａｍｐｌｅ.com",
+        "𝒂𝒏𝒂@example.com",
+    ]
+    for i, email in enumerate(spellings):
+        client = Client(REMOTE_ADDR=f"198.51.100.{i}")
+        if endpoint == "form":
+            response = client.post("/subscribe/", {"email": email, "topic": ["news"]})
+            assert response.status_code == 200 and b"Check your inbox" in response.content
+        else:
+            response = post_json(client, {"email": email, "topics": ["news"]})
+            assert response.status_code == 202
+        assert len(optin_mails()) == min(i + 1, 3), email
+    # Another mailbox is not affected.
+    Client().post("/subscribe/", {"email": "bob@example.com", "topic": ["news"]})
+    assert len(optin_mails()) == 4
+
+
 def test_suppressed_or_erased_address_gets_the_same_answer_and_no_mail(client, topics):
     from mailwright.feedback.suppression import do_suppress
 
@@ -242,3 +270,28 @@ def test_json_endpoint_bad_input_is_a_clear_4xx(
     error = response.json()["error"]
     assert error["message"] and error["field"] == field
     assert not optin_mails()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"email": "\\ud800@example.com", "topics": ["news"]}',
+        '{"email": "x@example.com", "topics": ["news"], "name": "Ana \\udfff"}',
+        '{"email": "x@example.com", "topics": ["\\ud800"]}',
+        '{"email": "x@example.com", "topics": ["news"], "versions": {"\\ud800": 1}}',
+        '{"email": "x@example.com", "topics": ["news"], "language": "\\udc80"}',
+        '{"email": "x@example.com", "topics": ["news"], "website": "", "\\ud800": "x"}',
+    ],
+)
+def test_json_endpoint_lone_surrogates_are_a_clear_400(client, topics, allowed_origin, body):
+    response = post_json(client, body)
+    assert response.status_code == 400
+    assert "Unicode" in response.json()["error"]["message"]
+    assert not Contact.objects.exists() and not optin_mails()
+
+
+@pytest.mark.parametrize("body", ["[" * 16000, '{"a":' * 3000, "[" * 990 + "]" * 990])
+def test_json_endpoint_deeply_nested_json_is_a_clear_400(client, topics, allowed_origin, body):
+    response = post_json(client, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"

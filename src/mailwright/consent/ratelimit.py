@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from mailwright.consent.models import RateCounter
+from mailwright.contacts.addresses import mailbox_key
 
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:
@@ -34,3 +36,10 @@ def hit(key: str, limit: int, window_seconds: int) -> bool:
         # Now and then, drop windows that ended long ago.
         RateCounter.objects.filter(window_start__lt=now - timedelta(days=2)).delete()
     return count <= limit
+
+
+def optin_email_allowed(email: str) -> bool:
+    """Count one opt-in email for the mailbox behind `email`; False past
+    MW_FORM_LIMIT_PER_ADDRESS an hour. Keyed on the mailbox (addresses.mailbox_key), so
+    `ａｎａ@`, `𝐚𝐧𝐚@`, `ANA@` and `ana+1@` share one count (anti mail-bombing)."""
+    return hit(f"form-addr:{mailbox_key(email)}", settings.FORM_LIMIT_PER_ADDRESS, 3600)

@@ -69,10 +69,7 @@ def _rate_limited(request, email: str) -> tuple[bool, bool]:
     ip_ok = ratelimit.hit(f"form-ip:{_client_ip(request)}", settings.FORM_LIMIT_PER_IP, 600)
     if not ip_ok:
         return True, True
-    address_ok = ratelimit.hit(
-        f"form-addr:{email.strip().lower()[:320]}", settings.FORM_LIMIT_PER_ADDRESS, 3600
-    )
-    return False, not address_ok
+    return False, not ratelimit.optin_email_allowed(email)
 
 
 def _versions_from(data) -> dict[str, int]:
@@ -148,6 +145,19 @@ def _json_error(request, status: int, code: str, message: str, field=None):
     return _cors(request, JsonResponse(body, status=status))
 
 
+def _decode_json(body: bytes):
+    """(data, None) or (None, why the body is refused)."""
+    try:
+        data = json.loads(body or b"null")
+        # "\\ud800" is valid JSON but no text: the database and every encoder refuse it.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return None, "the body is not valid Unicode text (it has a lone surrogate such as \\ud800)"
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None, "the body is not valid JSON (or nested too deeply)"
+    return data, None
+
+
 @csrf_exempt  # no cookies are used; browsers may only call it from MW_FORM_ORIGINS (CORS)
 @require_http_methods(["POST", "OPTIONS"])
 def subscribe_json(request):
@@ -168,10 +178,9 @@ def subscribe_json(request):
         return _cors(request, HttpResponse(status=204))
     if len(request.body) > MAX_JSON_BODY:
         return _json_error(request, 413, "too_large", f"body larger than {MAX_JSON_BODY} bytes")
-    try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return _json_error(request, 400, "bad_request", "the body is not valid JSON")
+    data, problem = _decode_json(request.body)
+    if problem:
+        return _json_error(request, 400, "bad_request", problem)
     if not isinstance(data, dict):
         return _json_error(request, 400, "bad_request", "the body must be a JSON object")
     email, topics = data.get("email"), data.get("topics")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -29,3 +32,21 @@ def normalize_email(raw: str) -> str:
         raise InvalidAddress(str(exc)) from None
     domain = result.ascii_domain or result.domain
     return f"{result.local_part}@{domain.lower()}"
+
+
+def mailbox_key(raw: str) -> str:
+    """One key per mailbox, however the address is spelled: for abuse limits, never for
+    sending or storing. Compatibility forms fold to their plain letters (NFKC: fullwidth
+    `ａｎａ`, mathematical `𝐚𝐧𝐚`), case folds (`ANA`, `Straße`/`strasse`), and a `+tag`
+    subaddress is dropped, since all of these usually reach the same inbox. Hashed, so
+    limit counters hold no addresses."""
+    text = unicodedata.normalize("NFKC", raw if isinstance(raw, str) else "").casefold()
+    try:
+        address = normalize_email(text)
+    except InvalidAddress:
+        address = " ".join(text.split())
+    local, at, domain = address.rpartition("@")
+    if at and "+" in local.lstrip("+"):
+        local = local[: local.index("+", 1)]
+    canonical = f"{local}{at}{domain}" if at else address
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:40]

@@ -16,6 +16,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.utils.encoding import iri_to_uri
 
 from mailwright.tokens import BadToken, _b36, short_mac, short_mac_key
 
@@ -50,8 +51,13 @@ def click_token(delivery_id: int, campaign_id: int, index: int) -> str:
 
 
 def _read(token: str, parts: int, kind: str) -> tuple[int, ...]:
-    pieces = (token or "").lower().split(".")
-    if len(pieces) != parts + 1 or len(token) > 80:
+    token = token or ""
+    # Tokens are ASCII; anything else (é, fullwidth digits, U+FFFD from bad UTF-8) is forged,
+    # and compare_digest refuses non-ASCII text with a TypeError.
+    if len(token) > 80 or not token.isascii():
+        raise BadToken("not a tracking token")
+    pieces = token.lower().split(".")
+    if len(pieces) != parts + 1:
         raise BadToken("not a tracking token")
     *ids, mac = pieces
     ref = ".".join(ids)
@@ -69,6 +75,26 @@ def read_open(token: str) -> tuple[int, int]:
 
 def read_click(token: str) -> tuple[int, int, int]:
     return _read(token, 3, "c")
+
+
+_TAB_NEWLINE = str.maketrans("", "", "\t\r\n")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def redirect_target(url: str) -> str | None:
+    """The Location for a stored link, or None if it cannot be one.
+
+    Like a browser reading the href: tabs and line breaks are removed anywhere, control
+    characters and spaces at the ends are stripped; then everything a header must not carry
+    (other controls, spaces, non-ASCII) is percent-encoded. So a link written with
+    `&#13;&#10;` can never inject a header or break the response."""
+    cleaned = (url or "").translate(_TAB_NEWLINE).strip(_C0_AND_SPACE)
+    if not cleaned.lower().startswith(("http://", "https://")):
+        return None
+    location = iri_to_uri(cleaned)
+    if not location.isascii() or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in location):
+        return None  # iri_to_uri encodes all of these; never trust that silently
+    return location
 
 
 def rewrite(html: str, *, clicks: bool, opens: bool) -> tuple[str, list[str]]:

@@ -47,7 +47,8 @@ MAX_CACHED = 50_000
 
 
 def link_url(campaign_id: int, index: int) -> str | None:
-    """The URL of a campaign's link (from the database once, then from memory)."""
+    """Where a campaign's link redirects (from the database once, then from memory): the
+    stored URL made safe for a Location header (tracking.redirect_target), or None."""
     key = (campaign_id, index)
     if key in _urls:
         return _urls[key]
@@ -58,6 +59,7 @@ def link_url(campaign_id: int, index: int) -> str | None:
         .values_list("url", flat=True)
         .first()
     )
+    url = tracking.redirect_target(url) if url else None
     if len(_urls) >= MAX_CACHED:
         _urls.clear()
     _urls[key] = url
@@ -147,7 +149,7 @@ class TrackingFastPath:
         if not url:
             return await _respond(send, 404, [(b"content-type", b"text/plain")], b"not found")
         record_click(ids, url, method, ip, ua)
-        return await _respond(send, 302, [(b"location", url.encode("utf-8"))], b"")
+        return await _respond(send, 302, [(b"location", url.encode("ascii"))], b"")
 
     async def _lifespan(self, receive, send) -> None:
         await _lifespan_loop(receive, send)

@@ -1,20 +1,39 @@
 """The tracking endpoints' event writer: requests append to a buffer; a background thread
 writes the buffer every 200 ms in one transaction (one INSERT for many events), classifying
-scanner clicks (too soon after delivery, or every link at once) on the way."""
+scanner clicks (too soon after delivery, or every link at once) on the way.
+
+One bad event must not hold up the others: when a batch fails, its rows are written one by
+one; a row that fails on its own with a data error (a constraint, a bad value) is a dead
+letter at once — logged at ERROR with its data and dropped — and one that keeps failing for
+another reason is retried with back-off, at most MAX_ATTEMPTS times, then dead-lettered too.
+When the whole batch fails for a database-wide reason (the database is down), nothing is
+dropped: the batch waits, and the writer backs off up to MAX_BACKOFF seconds.
+At shutdown (`close`) the buffer is written, for a bounded time."""
 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import threading
 import time
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import close_old_connections, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.2
+MAX_BACKOFF = 5.0
+MAX_ATTEMPTS = 8  # for a row that fails on its own with an error that may be transient
+DATA_ERRORS = (IntegrityError, DataError, ValueError, TypeError, KeyError)
 
 
 class EventWriter:
@@ -23,6 +42,7 @@ class EventWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self.dead_letters = 0  # rows dropped (each logged with its data)
 
     def add(self, item: dict) -> None:
         with self._lock:
@@ -32,46 +52,106 @@ class EventWriter:
                 self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(FLUSH_SECONDS):
-            self.flush()
+        pause = FLUSH_SECONDS
+        while not self._stop.wait(pause):
+            written, left = self.flush_counts()
+            # Nothing got through although events wait: the database is unwell; back off.
+            pause = min(MAX_BACKOFF, pause * 2) if left and not written else FLUSH_SECONDS
+        self.flush()  # an add() racing close(): its event is still written
 
     def flush(self) -> int:
+        """Write the buffer; returns the number of events written."""
+        return self.flush_counts()[0]
+
+    def flush_counts(self) -> tuple[int, int]:
+        """(events written, events put back for a later try)."""
         with self._lock:
             items, self._items = self._items, []
         if not items:
-            return 0
+            return 0, 0
         close_old_connections()
         try:
             write(items)
-        except Exception:
-            log.exception(
-                "could not write %d tracking events; keeping them for the next try", len(items)
+            return len(items), 0
+        except Exception as exc:
+            log.warning(
+                "could not write %d tracking events at once (%s: %s); writing them one by one",
+                len(items),
+                type(exc).__name__,
+                exc,
             )
+        written, retry, failures = 0, [], []
+        for item in items:
+            try:
+                write([item], context=items)
+                written += 1
+            except Exception as exc:
+                failures.append((item, exc))
+        # Every row failed and the database does not answer: an outage, not bad rows.
+        outage = not written and not _database_answers()
+        for item, exc in failures:
+            if outage or not self._give_up(item, exc):
+                retry.append(item)
+        if retry:
             with self._lock:
-                self._items[:0] = items
-            return 0
-        return len(items)
+                self._items[:0] = retry
+        return written, len(retry)
+
+    def _give_up(self, item: dict, exc: Exception) -> bool:
+        """Count a failed try of one row on its own; True if it became a dead letter."""
+        item["_attempts"] = item.get("_attempts", 0) + 1
+        permanent = isinstance(exc, DATA_ERRORS) or not isinstance(exc, DatabaseError)
+        if not permanent and item["_attempts"] < MAX_ATTEMPTS:
+            return False
+        self.dead_letters += 1
+        log.error(
+            "tracking event dropped (dead letter) after %d attempt(s): %s: %s; event: %s",
+            item["_attempts"],
+            type(exc).__name__,
+            str(exc)[:300],
+            json.dumps({k: v for k, v in item.items() if k != "_attempts"}, default=str),
+        )
+        return True
 
     def close(self) -> None:
-        """Stop the thread and write what is buffered, retrying for a while if the
-        database is briefly unavailable (shutdown must not drop accepted events)."""
+        """Stop the thread and write what is buffered, retrying for a bounded time if the
+        database is briefly unavailable (shutdown must not drop accepted events). The
+        writer can be used again afterwards (a new thread starts with the next event)."""
         self._stop.set()
         thread = self._thread
         if thread is not None and thread.is_alive():
             thread.join(timeout=60)  # let a write in progress finish: it holds a whole batch
-        for attempt in range(20):
-            self.flush()
+        try:
+            for attempt in range(20):
+                self.flush()
+                with self._lock:
+                    if not self._items:
+                        return
+                time.sleep(min(2.0, 0.1 * 2**attempt))
             with self._lock:
-                if not self._items:
-                    return
-            time.sleep(min(2.0, 0.1 * 2**attempt))
-        with self._lock:
-            log.error(
-                "dropping %d tracking events: the database stayed unavailable", len(self._items)
-            )
+                log.error(
+                    "dropping %d tracking events: the database stayed unavailable; events: %s",
+                    len(self._items),
+                    json.dumps(self._items, default=str)[:100_000],
+                )
+                self._items = []
+        finally:
+            self._stop.clear()
 
 
-def write(items: list[dict]) -> None:
+def _database_answers() -> bool:
+    try:
+        close_old_connections()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        return False
+
+
+def write(items: list[dict], context: list[dict] | None = None) -> None:
+    """Write `items` in one transaction. `context`: the batch they came from, for telling
+    scanner bursts apart when rows are retried one by one."""
     from mailwright.audit.events import DomainEvent
     from mailwright.delivery.models import Delivery
     from mailwright.feedback import engagement, tracking
@@ -85,7 +165,7 @@ def write(items: list[dict]) -> None:
         )
     }
     clicks_by_delivery: dict[int, list[dict]] = defaultdict(list)
-    for item in items:
+    for item in context or items:
         if item["type"] == "clicked":
             clicks_by_delivery[item["delivery"]].append(item)
     events = []
