@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ log = logging.getLogger("mailwright.supervisor")
 BACKOFF_START = 1.0
 BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0  # a child that ran this long resets its back-off
+READY_TIMEOUT = 30.0  # longest wait for a child's port before starting the next child
 
 
 @dataclass
@@ -30,6 +32,9 @@ class Child:
     restart_at: float | None = None
     restarts: int = 0
     extra_env: dict = field(default_factory=dict)
+    # (host, port) the child listens on: the children after it start once it accepts
+    # connections there (the delivery worker needs the capture relay listening).
+    ready: tuple[str, int] | None = None
 
     @staticmethod
     def preexec() -> None:
@@ -61,7 +66,11 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         for child in self.children:
+            if self.stopping:
+                break
             child.start()
+            if child.ready is not None:
+                self._await_listening(child)
         while not self.stopping:
             now = time.monotonic()
             for child in self.children:
@@ -69,6 +78,33 @@ class Supervisor:
             time.sleep(self.poll)
         self.shutdown()
         return 0
+
+    def _await_listening(self, child: Child, timeout: float = READY_TIMEOUT) -> bool:
+        """Wait (at most `timeout` seconds) until the child accepts connections on its port,
+        so that the children started after it find it there."""
+        host, port = child.ready
+        if host in ("", "0.0.0.0", "::"):  # listening on every address: loopback is one
+            host = "::1" if host == "::" else "127.0.0.1"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stopping:
+            if child.process.poll() is not None:
+                break  # it died: _check reports and restarts it; start the others meanwhile
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+            except OSError:
+                time.sleep(0.05)
+                continue
+            log.info("%s is listening on %s:%s", child.name, host, port)
+            return True
+        if not self.stopping:
+            log.warning(
+                "%s is not listening on %s:%s after %.1fs; starting the next parts anyway",
+                child.name,
+                host,
+                port,
+                time.monotonic() - deadline + timeout,
+            )
+        return False
 
     def _check(self, child: Child, now: float) -> None:
         if child.restart_at is not None:
@@ -177,5 +213,5 @@ class ForkedChild(Child):
         log.info("started %s (pid %s)", self.name, self.process.pid)
 
 
-def part(name: str, *args: str) -> Child:
-    return Child(name=name, argv=[sys.executable, "-m", "mailwright", *args])
+def part(name: str, *args: str, ready: tuple[str, int] | None = None) -> Child:
+    return Child(name=name, argv=[sys.executable, "-m", "mailwright", *args], ready=ready)

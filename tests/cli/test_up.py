@@ -159,3 +159,71 @@ def _is_zombie(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+QUEUE_A_CAMPAIGN = """
+from mailwright.campaigns import sending
+from mailwright.campaigns.campaigns import create_campaign
+from mailwright.campaigns.templates import save_template
+from mailwright.contacts.models import Contact, Subscription, Topic
+
+topic = Topic.objects.create(key="news", name="News", consent_text="Send me news")
+Contact.objects.bulk_create([Contact(email=f"r{i}@example.com") for i in range(300)])
+Subscription.objects.bulk_create(
+    [Subscription(contact=c, topic=topic, state="confirmed", basis="test")
+     for c in Contact.objects.all()]
+)
+tpl = save_template(name="T", subject="Hi", html='<p>Hi <a href="{{ unsubscribe_url }}">x</a></p>')
+campaign = create_campaign(name="C", template_id=tpl.id, topic_keys=["news"])
+print(sending.start(campaign.id).recipients_total)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_up_starts_the_worker_once_the_capture_relay_listens(tmp_path):
+    """A campaign queued before `mailwright up` starts goes out at once: the worker starts
+    only once the capture relay (and the inbound server) accept connections, so no batch
+    meets a refused connection and waits for a retry (MW_RETRY_BASE_SECONDS, 600 s here)."""
+    capture_port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "MW_SECRET_KEY"}}
+    env.update(
+        MW_DATA_DIR=str(tmp_path),
+        MW_HTTP_ADDR=f"127.0.0.1:{free_port()}",
+        MW_CAPTURE_ADDR=f"127.0.0.1:{capture_port}",
+        MW_INBOUND_ADDR=f"127.0.0.1:{free_port()}",
+        MW_ORG_ADDRESS="1 Main St, Springfield",
+        MW_RETRY_BASE_SECONDS="600",
+        PYTHONUNBUFFERED="1",
+    )
+    mw = [sys.executable, "-m", "mailwright"]
+    subprocess.run([*mw, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+    queued = subprocess.run(
+        [*mw, "shell", "-c", QUEUE_A_CAMPAIGN], env=env, capture_output=True, timeout=120
+    )
+    assert queued.stdout.decode().split()[-1] == "300", queued.stderr.decode()[-2000:]
+
+    log = tmp_path / "up.log"
+    up = subprocess.Popen([*mw, "up"], env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    db = sqlite3.connect(tmp_path / "mailwright.sqlite3", timeout=30)
+
+    def states() -> dict[str, int]:
+        rows = db.execute("select state, count(*) from delivery_delivery group by state")
+        return dict(rows.fetchall())
+
+    try:
+        wait_until(lambda: states().get("sent") == 300, 90, f"all 300 sent: {states()}")
+    finally:
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(timeout=30)
+        finally:
+            if up.poll() is None:
+                up.kill()
+    deferred = db.execute("select count(*) from feedback_event where type = 'deferred'").fetchone()[
+        0
+    ]
+    assert deferred == 0, "a delivery was deferred: the worker started before the relay"
+    err = log.read_text()
+    ready = err.index(f"capture is listening on 127.0.0.1:{capture_port}")
+    assert err.index("inbound is listening on") > ready
+    assert err.index("started worker (pid") > err.index("inbound is listening on"), err[-3000:]

@@ -187,3 +187,44 @@ def test_random_sigkills_during_a_20000_recipient_send(fast_sink, newsletter, tm
     assert duplicates <= in_flight_bound, f"{duplicates} duplicates > {in_flight_bound}"
     counts = sending.delivery_counts(campaign.id)
     assert counts["sent"] == len(received) == total
+
+
+def test_a_restarted_worker_takes_back_a_killed_workers_leases_at_once(
+    fast_sink, newsletter, tmp_path
+):
+    """With a 10-minute lease, a worker killed mid-campaign leaves batches leased for 10
+    minutes; the worker started after it hands them back at once (the dead process is
+    checked in /proc), so the campaign finishes long before those leases would expire."""
+    total, lease = 1000, 600
+    sink = fast_sink(store=False, reply_delay=0.005)
+    make_audience(newsletter, total)
+    campaign = make_campaign(newsletter)
+    assert sending.start(campaign.id).recipients_total == total
+
+    worker = start_worker(tmp_path, sink, lease=lease)
+    wait_for(lambda: sink.count >= 200, 120, "200 messages", worker)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    stranded = Delivery.objects.filter(state=Delivery.State.SENDING)
+    assert stranded.exists(), "the killed worker held claimed batches"
+    expires = min(stranded.values_list("lease_expires_at", flat=True))
+    assert (expires - timezone.now()).total_seconds() > lease - 60
+
+    worker = start_worker(tmp_path, sink, lease=lease)
+    try:
+        wait_for(
+            lambda: sending.delivery_counts(campaign.id)["sent"] == total,
+            (expires - timezone.now()).total_seconds(),
+            "every delivery to be sent before the killed worker's leases expire",
+            worker,
+        )
+        assert timezone.now() < expires
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err.decode()[-2000:]
+    assert "is gone; its leases are handed back" in err.decode()
+    assert set(sink.rcpt_counts) == {f"k{i}@example.com" for i in range(total)}
+    duplicates = sum(n - 1 for n in sink.rcpt_counts.values())
+    assert duplicates <= LANES * BATCH, f"{duplicates} duplicates beyond the batches in flight"
+    assert sending.delivery_counts(campaign.id)["sending"] == 0

@@ -8,9 +8,8 @@ so it can be tested without a web process. Database work happens per batch, on o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import os
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +19,7 @@ from django.utils import timezone
 
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.conf import RelayConfig
-from mailwright.delivery import ledger
+from mailwright.delivery import heartbeats, ledger
 from mailwright.delivery.compose import Composer
 from mailwright.delivery.limits import looks_like_rate_limit
 from mailwright.delivery.mime import HeaderInjection
@@ -59,6 +58,7 @@ class Engine:
         worker_id: str | None = None,
         store: Store | None = None,
         transport_factory=None,
+        heartbeat: bool = True,
     ) -> None:
         if isinstance(relay, RelayConfig):
             self._fixed_relays = [RelayChoice(key=relay.name[:64], config=relay)]
@@ -68,7 +68,8 @@ class Engine:
         self.batch_size = batch_size or settings.WORKER_BATCH_SIZE
         self.lease_seconds = lease_seconds or settings.WORKER_LEASE_SECONDS
         self.idle_seconds = settings.WORKER_IDLE_SECONDS if idle_seconds is None else idle_seconds
-        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.heartbeat = heartbeat
+        self.worker_id = worker_id or heartbeats.new_worker_id(heartbeats.identity())
         self.store = store or OrmStore()
         self.transport_factory = transport_factory or default_transport
         self.composer = Composer()
@@ -88,8 +89,14 @@ class Engine:
         # All database work runs on one thread: batches are small, SQLite has one writer
         # anyway, and the thread's connection is closed when the engine stops.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mw-db")
+        beat = heartbeats.Heartbeat(self.worker_id) if self.heartbeat else None
+        beating = None
         try:
             await self._refresh_relays(force=True)
+            if beat is not None:
+                # Registered, and dead predecessors' leases handed back, before any claim.
+                await self._in_db(beat.start)
+                beating = asyncio.create_task(self._beat(beat))
             log.info(
                 "delivery worker %s: %d lanes, batches of %d, relays %s",
                 self.worker_id,
@@ -99,9 +106,25 @@ class Engine:
             )
             await asyncio.gather(*(self._lane(i, until_idle) for i in range(self.lanes)))
         finally:
+            if beating is not None:
+                beating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beating
+            if beat is not None:
+                with contextlib.suppress(Exception):
+                    await self._in_db(beat.stop)
             await self._in_db(connections.close_all)
             self._db.shutdown(wait=True)
         return self.sent
+
+    async def _beat(self, beat: heartbeats.Heartbeat) -> None:
+        """Every HEARTBEAT_SECONDS: the heartbeat row, and any dead worker on this host."""
+        while True:
+            await asyncio.sleep(heartbeats.HEARTBEAT_SECONDS)
+            try:
+                await self._in_db(beat.beat, self.sent)
+            except Exception:  # a database hiccup must not stop sending
+                log.exception("delivery worker %s: heartbeat failed", self.worker_id)
 
     async def _in_db(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)

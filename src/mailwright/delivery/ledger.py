@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.sending import finish_if_done
 from mailwright.contacts.models import Contact
 from mailwright.delivery import limits
-from mailwright.delivery.models import PENDING_STATES, Delivery
+from mailwright.delivery.models import PENDING_STATES, Delivery, RelaySlot
 from mailwright.delivery.relays import ALL_STREAMS
 from mailwright.delivery.signals import refused
 
@@ -221,6 +222,28 @@ def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[
         d._state.fields_cache["campaign"] = campaigns.get(d.campaign_id) if d.campaign_id else None
         batch.append(d)
     return batch
+
+
+def release_leases(workers: list[str]) -> int:
+    """Hand back at once the leases of these workers, known to be dead: their claimed rows
+    become claimable now (their lease ends a second ago) instead of when it would have
+    expired, and their relay connection slots are freed. A separate statement, run when a
+    worker starts or finds a dead one on its host, so the claim itself stays as it is.
+    Returns how many deliveries were handed back."""
+    if not workers:
+        return 0
+    now = timezone.now()
+    rows = Q()
+    slots = Q()
+    for worker in workers:
+        rows |= Q(lease_owner__startswith=f"{worker}:")
+        slots |= Q(owner__startswith=f"{worker}/")
+    with transaction.atomic():
+        count = Delivery.objects.filter(rows, state=S.SENDING).update(
+            lease_expires_at=now - timedelta(seconds=1)
+        )
+        RelaySlot.objects.filter(slots).update(owner="", expires_at=None)
+    return count
 
 
 def backoff_seconds(attempts: int) -> float:

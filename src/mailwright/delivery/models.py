@@ -222,3 +222,29 @@ class RelaySlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relay_key}#{self.slot}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running delivery worker process, touched every few seconds (one UPDATE).
+
+    `worker` is the prefix of every lease the process takes (Delivery.lease_owner is
+    `worker:token`, RelaySlot.owner `worker/lane`), so when a worker on the same host finds
+    this process gone it can hand its leases back at once instead of waiting them out. The
+    process is told apart from a later one with the same pid by its start time (clock ticks
+    after boot), the boot id and the pid namespace (see delivery/heartbeats.py)."""
+
+    worker = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=253)
+    pid = models.PositiveIntegerField()
+    boot_id = models.CharField(max_length=64, blank=True)
+    pid_namespace = models.CharField(max_length=64, blank=True)
+    process_start = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    sent = models.BigIntegerField(default=0, help_text="messages sent since the worker started")
+
+    class Meta:
+        indexes = [models.Index(fields=["host"], name="heartbeat_host")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} (pid {self.pid} on {self.host})"

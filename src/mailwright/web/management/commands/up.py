@@ -28,16 +28,21 @@ class Command(BaseCommand):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         call_command("migrate", interactive=False, verbosity=0)
         self._first_admin()
-        children = [
-            part("web", "web"),
+        # In dependency order: the SMTP servers accept connections before the delivery
+        # worker starts (else its first batches would be deferred by a refused connection).
+        children = []
+        if not opts["no_capture"]:
+            capture = (settings.CAPTURE_HOST, settings.CAPTURE_PORT)
+            children.append(part("capture", "capture", ready=capture))
+        inbound = (settings.INBOUND_HOST, settings.INBOUND_PORT)
+        children += [
+            part("inbound", "inbound", ready=inbound),
             part("worker", "worker"),
             part("tasks", "tasks"),
-            part("inbound", "inbound"),
+            part("web", "web"),
         ]
         if os.environ.get("MW_MAILBOX_URL"):
             children.append(part("mailbox", "inbound", "--mailbox"))
-        if not opts["no_capture"]:
-            children.append(part("capture", "capture"))
         self.stderr.write(f"Mailwright is starting at {settings.BASE_URL}/ (Ctrl-C stops it)")
         sys.exit(Supervisor(children).run())
 
