@@ -13,8 +13,8 @@ import pytest
 
 from mailwright import tokens
 from mailwright.campaigns import sending
+from mailwright.consent.models import Suppression
 from mailwright.contacts.models import Contact
-from mailwright.feedback.models import Suppression
 from tests.conftest import make_campaign, make_contact, run_worker
 from tests.web_server import WebServer
 

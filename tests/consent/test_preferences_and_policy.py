@@ -160,7 +160,7 @@ def test_every_marketing_mail_carries_the_required_elements(
 
 def test_service_mail_ignores_consent_but_not_suppression(smtp_sink, newsletter, transactional_db):
     from mailwright.consent import subscribing
-    from mailwright.feedback.suppression import do_suppress
+    from mailwright.consent.suppression import do_suppress
 
     nobody = make_contact("no-consent@example.com")  # no marketing consent at all
     subscribing.queue_optin_email(nobody, ["newsletter"])

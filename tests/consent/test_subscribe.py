@@ -182,7 +182,7 @@ def test_spelling_variants_of_one_address_share_the_limit(topics, settings, endp
 
 
 def test_suppressed_or_erased_address_gets_the_same_answer_and_no_mail(client, topics):
-    from mailwright.feedback.suppression import do_suppress
+    from mailwright.consent.suppression import do_suppress
 
     do_suppress("gone@example.com", "hard_bounce", "550")
     response = submit(client, email="gone@example.com")

@@ -11,9 +11,10 @@ from django.utils import timezone
 from mailwright.campaigns import sending
 from mailwright.campaigns.models import Campaign
 from mailwright.conf import RelayConfig
+from mailwright.consent.models import Suppression
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import Delivery
-from mailwright.feedback.models import Event, Suppression
+from mailwright.feedback.models import Event
 from tests.conftest import make_campaign, make_contact, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -169,7 +170,7 @@ def test_paused_campaign_is_not_sent_until_resumed(smtp_sink, newsletter):
 
 
 def test_address_suppressed_after_queueing_is_not_sent(smtp_sink, newsletter):
-    from mailwright.feedback.suppression import do_suppress
+    from mailwright.consent.suppression import do_suppress
 
     make_contact("late@example.com", newsletter)
     campaign = make_campaign(newsletter)

@@ -29,11 +29,12 @@ from django.utils import timezone
 
 from mailwright.campaigns import sending
 from mailwright.campaigns.models import Campaign
+from mailwright.consent.models import Suppression
 from mailwright.contacts.models import Contact, Subscription, Topic
 from mailwright.delivery import ledger, service
 from mailwright.delivery.engine import SEND_CHUNK, Engine, default_transport
 from mailwright.delivery.models import Delivery
-from mailwright.feedback.models import Event, Suppression
+from mailwright.feedback.models import Event
 from mailwright.supervisor import ForkedChild, ForkedProcess, Supervisor
 from tests.conftest import make_campaign, run_worker
 from tests.delivery.test_crash_recovery import database_url, make_audience

@@ -15,9 +15,10 @@ from cryptography.x509.oid import NameOID
 from django.test import Client
 
 from mailwright.campaigns import sending
+from mailwright.consent.models import Suppression
 from mailwright.delivery.models import Delivery
 from mailwright.feedback import sns
-from mailwright.feedback.models import Event, Suppression
+from mailwright.feedback.models import Event
 from tests.conftest import make_campaign, make_contact, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

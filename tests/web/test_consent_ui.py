@@ -12,9 +12,8 @@ from django.test import Client
 
 from mailwright.campaigns.models import Campaign, Organisation
 from mailwright.campaigns.organisation import current as current_organisation
-from mailwright.consent.models import ConsentEvent, ConsentText, PrivacyAudit
+from mailwright.consent.models import ConsentEvent, ConsentText, PrivacyAudit, Suppression
 from mailwright.contacts.models import Contact, Topic
-from mailwright.feedback.models import Suppression
 from tests.conftest import make_campaign, make_contact
 
 

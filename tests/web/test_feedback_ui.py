@@ -16,16 +16,10 @@ from django.utils import timezone
 from mailwright.campaigns.models import Campaign, CampaignLink
 from mailwright.consent import privacy
 from mailwright.consent.hashing import address_hash
-from mailwright.consent.models import ConsentEvent
+from mailwright.consent.models import ConsentEvent, Suppression
+from mailwright.consent.suppression import do_suppress
 from mailwright.delivery.models import Delivery
-from mailwright.feedback.models import (
-    Event,
-    InboundMessage,
-    Suppression,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from mailwright.feedback.suppression import do_suppress
+from mailwright.feedback.models import Event, InboundMessage, WebhookDelivery, WebhookEndpoint
 from mailwright.web import analytics
 from mailwright.web.feedback_views import csv_cell, parse_address_list
 from tests.conftest import ADMIN, make_campaign, make_contact

@@ -8,9 +8,9 @@ from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.audit.actors import Actor
 from mailwright.consent.hashing import address_hash
+from mailwright.consent.models import Suppression
+from mailwright.consent.suppression import do_suppress
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.feedback.models import Suppression
-from mailwright.feedback.suppression import do_suppress
 
 router = Router(tags=["suppressions"])
 

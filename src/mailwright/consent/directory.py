@@ -8,9 +8,9 @@ from django.db import transaction
 
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
+from mailwright.consent.suppression import is_erased, is_suppressed
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
-from mailwright.feedback.suppression import is_erased, is_suppressed
 
 
 class ContactError(ValueError):

@@ -135,3 +135,32 @@ class PrivacyAudit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.address_hash[:12]}"
+
+
+class Suppression(models.Model):
+    """An address that must not be mailed, with why and when: the strongest withdrawal of
+    consent, consulted by every send."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce"
+        COMPLAINT = "complaint"
+        MANUAL = "manual"
+        ERASED = "erased"
+        SOFT_BOUNCES = "soft_bounces"  # repeated soft bounces across different sends
+
+    # Blank after the person is erased: then only the salted hash remains.
+    email = models.CharField(max_length=320, null=True, blank=True, unique=True)
+    email_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    detail = models.TextField(blank=True)
+    delivery = models.ForeignKey(
+        "delivery.Delivery", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        db_table = "feedback_suppression"  # created by the feedback app, which held it first
+
+    def __str__(self) -> str:
+        return f"{self.email or self.email_hash[:12]} ({self.reason})"

@@ -13,9 +13,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from mailwright.consent.models import Suppression
+from mailwright.consent.suppression import suppressed_among
 from mailwright.contacts.models import Contact, Subscription
-from mailwright.feedback.models import Suppression
-from mailwright.feedback.suppression import suppressed_among
 
 FREQUENCY_WINDOW = {
     Contact.Frequency.WEEKLY: timedelta(days=7),

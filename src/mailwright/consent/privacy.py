@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from mailwright.audit.actors import Actor
 from mailwright.consent.hashing import address_hash
-from mailwright.consent.models import ConsentEvent, PrivacyAudit
+from mailwright.consent.models import ConsentEvent, PrivacyAudit, Suppression
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import CapturedMessage, Delivery
-from mailwright.feedback.models import Event, InboundMessage, Suppression, WebhookDelivery
+from mailwright.feedback.models import Event, InboundMessage, WebhookDelivery
 
 ERASED_EMAIL = "erased-{id}@erased.invalid"
 

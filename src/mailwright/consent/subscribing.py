@@ -19,10 +19,10 @@ from mailwright import tokens
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent.models import ConsentText
+from mailwright.consent.suppression import is_erased, suppressed_among
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 from mailwright.delivery import service
-from mailwright.feedback.suppression import is_erased, suppressed_among
 
 MAX_TOPICS = 50
 

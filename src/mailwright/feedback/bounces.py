@@ -21,13 +21,15 @@ from django.utils import timezone
 from mailwright.audit.actors import Actor
 from mailwright.audit.events import DomainEvent, emit_many
 from mailwright.consent import actions as consent_actions
+from mailwright.consent.models import Suppression
+from mailwright.consent.suppression import do_suppress
 from mailwright.contacts import actions as contact_actions
 from mailwright.contacts.models import Contact
 from mailwright.delivery import actions as delivery_actions
 from mailwright.delivery import guards
 from mailwright.delivery.models import Delivery
 from mailwright.delivery.signals import refused
-from mailwright.feedback.models import Event, Suppression
+from mailwright.feedback.models import Event
 from mailwright.feedback.parsing.classify import classify, should_suppress
 from mailwright.feedback.parsing.result import (
     BLOCKED,
@@ -35,7 +37,6 @@ from mailwright.feedback.parsing.result import (
     SPAM_REJECTED,
     Recipient,
 )
-from mailwright.feedback.suppression import do_suppress
 
 # The decision for one bounce.
 SUPPRESS = "suppress"  # the address is bad: suppressed at once

@@ -1,4 +1,4 @@
-"""What happened to messages (events) and who must not be mailed (suppressions)."""
+"""What happened to messages (events), mail that came back (inbound) and webhooks out."""
 
 from __future__ import annotations
 
@@ -45,31 +45,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.created_at:%Y-%m-%d %H:%M}"
-
-
-class Suppression(models.Model):
-    class Reason(models.TextChoices):
-        HARD_BOUNCE = "hard_bounce"
-        COMPLAINT = "complaint"
-        MANUAL = "manual"
-        ERASED = "erased"
-        SOFT_BOUNCES = "soft_bounces"  # repeated soft bounces across different sends
-
-    # Blank after the person is erased: then only the salted hash remains.
-    email = models.CharField(max_length=320, null=True, blank=True, unique=True)
-    email_hash = models.CharField(max_length=64, unique=True)
-    reason = models.CharField(max_length=24, choices=Reason.choices)
-    detail = models.TextField(blank=True)
-    delivery = models.ForeignKey(
-        "delivery.Delivery", null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return f"{self.email or self.email_hash[:12]} ({self.reason})"
 
 
 class InboundMessage(models.Model):

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mailwright.campaigns.models import Campaign
 from mailwright.consent.hashing import address_hash
+from mailwright.consent.models import Suppression
+from mailwright.consent.suppression import do_suppress, suppressed_among
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.feedback import webhooks
-from mailwright.feedback.models import InboundMessage, Suppression, WebhookDelivery, WebhookEndpoint
-from mailwright.feedback.suppression import do_suppress, suppressed_among
+from mailwright.feedback.models import InboundMessage, WebhookDelivery, WebhookEndpoint
 from mailwright.web import analytics
 from mailwright.web.forms import (
     InboundFilterForm,

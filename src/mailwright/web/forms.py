@@ -14,11 +14,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from mailwright.campaigns.models import Template
 from mailwright.conf import RelayConfig
+from mailwright.consent.models import Suppression
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Topic
 from mailwright.delivery.dkim import InvalidDomain, normalize_domain
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay
-from mailwright.feedback.models import InboundMessage, Suppression
+from mailwright.feedback.models import InboundMessage
 from mailwright.feedback.webhooks import EVENT_TYPES
 
 LOGIN_MAX_FAILURES = 10

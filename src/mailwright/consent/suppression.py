@@ -15,9 +15,9 @@ from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.consent import ledger
 from mailwright.consent.hashing import address_hash
+from mailwright.consent.models import Suppression
 from mailwright.contacts import actions as contact_actions
 from mailwright.contacts.models import Contact
-from mailwright.feedback.models import Suppression
 
 
 def suppressed_among(emails: Iterable[str]) -> set[str]:
