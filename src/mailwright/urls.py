@@ -1,13 +1,12 @@
 from django.urls import include, path
 
 from mailwright.api.api import api
-from mailwright.feedback.sns import verified_ses_tracking
+from mailwright.feedback import relay_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    # Amazon SES: our SNS signature check runs before anymail (which does not verify it).
-    path("webhooks/relay/amazon_ses/tracking/", verified_ses_tracking, name="ses_tracking"),
-    path("webhooks/relay/", include("anymail.urls")),
+    # Relay tracking webhooks: authenticated, stored raw, then processed (relay_views).
+    path("webhooks/relay/<slug:relay>/tracking/", relay_views.tracking, name="relay_tracking"),
     path("", include("mailwright.consent.urls")),
     path("", include("mailwright.web.urls")),
 ]

@@ -1,16 +1,14 @@
-"""Relay webhooks in (Amazon SES via SNS, SendGrid, Mailgun, Postmark, Brevo, … through
-django-anymail's tracking webhooks), normalized into the same events and decisions as mail
-arriving at the inbound server. Anymail authenticates each request (basic auth with
-MW_WEBHOOK_SECRET, or the provider's signature) before this code runs."""
+"""Relay webhook events (Amazon SES via SNS, SendGrid, Mailgun, Postmark, Brevo, … parsed by
+django-anymail's tracking webhook views) normalized into the same events and decisions as mail
+arriving at the inbound server. relay_views authenticates each request and stores its raw
+body before `handle` runs; a failure here propagates so the relay retries."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from anymail.signals import EventType, RejectReason, tracking
+from anymail.signals import EventType, RejectReason
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
 from mailwright.consent.ledger import Actor
@@ -19,8 +17,6 @@ from mailwright.contacts.models import Contact
 from mailwright.delivery.models import Delivery
 from mailwright.feedback import processing
 from mailwright.feedback.models import Event
-
-log = logging.getLogger(__name__)
 
 # anymail reject reason → (kind, our reason). A relay's "blocked"/"spam" is its judgement of
 # the message or the sender, never the address's fault.
@@ -59,24 +55,22 @@ def find_delivery(event) -> Delivery | None:
     return None
 
 
-@receiver(tracking)
-def on_tracking(sender, event, esp_name, **kwargs):
-    try:
-        handle(event, esp_name)
-    except Exception:
-        # Anymail answers 200 anyway: a retry would not fix our bug, and the raw payload
-        # is logged for the dead-letter review.
-        log.exception("relay webhook from %s could not be handled: %r", esp_name, event.esp_event)
-
-
 @transaction.atomic
-def handle(event, esp_name: str) -> None:
+def handle(event, esp_name: str) -> dict:
+    """Act on one event; returns what was made of it (kept on the stored payload)."""
+    outcome = {
+        "type": event.event_type,
+        "event_id": str(event.event_id or ""),
+        "recipient": event.recipient if isinstance(event.recipient, str) else None,
+        "delivery": None,
+    }
     if (
         event.event_id
         and Event.objects.filter(data__esp=esp_name, data__event_id=str(event.event_id)).exists()
     ):
-        return  # a replayed webhook
+        return outcome | {"outcome": "replay"}  # a replayed webhook
     delivery = find_delivery(event)
+    outcome["delivery"] = delivery.id if delivery else None
     now = timezone.now()
     data = {"esp": esp_name, "event_id": str(event.event_id or ""), "raw_type": event.event_type}
     kind = event.event_type
@@ -91,6 +85,7 @@ def handle(event, esp_name: str) -> None:
         )
         suppress_it = bounce_kind == "hard" and reason in {"user_unknown", "domain_not_found"}
         processing.apply_bounce(delivery, recipient, suppress_it, delayed=False, now=now)
+        outcome |= {"kind": bounce_kind, "reason": reason}
     elif kind == EventType.DEFERRED:
         recipient = _Recipient(event.recipient, "soft", "other", None, event.mta_response or "")
         processing.apply_bounce(delivery, recipient, False, delayed=True, now=now)
@@ -117,11 +112,12 @@ def handle(event, esp_name: str) -> None:
         )
         if reason:
             Event.objects.filter(delivery=delivery, created_at=now).update(machine=True)
-        return
+        return outcome | {"outcome": "recorded"}
     else:
-        return  # delivered, queued, sent, …: the ledger already knows
+        return outcome | {"outcome": "ignored"}  # delivered, queued, sent, unknown, …
     # Tag the event(s) just written with the provider's id, for replay detection.
     Event.objects.filter(delivery=delivery, created_at=now).update(data=data | _details(event))
+    return outcome | {"outcome": "applied"}
 
 
 def _details(event) -> dict:
