@@ -10,3 +10,6 @@ urlpatterns = [
     path("", include("mailwright.consent.urls")),
     path("", include("mailwright.web.urls")),
 ]
+
+handler404 = "mailwright.web.errors.page_not_found"
+handler500 = "mailwright.web.errors.server_error"
