@@ -1,19 +1,15 @@
 from django.urls import include, path
 
 from mailwright.api.api import api
-from mailwright.feedback import relay_guard
-from mailwright.feedback.sns import verified_ses_tracking
+from mailwright.feedback import relay_views
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    # Amazon SES: our SNS signature check runs before anymail (which does not verify it).
-    path(
-        "webhooks/relay/amazon_ses/tracking/",
-        relay_guard.guard(verified_ses_tracking, require_secret=False),
-        name="ses_tracking",
-    ),
-    # Unauthenticated events are refused, broken payloads are a 400 (relay_guard.py).
-    path("webhooks/relay/", include((relay_guard.urlpatterns(), "anymail"))),
+    # Relay tracking webhooks: authenticated, stored raw, then processed (relay_views).
+    path("webhooks/relay/<slug:relay>/tracking/", relay_views.tracking, name="relay_tracking"),
     path("", include("mailwright.consent.urls")),
     path("", include("mailwright.web.urls")),
 ]
+
+handler404 = "mailwright.web.errors.page_not_found"
+handler500 = "mailwright.web.errors.server_error"

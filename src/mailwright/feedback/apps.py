@@ -8,4 +8,4 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the receivers: relay events in, domain events and bounces at send time.
-        from mailwright.feedback import bounces, events, relay_events  # noqa: F401
+        from mailwright.feedback import bounces, events  # noqa: F401

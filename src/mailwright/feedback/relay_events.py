@@ -1,21 +1,19 @@
-"""Relay webhooks in (Amazon SES via SNS, SendGrid, Mailgun, Postmark, Brevo, … through
-django-anymail's tracking webhooks), normalized into the same events and decisions as mail
-arriving at the inbound server. Anymail authenticates each request (basic auth with
-MW_WEBHOOK_SECRET, or the provider's signature) before this code runs."""
+"""Relay webhook events (Amazon SES via SNS, SendGrid, Mailgun, Postmark, Brevo, … parsed by
+django-anymail's tracking webhook views) normalized into the same events and decisions as mail
+arriving at the inbound server. relay_views authenticates each request and stores its raw
+body before `handle` runs; a failure here propagates so the relay retries."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from anymail.signals import EventType, RejectReason, tracking
+from anymail.signals import EventType, RejectReason
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
+from mailwright.audit.actors import Actor
 from mailwright.audit.events import DomainEvent, emit
 from mailwright.consent import actions as consent_actions
-from mailwright.consent.ledger import Actor
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.bounces import (
@@ -26,8 +24,6 @@ from mailwright.feedback.bounces import (
 )
 from mailwright.feedback.models import Event
 from mailwright.feedback.tracking import machine_reason
-
-log = logging.getLogger(__name__)
 
 # anymail reject reason → (kind, our reason). A relay's "blocked"/"spam" is its judgement of
 # the message or the sender, never the address's fault.
@@ -60,24 +56,22 @@ def find_delivery(event) -> Delivery | None:
     return None
 
 
-@receiver(tracking)
-def on_tracking(sender, event, esp_name, **kwargs):
-    try:
-        handle(event, esp_name)
-    except Exception:
-        # Anymail answers 200 anyway: a retry would not fix our bug, and the raw payload
-        # is logged for the dead-letter review.
-        log.exception("relay webhook from %s could not be handled: %r", esp_name, event.esp_event)
-
-
 @transaction.atomic
-def handle(event, esp_name: str) -> None:
+def handle(event, esp_name: str) -> dict:
+    """Act on one event; returns what was made of it (kept on the stored payload)."""
+    outcome = {
+        "type": event.event_type,
+        "event_id": str(event.event_id or ""),
+        "recipient": event.recipient if isinstance(event.recipient, str) else None,
+        "delivery": None,
+    }
     if (
         event.event_id
         and Event.objects.filter(data__esp=esp_name, data__event_id=str(event.event_id)).exists()
     ):
-        return  # a replayed webhook
+        return outcome | {"outcome": "replay"}  # a replayed webhook
     delivery = find_delivery(event)
+    outcome["delivery"] = delivery.id if delivery else None
     now = timezone.now()
     extra = {
         "esp": esp_name,
@@ -87,25 +81,28 @@ def handle(event, esp_name: str) -> None:
     }
     by = Actor(channel="relay_webhook", actor=esp_name)
     kind = event.event_type
-    diagnostic = (event.mta_response or event.description or "")[:2000]
+    diagnostic = str(event.mta_response or event.description or "")[:2000]
     if kind in (EventType.BOUNCED, EventType.DEFERRED):
         if kind == EventType.BOUNCED:
             bounce_kind, reason = REASONS.get(event.reject_reason, ("hard", "other"))
         else:
             bounce_kind, reason = "delayed", "other"
         fact = BounceFact(
-            delivery, bounce_kind, reason, None, diagnostic, "relay_webhook", event.recipient, now
+            delivery, bounce_kind, reason, None, diagnostic, "relay_webhook", outcome["recipient"]
         )
         fact.extra = extra
-        do_record_bounces([fact], by=by)
+        (decision,) = do_record_bounces([fact], by=by)
+        outcome |= {"kind": bounce_kind, "reason": reason, "decision": decision}
     elif kind == EventType.COMPLAINED:
-        fact = ComplaintFact(delivery, f"{esp_name} complaint", "relay_webhook", event.recipient)
+        fact = ComplaintFact(
+            delivery, f"{esp_name} complaint", "relay_webhook", outcome["recipient"]
+        )
         fact.extra = extra
-        do_record_complaint(fact, by=by)
+        outcome["acted"] = do_record_complaint(fact, by=by)
     elif kind == EventType.UNSUBSCRIBED:
         contact = delivery.contact if delivery else None
-        if contact is None and event.recipient:
-            contact = Contact.objects.filter(email__iexact=event.recipient.strip()).first()
+        if contact is None and outcome["recipient"]:
+            contact = Contact.objects.filter(email__iexact=outcome["recipient"].strip()).first()
         if contact is not None:
             consent_actions.do_unsubscribe(
                 contact,
@@ -130,4 +127,7 @@ def handle(event, esp_name: str) -> None:
                 at=now,
             )
         )
-    # delivered, queued, sent, …: the delivery ledger already knows
+        return outcome | {"outcome": "recorded"}
+    else:
+        return outcome | {"outcome": "ignored"}  # delivered, queued, sent, unknown, …
+    return outcome | {"outcome": "applied"}

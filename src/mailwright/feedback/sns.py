@@ -2,13 +2,12 @@
 not verify SNS signatures). Checks, in order: the topic is one we subscribed to
 (MW_SES_TOPIC_ARNS), the signing certificate URL is an HTTPS URL on an sns.<region>.amazonaws.com
 host, and the RSA signature (SHA1 for SignatureVersion 1, SHA256 for 2) over the canonical
-string of the message type."""
+string of the message type. relay_views runs it for /webhooks/relay/amazon_ses/tracking/
+after the basic-auth check and before anything is stored."""
 
 from __future__ import annotations
 
 import base64
-import json
-import logging
 import re
 import urllib.request
 from functools import lru_cache
@@ -19,10 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from django.conf import settings
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
-log = logging.getLogger(__name__)
 CERT_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 FIELDS = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
@@ -98,21 +94,3 @@ def verify(message: dict, fetch=fetch_certificate) -> None:
         )
     except (InvalidSignature, ValueError, TypeError) as exc:
         raise SnsError(f"SNS signature does not verify ({type(exc).__name__})") from None
-
-
-@csrf_exempt
-def verified_ses_tracking(request, *args, **kwargs):
-    """Verify the SNS signature, then hand the request to anymail's SES tracking webhook."""
-    from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
-
-    try:
-        message = json.loads(request.body or b"{}")
-        if not isinstance(message, dict):
-            raise SnsError("body is not an SNS message")
-        verify(message)
-    except (SnsError, ValueError) as exc:
-        log.warning("refused an Amazon SES webhook: %s", exc)
-        return JsonResponse(
-            {"error": {"code": "bad_signature", "message": str(exc), "field": None}}, status=400
-        )
-    return AmazonSESTrackingWebhookView.as_view()(request, *args, **kwargs)

@@ -33,7 +33,7 @@ from mailwright.contacts.segments import SegmentError
 from mailwright.contacts.topics import TopicError, create_topic, update_topic
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event
-from mailwright.web import analytics, mailview, reputation
+from mailwright.web import analytics, contact_subscribe, mailview, reputation
 from mailwright.web.forms import (
     AccountPasswordForm,
     CampaignForm,
@@ -160,12 +160,26 @@ def contact_new(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def contact_detail(request, contact_id: int):
     contact = get_object_or_404(Contact, pk=contact_id)
+    erased = contact.status == Contact.Status.ERASED
+    # POST: the "Subscribe to a topic" form (contact_subscribe), through directory.upsert.
+    subscribe_form = contact_subscribe.SubscribeForm(
+        request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST":
+        if erased:
+            messages.error(request, "This person was erased; their record can only be viewed.")
+            return redirect("web:contact_detail", contact.pk)
+        done = contact_subscribe.apply(subscribe_form, contact, _actor(request))
+        if done:
+            messages.success(request, done)
+            return redirect("web:contact_detail", contact.pk)
     context = {
         "contact": contact,
-        "erased": contact.status == Contact.Status.ERASED,
+        "erased": erased,
+        "subscribe_form": subscribe_form,
         "subscriptions": contact.subscriptions.select_related("topic").order_by("topic__name"),
         "consent_events": contact.consent_events.order_by("-id")[:50],
         "deliveries": contact.deliveries.select_related("campaign").order_by("-id")[:20],
@@ -178,7 +192,8 @@ def contact_detail(request, contact_id: int):
     for event in page:
         event.details = analytics.event_details(event)
     context["events"] = page
-    return render(request, "web/contacts/detail.html", context)
+    status = 400 if subscribe_form.errors else 200
+    return render(request, "web/contacts/detail.html", context, status=status)
 
 
 def _live_contact(request, contact_id: int) -> tuple[Contact, HttpResponse | None]:
