@@ -607,7 +607,6 @@ def organisation_settings(request):
 
 # --- outbox → captured ----------------------------------------------------------------------
 
-HTML_PART_CSP = "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'"
 TABS = ("html", "text", "source")
 
 
@@ -651,13 +650,13 @@ def captured_detail(request, message_id: int):
 @xframe_options_sameorigin
 def captured_html(request, message_id: int):
     """The message's HTML part for the preview iframe: sandboxed, no scripts, no requests
-    except images."""
+    except images, and none to our tracking endpoints (viewing is not opening)."""
     msg = get_object_or_404(CapturedMessage, pk=message_id)
-    html = mailview.parse(bytes(msg.raw)).html
+    html = mailview.preview_html(bytes(msg.raw))
     if html is None:
         html = "<p style='font-family:sans-serif;color:#555'>This message has no HTML part.</p>"
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = HTML_PART_CSP
+    response["Content-Security-Policy"] = mailview.CSP
     response["Referrer-Policy"] = "no-referrer"
     return response
 
