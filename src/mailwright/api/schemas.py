@@ -113,6 +113,22 @@ class CampaignIn(In):
     from_email: str = Field("", max_length=320)
     from_name: str = Field("", max_length=200)
     reply_to: str = Field("", max_length=320)
+    track_opens: bool = Field(True, description="add the open pixel")
+    track_clicks: bool = Field(True, description="send links through the click redirect")
+
+
+class CampaignPatch(In):
+    """Changes to a draft; fields left out stay as they are."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    template: int | None = None
+    topics: list[str] | None = Field(None, min_length=1, max_length=100)
+    segment: dict[str, Any] | None = None
+    from_email: str | None = Field(None, max_length=320)
+    from_name: str | None = Field(None, max_length=200)
+    reply_to: str | None = Field(None, max_length=320)
+    track_opens: bool | None = None
+    track_clicks: bool | None = None
 
 
 class Counts(Schema):
@@ -135,6 +151,8 @@ class CampaignOut(Schema):
     from_email: str
     from_name: str
     reply_to: str
+    track_opens: bool
+    track_clicks: bool
     recipients_total: int
     created_at: datetime
     started_at: datetime | None

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
+from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Template
 from mailwright.conf import RelayConfig
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
@@ -271,19 +272,24 @@ class CampaignForm(NoLabelSuffix, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Contacts confirmed on any of these topics receive the campaign.",
     )
-    from_email = forms.CharField(
-        label="From address",
-        max_length=320,
-        required=False,
-        help_text=f"Empty: {settings.DEFAULT_FROM_EMAIL}",
-    )
-    from_name = forms.CharField(
-        label="From name",
-        max_length=200,
-        required=False,
-        help_text=f"Empty: {settings.DEFAULT_FROM_NAME}",
-    )
+    from_email = forms.CharField(label="From address", max_length=320, required=False)
+    from_name = forms.CharField(label="From name", max_length=200, required=False)
     reply_to = forms.CharField(label="Reply-To address", max_length=320, required=False)
+    track_opens = forms.BooleanField(
+        label="Track opens", required=False, initial=True, help_text="Adds the open pixel."
+    )
+    track_clicks = forms.BooleanField(
+        label="Track clicks",
+        required=False,
+        initial=True,
+        help_text="Links go through Mailwright's click redirect to their address.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        org = organisation.current()  # the default sender as Settings has it now
+        self.fields["from_email"].help_text = f"Empty: {org.from_email}"
+        self.fields["from_name"].help_text = f"Empty: {org.from_name or org.name}"
 
 
 class CapturedFilterForm(NoLabelSuffix, forms.Form):

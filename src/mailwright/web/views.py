@@ -465,6 +465,8 @@ def campaign_new(request):
                 from_email=data["from_email"],
                 from_name=data["from_name"],
                 reply_to=data["reply_to"],
+                track_opens=data["track_opens"],
+                track_clicks=data["track_clicks"],
             )
         except directory.ContactError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
