@@ -6,13 +6,18 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from mailwright.contacts.topics import KEY as TOPIC_KEY
+
 
 class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
 class TopicIn(In):
-    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="slug, e.g. newsletter")
+    # Checked by contacts.topics.check_key (the pattern here only documents it).
+    key: str = Field(
+        description="slug, e.g. newsletter", json_schema_extra={"pattern": TOPIC_KEY.pattern}
+    )
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     consent_text: str = Field("", max_length=5000)
