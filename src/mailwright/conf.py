@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -58,9 +59,42 @@ def env_addr(name: str, default: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def data_dir() -> Path:
-    path = Path(os.environ.get("MW_DATA_DIR") or "var").resolve()
-    path.mkdir(parents=True, exist_ok=True)
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def source_checkout(package_dir: Path = PACKAGE_DIR) -> Path | None:
+    """The project checkout this package runs from (src/mailwright inside it), or None when
+    it is installed elsewhere (site-packages)."""
+    root = package_dir.parent.parent
+    if package_dir.parent.name == "src" and (root / "pyproject.toml").is_file():
+        return root
+    return None
+
+
+def data_dir(package_dir: Path = PACKAGE_DIR) -> Path:
+    """MW_DATA_DIR; unset, the var/ of the source checkout, wherever the command runs from
+    (never ./var of the current directory). An installed package needs MW_DATA_DIR."""
+    configured = os.environ.get("MW_DATA_DIR")
+    if configured:
+        path = Path(configured).expanduser().resolve()
+    else:
+        checkout = source_checkout(package_dir)
+        if checkout is None:
+            raise ImproperlyConfigured(
+                "MW_DATA_DIR is not set: set it to the directory for the SQLite database and"
+                " the secret key (e.g. MW_DATA_DIR=/var/lib/mailwright)"
+            )
+        path = checkout / "var"
+    if not path.is_dir():
+        try:
+            path.mkdir(parents=True)
+        except FileExistsError:  # another process made it meanwhile, or it is a file
+            if not path.is_dir():
+                raise ImproperlyConfigured(f"MW_DATA_DIR {path} is not a directory") from None
+        except OSError as exc:
+            raise ImproperlyConfigured(f"cannot create the data directory {path}: {exc}") from None
+        else:
+            print(f"mailwright: created the data directory {path}", file=sys.stderr)
     return path
 
 

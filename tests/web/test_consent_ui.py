@@ -119,8 +119,8 @@ def test_topic_create_writes_consent_text_v1(staff):
 @pytest.mark.parametrize(
     "data, error",
     [
-        ({"key": "News", "name": "News"}, "Use 1–64 lower-case letters"),
-        ({"key": "news letter", "name": "News"}, "Enter a valid “slug”"),
+        ({"key": "News", "name": "News"}, "The key must be 1–64 lower-case letters"),
+        ({"key": "news letter", "name": "News"}, "The key must be 1–64 lower-case letters"),
         ({"key": "news", "name": ""}, "This field is required."),
         ({"key": "news", "name": "News", "consent_text": "x" * 5001}, "longer than 5,000"),
     ],

@@ -481,7 +481,8 @@ def test_sent_campaign_is_readable_in_outbox(capture_relay, admin_user, newslett
     html = client.get(f"/outbox/{msg.id}/html/")
     assert b"Hi Ana" in html.content
     assert html["Content-Security-Policy"] == (
-        "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'"
+        "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline';"
+        " form-action 'none'; base-uri 'none'"
     )
     assert html["X-Frame-Options"] == "SAMEORIGIN"
 

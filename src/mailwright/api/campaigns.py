@@ -3,9 +3,9 @@ from ninja import Router, Status
 
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
-from mailwright.api.schemas import CampaignIn, CampaignOut, CampaignStateOut
+from mailwright.api.schemas import CampaignIn, CampaignOut, CampaignPatch, CampaignStateOut
 from mailwright.campaigns import sending
-from mailwright.campaigns.campaigns import create_campaign
+from mailwright.campaigns.campaigns import create_campaign, update_campaign
 from mailwright.campaigns.models import Campaign
 
 router = Router(tags=["campaigns"])
@@ -22,6 +22,8 @@ def campaign_out(c: Campaign, with_counts: bool = True) -> dict:
         "from_email": c.from_email,
         "from_name": c.from_name,
         "reply_to": c.reply_to,
+        "track_opens": c.track_opens,
+        "track_clicks": c.track_clicks,
         "recipients_total": c.recipients_total,
         "created_at": c.created_at,
         "started_at": c.started_at,
@@ -40,6 +42,8 @@ def create(request, data: CampaignIn):
         from_email=data.from_email,
         from_name=data.from_name,
         reply_to=data.reply_to,
+        track_opens=data.track_opens,
+        track_clicks=data.track_clicks,
     )
     return Status(201, campaign_out(c))
 
@@ -61,6 +65,18 @@ def list_campaigns(
 @router.get("/{campaign_id}", response=CampaignOut)
 def get_campaign(request, campaign_id: int):
     return campaign_out(Campaign.objects.get(pk=campaign_id))
+
+
+@router.patch("/{campaign_id}", response=CampaignOut)
+def update(request, campaign_id: int, data: CampaignPatch):
+    """Change a draft (409 invalid_state once it is sending or sent)."""
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if value is None and name != "segment":  # null segment: everyone on the topics
+            raise ApiError(422, "invalid", f"{name} cannot be null", name)
+    renamed = {"template": "template_id", "topics": "topic_keys"}
+    changes = {renamed.get(name, name): value for name, value in changes.items()}
+    return campaign_out(update_campaign(Campaign.objects.get(pk=campaign_id), **changes))
 
 
 @router.post("/{campaign_id}/send", response=CampaignStateOut)

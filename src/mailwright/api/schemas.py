@@ -6,13 +6,18 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from mailwright.contacts.topics import KEY as TOPIC_KEY
+
 
 class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
 class TopicIn(In):
-    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="slug, e.g. newsletter")
+    # Checked by contacts.topics.check_key (the pattern here only documents it).
+    key: str = Field(
+        description="slug, e.g. newsletter", json_schema_extra={"pattern": TOPIC_KEY.pattern}
+    )
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     consent_text: str = Field("", max_length=5000)
@@ -113,6 +118,22 @@ class CampaignIn(In):
     from_email: str = Field("", max_length=320)
     from_name: str = Field("", max_length=200)
     reply_to: str = Field("", max_length=320)
+    track_opens: bool = Field(True, description="add the open pixel")
+    track_clicks: bool = Field(True, description="send links through the click redirect")
+
+
+class CampaignPatch(In):
+    """Changes to a draft; fields left out stay as they are."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    template: int | None = None
+    topics: list[str] | None = Field(None, min_length=1, max_length=100)
+    segment: dict[str, Any] | None = None
+    from_email: str | None = Field(None, max_length=320)
+    from_name: str | None = Field(None, max_length=200)
+    reply_to: str | None = Field(None, max_length=320)
+    track_opens: bool | None = None
+    track_clicks: bool | None = None
 
 
 class Counts(Schema):
@@ -135,6 +156,8 @@ class CampaignOut(Schema):
     from_email: str
     from_name: str
     reply_to: str
+    track_opens: bool
+    track_clicks: bool
     recipients_total: int
     created_at: datetime
     started_at: datetime | None

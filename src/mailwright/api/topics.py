@@ -15,7 +15,8 @@ def create_topic(request, data: TopicIn):
     try:
         topic = topic_domain.create_topic(**data.dict())
     except topic_domain.TopicError as exc:
-        raise ApiError(409, exc.code, str(exc), exc.field) from None
+        status = 409 if exc.code == "conflict" else 422
+        raise ApiError(status, exc.code, str(exc), exc.field or None) from None
     return Status(201, topic)
 
 

@@ -22,7 +22,60 @@ def create_campaign(
     from_email: str = "",
     from_name: str = "",
     reply_to: str = "",
+    track_opens: bool = True,
+    track_clicks: bool = True,
 ) -> Campaign:
+    fields, topics = _validated(
+        name=name,
+        template_id=template_id,
+        topic_keys=topic_keys,
+        segment=segment,
+        from_email=from_email,
+        from_name=from_name,
+        reply_to=reply_to,
+    )
+    campaign = Campaign.objects.create(
+        **fields, track_opens=bool(track_opens), track_clicks=bool(track_clicks)
+    )
+    campaign.topics.set(topics)
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(campaign: Campaign, **changes) -> Campaign:
+    """Change a draft: any of create_campaign's arguments; those not given stay as they are."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    ensure_draft(campaign)
+    unknown = set(changes) - {*EDITABLE, "template_id", "topic_keys"}
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    current = {name: getattr(campaign, name) for name in EDITABLE}
+    current["template_id"] = campaign.template_id
+    current["topic_keys"] = [t.key for t in campaign.topics.all()]
+    merged = {**current, **changes}
+    switches = {name: bool(merged.pop(name)) for name in ("track_opens", "track_clicks")}
+    fields, topics = _validated(**merged)
+    for name, value in {**fields, **switches}.items():
+        setattr(campaign, name, value)
+    campaign.save()
+    campaign.topics.set(topics)
+    return campaign
+
+
+EDITABLE = (
+    "name",
+    "segment",
+    "from_email",
+    "from_name",
+    "reply_to",
+    "track_opens",
+    "track_clicks",
+)
+
+
+def _validated(
+    *, name, template_id, topic_keys, segment, from_email, from_name, reply_to
+) -> tuple[dict, list[Topic]]:
     name = name.strip()
     if not name:
         raise ContactError("the name is empty", field="name")
@@ -47,16 +100,15 @@ def create_campaign(
                 raise ContactError(str(exc), field=fieldname) from None
     if any(ch in from_name for ch in "\r\n\x00"):
         raise ContactError("from_name contains a line break", field="from_name")
-    campaign = Campaign.objects.create(
-        name=name,
-        template=template,
-        segment=segment,
-        from_email=addresses.get("from_email", ""),
-        from_name=from_name.strip(),
-        reply_to=addresses.get("reply_to", ""),
-    )
-    campaign.topics.set(topics)
-    return campaign
+    fields = {
+        "name": name,
+        "template": template,
+        "segment": segment,
+        "from_email": addresses.get("from_email", ""),
+        "from_name": from_name.strip(),
+        "reply_to": addresses.get("reply_to", ""),
+    }
+    return fields, topics
 
 
 def ensure_draft(campaign: Campaign) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import BooleanField, Exists, Func, OuterRef, Q
 from django.utils import timezone
 
 from mailwright.contacts.models import Contact
@@ -124,8 +125,7 @@ def _condition(node: dict, path: str) -> Q:
     if field == "tag":
         if op not in {"eq", "neq"} or not isinstance(value, str):
             raise SegmentError(f"{path}: tag conditions use eq/neq with a text value")
-        q = Q(tags__contains=[value]) if _json_contains_supported() else Q(tags__icontains=value)
-        return q if op == "eq" else ~q
+        return _has_tag(value) if op == "eq" else ~_has_tag(value)
     if op == "in":
         if not isinstance(value, list) or not value or len(value) > 1000:
             raise SegmentError(f"{path}: 'in' needs a list of 1 to 1,000 values")
@@ -140,7 +140,28 @@ def _condition(node: dict, path: str) -> Q:
     return q if op == "eq" else ~q
 
 
-def _json_contains_supported() -> bool:
-    from django.db import connection
+class _JsonArrayHas(Func):
+    """SQLite: the JSON array column holds this exact text element (json_each; LIKE or
+    instr would let `vip` match `not-vip`)."""
 
-    return connection.features.supports_json_field_contains
+    template = (
+        "EXISTS (SELECT 1 FROM json_each(%(expressions)s) AS tag"
+        " WHERE tag.type = 'text' AND tag.value = %%s)"
+    )
+    arity = 1
+    output_field = BooleanField()
+
+    def __init__(self, column: str, tag: str) -> None:
+        super().__init__(column)
+        self.tag = tag
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return sql, (*params, self.tag)
+
+
+def _has_tag(tag: str) -> Q:
+    """Contacts whose tags include exactly `tag` (case-sensitive, as stored)."""
+    if connection.vendor == "sqlite":
+        return Q(_JsonArrayHas("tags", tag))
+    return Q(tags__contains=[tag])  # JSON containment (PostgreSQL: jsonb @>)

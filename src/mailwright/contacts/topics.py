@@ -16,12 +16,22 @@ class TopicError(ValueError):
         self.field, self.code = field, code
 
 
-KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # fullmatch: no trailing newline either
+KEY_RULE = "1–64 lower-case letters, digits, “-” or “_”, starting with a letter or digit"
+
+
+def check_key(key) -> str:
+    """The one check of a topic key (API, staff UI and domain): returns it or raises."""
+    if not isinstance(key, str) or not KEY.fullmatch(key):
+        raise TopicError(f"the key must be {KEY_RULE}", field="key")
+    return key
 
 
 def _validate(name: str, description: str, consent_text: str) -> None:
-    if not name.strip() or len(name) > 200:
-        raise TopicError("the name must be 1-200 characters", field="name")
+    if not name.strip():
+        raise TopicError("the name must not be blank", field="name")
+    if len(name) > 200:
+        raise TopicError("the name is longer than 200 characters", field="name")
     if len(description) > 5000:
         raise TopicError("the description is longer than 5,000 characters", field="description")
     if len(consent_text) > 5000:
@@ -30,8 +40,7 @@ def _validate(name: str, description: str, consent_text: str) -> None:
 
 @transaction.atomic
 def create_topic(*, key: str, name: str, description: str = "", consent_text: str = "") -> Topic:
-    if not isinstance(key, str) or not KEY.match(key):
-        raise TopicError("the key must be 1-64 lower-case letters, digits, '-' or '_'", field="key")
+    check_key(key)
     _validate(name, description, consent_text)
     try:
         with transaction.atomic():

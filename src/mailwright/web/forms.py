@@ -11,12 +11,15 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import capfirst
 
+from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Template
 from mailwright.conf import RelayConfig
 from mailwright.consent.models import Suppression
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Topic
+from mailwright.contacts.topics import TopicError, check_key
 from mailwright.delivery.dkim import InvalidDomain, normalize_domain
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay
 from mailwright.feedback.models import InboundMessage
@@ -72,7 +75,6 @@ class AccountPasswordForm(NoLabelSuffix, PasswordChangeForm):
     pass
 
 
-TOPIC_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TEXT_LIMIT = 5000
 
 
@@ -91,12 +93,16 @@ class TopicForm(NoLabelSuffix, forms.ModelForm):
     """Parses a new topic (the model's uniqueness check gives a friendly duplicate-key error);
     the view creates it with contacts.topics.create_topic, which records consent text v1."""
 
+    key = forms.CharField(  # checked by contacts.topics.check_key alone
+        label="Key",
+        help_text="Short identifier used by the API and imports, e.g. “newsletter”:"
+        " lower-case letters, digits, “-” and “_”.",
+    )
+
     class Meta:
         model = Topic
         fields = ["key", "name", "description", "consent_text"]
         help_texts = {
-            "key": "Short identifier used by the API and imports, e.g. “newsletter”:"
-            " lower-case letters, digits, “-” and “_”.",
             "consent_text": "The exact wording a contact agrees to when subscribing"
             " (shown next to the checkbox on the subscription forms).",
         }
@@ -106,12 +112,10 @@ class TopicForm(NoLabelSuffix, forms.ModelForm):
         }
 
     def clean_key(self) -> str:
-        key = self.cleaned_data["key"]
-        if not TOPIC_KEY.match(key):
-            raise forms.ValidationError(
-                "Use 1–64 lower-case letters, digits, “-” or “_”, starting with a letter or digit."
-            )
-        return key
+        try:
+            return check_key(self.cleaned_data["key"])
+        except TopicError as exc:
+            raise forms.ValidationError(capfirst(f"{exc}.")) from None
 
     def clean_name(self) -> str:
         return _one_line(self.cleaned_data["name"], "name")
@@ -272,19 +276,24 @@ class CampaignForm(NoLabelSuffix, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Contacts confirmed on any of these topics receive the campaign.",
     )
-    from_email = forms.CharField(
-        label="From address",
-        max_length=320,
-        required=False,
-        help_text=f"Empty: {settings.DEFAULT_FROM_EMAIL}",
-    )
-    from_name = forms.CharField(
-        label="From name",
-        max_length=200,
-        required=False,
-        help_text=f"Empty: {settings.DEFAULT_FROM_NAME}",
-    )
+    from_email = forms.CharField(label="From address", max_length=320, required=False)
+    from_name = forms.CharField(label="From name", max_length=200, required=False)
     reply_to = forms.CharField(label="Reply-To address", max_length=320, required=False)
+    track_opens = forms.BooleanField(
+        label="Track opens", required=False, initial=True, help_text="Adds the open pixel."
+    )
+    track_clicks = forms.BooleanField(
+        label="Track clicks",
+        required=False,
+        initial=True,
+        help_text="Links go through Mailwright's click redirect to their address.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        org = organisation.current()  # the default sender as Settings has it now
+        self.fields["from_email"].help_text = f"Empty: {org.from_email}"
+        self.fields["from_name"].help_text = f"Empty: {org.from_name or org.name}"
 
 
 class CapturedFilterForm(NoLabelSuffix, forms.Form):

@@ -1,11 +1,22 @@
 """Read a captured message for display: headers, HTML and text parts. Any message, however
-malformed, yields something to show; problems are listed instead of raised."""
+malformed, yields something to show; problems are listed instead of raised.
+
+The HTML preview never reaches our tracking endpoints: looking at a captured message is not
+the recipient opening it or clicking in it (see `without_tracking`)."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import html as html_lib
+import re
 from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from mailwright.feedback import tracking
+from mailwright.feedback.tracking_views import link_url, parse_click
+from mailwright.tokens import BadToken
 
 SUMMARY_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
 MAX_SOURCE_CHARS = 2_000_000
@@ -78,3 +89,63 @@ def parse(raw: bytes) -> ParsedMessage:
     out.html = _body(msg, "html", out.problems)
     out.text = _body(msg, "plain", out.problems)
     return out
+
+
+# --- tracking in the preview ----------------------------------------------------------------
+
+# Any URL whose path is an open pixel or a click redirect, whatever its host (BASE_URL may
+# have changed since the message was sent). Group 1: o or c; group 2: the token.
+_URL = r"""(?:https?:)?//[^\s"'<>()\\]+?/t/([oc])/([0-9a-z]+(?:\.[0-9a-z]+){2,4})"""
+_TRACKING_URL = re.compile(_URL, re.IGNORECASE)
+_IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?(""" + _URL + r""")[^>]*>""", re.IGNORECASE)
+_PIXEL_DATA = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+_NOWHERE = "#tracking-link-removed-in-preview"
+# For the preview frame. CSP cannot allow remote images but one path, so this cannot forbid
+# the pixel by itself: `without_tracking` removes our URLs before the frame sees them.
+CSP = (
+    "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline';"
+    " form-action 'none'; base-uri 'none'"
+)
+
+
+def _ours(url: str) -> bool:
+    base = settings.BASE_URL
+    return url.startswith((base + "/t/", html_lib.escape(base) + "/t/"))
+
+
+def _open_pixel(url: str, token: str) -> bool:
+    token = token[:-4] if token.lower().endswith(".gif") else token
+    try:
+        tracking.read_open(token)
+    except BadToken:
+        return _ours(url)
+    return True
+
+
+def _replace(match: re.Match) -> str:
+    url, kind, token = match.group(0), match.group(1).lower(), match.group(2)
+    if kind == "o":
+        return _PIXEL_DATA if _open_pixel(url, token) else url
+    ids = parse_click(token)
+    if ids is None:
+        return _NOWHERE if _ours(url) else url
+    destination = link_url(ids[1], ids[2])
+    return html_lib.escape(destination) if destination else _NOWHERE
+
+
+def without_tracking(html: str) -> str:
+    """The HTML with our open pixel removed and every click-tracking link pointing straight
+    at its destination (the campaign's stored link), so a preview records no open and no
+    click. Signed tokens are recognised on any host; unsigned look-alikes only on ours."""
+
+    def drop_pixel(match: re.Match) -> str:
+        is_pixel = match.group(2).lower() == "o" and _open_pixel(match.group(1), match.group(3))
+        return "" if is_pixel else match.group(0)
+
+    return _TRACKING_URL.sub(_replace, _IMG.sub(drop_pixel, html))
+
+
+def preview_html(raw: bytes) -> str | None:
+    """The HTML part to show in the preview frame, tracking removed (None: no HTML part)."""
+    html = parse(raw).html
+    return None if html is None else without_tracking(html)

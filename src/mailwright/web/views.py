@@ -474,6 +474,8 @@ def campaign_new(request):
                 from_email=data["from_email"],
                 from_name=data["from_name"],
                 reply_to=data["reply_to"],
+                track_opens=data["track_opens"],
+                track_clicks=data["track_clicks"],
             )
         except directory.ContactError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
@@ -616,7 +618,6 @@ def organisation_settings(request):
 
 # --- outbox → captured ----------------------------------------------------------------------
 
-HTML_PART_CSP = "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'"
 TABS = ("html", "text", "source")
 
 
@@ -660,13 +661,13 @@ def captured_detail(request, message_id: int):
 @xframe_options_sameorigin
 def captured_html(request, message_id: int):
     """The message's HTML part for the preview iframe: sandboxed, no scripts, no requests
-    except images."""
+    except images, and none to our tracking endpoints (viewing is not opening)."""
     msg = get_object_or_404(CapturedMessage, pk=message_id)
-    html = mailview.parse(bytes(msg.raw)).html
+    html = mailview.preview_html(bytes(msg.raw))
     if html is None:
         html = "<p style='font-family:sans-serif;color:#555'>This message has no HTML part.</p>"
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = HTML_PART_CSP
+    response["Content-Security-Policy"] = mailview.CSP
     response["Referrer-Policy"] = "no-referrer"
     return response
 
