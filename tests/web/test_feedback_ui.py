@@ -72,6 +72,10 @@ def event(d, type_, at, machine=False, **data):
 
 @pytest.fixture
 def reported(newsletter):
+    return make_reported(newsletter)
+
+
+def make_reported(newsletter):
     """A sent campaign with a known set of deliveries and events (see the expected figures)."""
     campaign = make_campaign(newsletter)
     Campaign.objects.filter(pk=campaign.pk).update(

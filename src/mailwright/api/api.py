@@ -9,6 +9,7 @@ from mailwright.api import (
     contacts,
     errors,
     outbox,
+    streams,
     suppressions,
     templates,
     topics,
@@ -77,3 +78,4 @@ api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/suppressions", suppressions.router)
+api.add_router("/streams", streams.router)

@@ -5,7 +5,7 @@ feedback.rates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q
@@ -48,6 +48,20 @@ class DomainRow:
     @property
     def rates(self) -> dict[str, Rate]:
         return rates.all_rates(self.counts, DOMAIN_RATES)
+
+    def as_dict(self) -> dict:
+        c = self.counts
+        return {
+            "domain": self.domain,
+            "attempted": c.attempted,
+            "accepted": c.accepted,
+            "delivered": c.delivered,
+            "bounced": c.bounced,
+            "complaints": c.complaints,
+            "opens_human": c.opens_human,
+            "clicks_human": c.clicks_human,
+            **{name: rate.value for name, rate in self.rates.items()},
+        }
 
 
 @dataclass
@@ -97,6 +111,28 @@ class CampaignReport:
             (key, label, counts[key], by_name[rate] if rate else None)
             for key, label, rate in SUMMARY
         ]
+
+    def as_dict(self) -> dict:
+        """The report as the API serves it: rates as fractions (0.05 = 5 %), null when there
+        is nothing to divide by."""
+        c = self.campaign
+        return {
+            "campaign": {
+                "id": c.pk,
+                "name": c.name,
+                "state": c.state,
+                "started_at": c.started_at,
+                "finished_at": c.finished_at,
+            },
+            "counts": self.counts.as_dict(),
+            "rates": {name: rate.value for name, rate in self.rates.items()},
+            "links": [asdict(link) for link in self.links],
+            "domains": [d.as_dict() for d in self.domains],
+            "start": self.start,
+            "timeline": [
+                {k: v for k, v in asdict(h).items() if k != "hour"} for h in self.timeline
+            ],
+        }
 
 
 def campaign_report(campaign: Campaign) -> CampaignReport:

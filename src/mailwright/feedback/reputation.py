@@ -18,6 +18,7 @@ OK = "ok"
 WARNING = "warning"
 OVER = "over"
 _RANK = {OK: 0, WARNING: 1, OVER: 2}
+RATE_NAMES = ("bounce_rate", "complaint_rate")
 
 
 def percent(rate: float) -> str:
@@ -175,6 +176,44 @@ class StreamReputation:
     @property
     def status(self) -> str:
         return worst(f.assessment.status for f in self.figures)
+
+    def as_dict(self) -> dict:
+        """As the API serves it: rates as fractions (null when nothing was attempted)."""
+        c = self.counts
+        return {
+            "stream": self.stream,
+            "since": self.since,
+            "until": self.until,
+            "status": self.status,
+            "counts": {
+                "attempted": c.attempted,
+                "delivered": c.delivered,
+                "bounced": c.bounced,
+                "complaints": c.complaints,
+            },
+            "rates": {name: rate.value for name, rate in rates.all_rates(c, RATE_NAMES).items()},
+            "figures": [
+                {
+                    "measure": f.measure,
+                    "rate_name": f.key,
+                    "reference": f.reference,
+                    "rate": f.assessment.rate,
+                    "status": f.assessment.status,
+                    "label": f.assessment.label,
+                    "lines": [
+                        {
+                            "source": check.line.source,
+                            "name": check.line.name,
+                            "rate": check.line.rate,
+                            "meaning": check.line.meaning,
+                            "status": check.status,
+                        }
+                        for check in f.assessment.checks
+                    ],
+                }
+                for f in self.figures
+            ],
+        }
 
 
 def all_streams(now: datetime, streams=STREAMS) -> list[StreamReputation]:

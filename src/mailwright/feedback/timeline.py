@@ -56,6 +56,16 @@ class Entry:
     def label(self) -> str:
         return self.type.replace("_", " ").capitalize()
 
+    def as_dict(self) -> dict:
+        return {
+            "type": self.type,
+            "at": self.at,
+            "source": self.source,
+            "campaign": self.campaign_id,
+            "machine": self.machine,
+            "data": self.data,
+        }
+
     @property
     def key(self) -> tuple:
         """Time order; at the same instant the ledger first, then events, by id."""
