@@ -30,8 +30,11 @@ from mailwright.feedback.rates import Counts
 from mailwright.feedback.tracking_writer import writer
 from tests.api.util import assert_error
 from tests.conftest import ADMIN, make_contact, run_worker
-from tests.feedback.test_inbound import DOMAIN, arf, dsn, inbound  # noqa: F401 (fixture)
+from tests.feedback import test_inbound
+from tests.feedback.test_inbound import DOMAIN, arf, dsn
 from tests.web.test_feedback_ui import make_reported
+
+inbound = test_inbound.inbound  # the real inbound SMTP server, as a fixture here too
 
 HTML = (
     "<html><body><p>Hi {{ contact.first_name }}</p>"
@@ -75,7 +78,7 @@ def test_a_campaigns_rates_are_the_same_in_guard_report_reputation_and_api(
     newsletter,
     inbound,
     admin_user,
-    api,  # noqa: F811 (the inbound fixture)
+    api,
 ):
     for i in range(10):
         make_contact(f"r{i}@example.com", newsletter)
@@ -274,7 +277,7 @@ def test_timeline_merges_consent_and_events_in_time_order(
     newsletter,
     inbound,
     admin_user,
-    api,  # noqa: F811 (the inbound fixture)
+    api,
 ):
     """Subscribe (double opt-in), confirm, receive a campaign, open it, click, unsubscribe
     with one click, complain, be erased: each step is on the timeline, in order, the same in

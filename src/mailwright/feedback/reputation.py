@@ -232,4 +232,4 @@ def stream_reputation(stream: str, now: datetime) -> StreamReputation:
 
 class UnknownStream(LookupError):
     def __init__(self, stream: str) -> None:
-        super().__init__(f"no sending stream named {stream!r} (streams: {', '.join(STREAMS)})")
+        super().__init__(f"no sending stream named {stream[:64]!r} (streams: {', '.join(STREAMS)})")
