@@ -22,8 +22,9 @@ from mailwright.delivery.models import (
     RelayState,
     UsageCounter,
 )
+from mailwright.feedback import reputation
 from mailwright.feedback.models import Event
-from mailwright.web import reputation
+from mailwright.web.reputation import alerts
 from tests.conftest import make_campaign
 
 SECRET = "s3cret-Pa55"
@@ -631,7 +632,7 @@ def test_stream_reputation_for_a_given_moment():
         0.0,
         "ok",
     )
-    texts = reputation.alerts([marketing, empty])
+    texts = alerts([marketing, empty])
     assert len(texts) == 2
     assert texts[0].startswith("Marketing mail: complaint rate 1 % — over pause line")
     assert [r.stream for r in reputation.all_streams(now)] == ["marketing", "service"]

@@ -19,8 +19,8 @@ from mailwright.consent.hashing import address_hash
 from mailwright.consent.models import ConsentEvent, Suppression
 from mailwright.consent.suppression import do_suppress
 from mailwright.delivery.models import Delivery
+from mailwright.feedback import reports
 from mailwright.feedback.models import Event, InboundMessage, WebhookDelivery, WebhookEndpoint
-from mailwright.web import analytics
 from mailwright.web.feedback_views import csv_cell, parse_address_list
 from tests.conftest import ADMIN, make_campaign, make_contact
 
@@ -66,6 +66,10 @@ def event(d, type_, at, machine=False, **data):
 
 @pytest.fixture
 def reported(newsletter):
+    return make_reported(newsletter)
+
+
+def make_reported(newsletter):
     """A sent campaign with a known set of deliveries and events (see the expected figures)."""
     campaign = make_campaign(newsletter)
     Campaign.objects.filter(pk=campaign.pk).update(
@@ -110,15 +114,18 @@ def reported(newsletter):
 
 @pytest.mark.django_db
 def test_report_figures_keep_human_and_machine_apart(reported):
-    r = analytics.campaign_report(reported)
-    assert (r.attempted, r.sent, r.bounced, r.bounced_later, r.delivered) == (6, 5, 2, 1, 4)
-    assert r.bounce.text == "33.3 %"
-    assert (r.soft_bounced, r.complaints, r.unsubscribed) == (1, 1, 1)
-    assert r.complaint.text == "25 %"
-    assert (r.opens_human, r.opens_machine) == (2, 2)
-    assert (r.clicks_human, r.clicks_machine) == (2, 1)
-    assert r.rate(r.opens_human).text == "50 %"
-    assert r.rate(r.clicks_machine).text == "25 %"
+    r = reports.campaign_report(reported)
+    c, rates = r.counts, r.rates
+    assert (c.attempted, c.accepted, c.bounced, c.bounced_later, c.delivered) == (6, 5, 2, 1, 4)
+    assert rates["bounce_rate"].text == "33.3 %"
+    assert (c.soft_bounced, c.complaints, c.unsubscribed) == (1, 1, 1)
+    # Complaints over attempts (as the guard and the reputation panel count them).
+    assert rates["complaint_rate"].text == "16.7 %"
+    assert (c.opens_human, c.opens_machine) == (2, 2)
+    assert (c.clicks_human, c.clicks_machine) == (2, 1)
+    assert rates["open_rate"].text == "50 %"
+    assert rates["machine_click_rate"].text == "25 %"
+    assert rates["click_to_open_rate"].text == "100 %"
 
     links = {link.index: link for link in r.links}
     assert (links[0].human_unique, links[0].human_total, links[0].machine_unique) == (1, 2, 0)
@@ -126,24 +133,28 @@ def test_report_figures_keep_human_and_machine_apart(reported):
     assert links[None].url == "https://elsewhere.example/x"
     assert links[None].human_unique == 1
 
-    domains = [(d.domain, d.attempted, d.sent, d.bounced, d.delivered) for d in r.domains]
+    domains = [
+        (d.domain, d.counts.attempted, d.counts.accepted, d.counts.bounced, d.counts.delivered)
+        for d in r.domains
+    ]
     assert domains == [
         ("gmail.com", 3, 3, 1, 2),
         ("yahoo.com", 2, 1, 1, 1),
         ("outlook.com", 1, 1, 0, 1),
     ]
-    gmail, yahoo, outlook = r.domains
-    assert (gmail.bounce.text, gmail.open_rate.text, gmail.click_rate.text) == (
+    gmail, yahoo, outlook = ({k: rate.text for k, rate in d.rates.items()} for d in r.domains)
+    assert (gmail["bounce_rate"], gmail["open_rate"], gmail["click_rate"]) == (
         "33.3 %",
         "50 %",
         "50 %",
     )
-    assert (yahoo.bounce.text, yahoo.open_rate.text, yahoo.click_rate.text) == (
+    assert (yahoo["bounce_rate"], yahoo["open_rate"], yahoo["click_rate"]) == (
         "50 %",
         "100 %",
         "100 %",
     )
-    assert outlook.open_rate.text == "0 %"
+    assert yahoo["complaint_rate"] == "50 %" and gmail["complaint_rate"] == "0 %"
+    assert outlook["open_rate"] == "0 %"
 
     assert len(r.timeline) == 72
     assert r.timeline[0].at == T0
@@ -187,7 +198,7 @@ def test_report_csv_export(staff, reported):
     assert summary["Opens (automated)"] == ["2", "50 %"]
     assert ["0", "https://shop.example/a", "1", "2", "0", "0"] in rows
     assert ["2", "'=HYPERLINK(1)", "0", "0", "0", "0"] in rows  # no formula injection
-    assert ["gmail.com", "3", "3", "1", "33.3 %", "50 %", "50 %"] in rows
+    assert ["gmail.com", "3", "3", "1", "33.3 %", "50 %", "50 %", "0 %"] in rows
     assert ["2025-03-01 11:00", "2", "0", "2", "0"] in rows
 
 
@@ -227,11 +238,12 @@ def test_stream_analytics_last_30_days(staff, newsletter):
     event(m1, "complained", recent)
     event(s1, "opened", recent, machine=True)
 
-    figures = {f.stream: f for f in analytics.stream_figures(now)}
-    m, s = figures["marketing"], figures["service"]
+    figures = {f.stream: f for f in reports.stream_figures(now)}
+    m, s = figures["marketing"].counts, figures["service"].counts
     assert (m.attempted, m.bounced, m.delivered, m.complaints) == (3, 1, 2, 1)
     assert (m.opens_human, m.opens_machine, m.clicks_human, m.clicks_machine) == (1, 1, 0, 1)
-    assert m.bounce.text == "33.3 %" and m.complaint.text == "50 %"
+    rates = figures["marketing"].rates
+    assert rates["bounce_rate"].text == "33.3 %" and rates["complaint_rate"].text == "33.3 %"
     assert (s.delivered, s.opens_human, s.opens_machine) == (1, 0, 1)
 
     response = staff.get("/delivery/analytics/")
@@ -534,8 +546,12 @@ def test_contact_timeline_shows_every_event_newest_first(staff, newsletter):
     page = html(staff.get(f"/contacts/{contact.pk}/"))
     assert ">automated</span>" in page and "Apple MPP" in page
     assert "https://shop.example/a" in page and "user_unknown" in page
-    order = [page.index(f'data-event="{t}"') for t in ("bounced", "clicked", "opened", "sent")]
+    # The consent ledger is merged in: the subscription is from today, the events from T0.
+    kinds = ("subscribed", "bounced", "clicked", "opened", "sent")
+    order = [page.index(f'data-event="{t}"') for t in kinds]
     assert order == sorted(order)
+    assert 'data-event="subscribed" data-source="consent"' in page
+    assert "none → confirmed" not in page and "— → confirmed" in page
     assert "Welcome campaign" in page
 
 
@@ -547,9 +563,11 @@ def test_contact_timeline_is_paginated(staff, newsletter):
     for i in range(55):
         event(d, "opened", T0 + timedelta(minutes=i))
     page = html(staff.get(f"/contacts/{contact.pk}/"))
-    assert "Page 1 of 2 (55 events)" in page and "?events=2" in page
+    assert (
+        "Page 1 of 2 (56 events)" in page
+    )  # 55 opens and the subscription and "?events=2" in page
     second = html(staff.get(f"/contacts/{contact.pk}/?events=2"))
-    assert second.count('data-event="opened"') == 5
+    assert second.count('data-event="opened"') == 6  # the subscription (today) is on page 1
 
 
 # --- access -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from mailwright.api import (
     contacts,
     errors,
     outbox,
+    streams,
     suppressions,
     templates,
     topics,
@@ -79,3 +80,4 @@ api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/suppressions", suppressions.router)
 api.add_router("/audit-log", audit.router)
+api.add_router("/streams", streams.router)

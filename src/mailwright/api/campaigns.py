@@ -3,10 +3,17 @@ from ninja import Router, Status
 
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
-from mailwright.api.schemas import CampaignIn, CampaignOut, CampaignPatch, CampaignStateOut
+from mailwright.api.schemas import (
+    CampaignIn,
+    CampaignOut,
+    CampaignPatch,
+    CampaignReportOut,
+    CampaignStateOut,
+)
 from mailwright.campaigns import sending
 from mailwright.campaigns.campaigns import create_campaign, update_campaign
 from mailwright.campaigns.models import Campaign
+from mailwright.feedback import reports
 
 router = Router(tags=["campaigns"])
 
@@ -101,3 +108,10 @@ def resume(request, campaign_id: int):
 def cancel(request, campaign_id: int):
     Campaign.objects.get(pk=campaign_id)
     return sending.cancel(campaign_id)
+
+
+@router.get("/{campaign_id}/report", response=CampaignReportOut)
+def report(request, campaign_id: int):
+    """The campaign report's figures (the same as the report page): counts, rates as
+    fractions, clicks per link, receiving domains, opens and clicks per hour."""
+    return reports.campaign_report(Campaign.objects.get(pk=campaign_id)).as_dict()

@@ -16,13 +16,14 @@ from mailwright.api.schemas import (
     ContactOut,
     ContactPatch,
     ErasedOut,
+    TimelineEntryOut,
 )
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import directory, privacy
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact, Topic
-from mailwright.feedback import engagement
+from mailwright.feedback import engagement, timeline
 
 router = Router(tags=["contacts"])
 
@@ -200,3 +201,21 @@ def add_event(request, contact_id: int, data: PurchaseIn):
     contact = Contact.objects.get(pk=contact_id)
     event = engagement.record_purchase(contact, amount=data.amount, reference=data.reference)
     return Status(201, event)
+
+
+@router.get("/{contact_id}/timeline", response=list[TimelineEntryOut])
+def get_timeline(
+    request,
+    response: HttpResponse,
+    contact_id: int,
+    order: Literal["oldest", "newest"] = "oldest",
+    limit: int = 100,
+    offset: int = 0,
+):
+    """Everything about the person in time order: consent changes from the consent ledger,
+    what happened to mail sent to them (sent, opened, clicked, bounced, complained, …) and
+    their erasure. The same timeline as the contact page."""
+    entries = timeline.contact_timeline(
+        Contact.objects.get(pk=contact_id), newest_first=order == "newest"
+    )
+    return [entry.as_dict() for entry in page(request, response, entries, limit, offset)]

@@ -187,3 +187,134 @@ class CapturedDetail(CapturedOut):
 class ErasedOut(Schema):
     id: int
     status: str
+
+
+# --- read models: campaign report, stream reputation, contact timeline ------------------------
+
+Fraction = float | None  # 0.05 = 5 %; null when there is nothing to divide by
+
+
+class ReportCampaign(Schema):
+    id: int
+    name: str
+    state: str
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ReportCounts(Schema):
+    attempted: int
+    accepted: int
+    delivered: int
+    bounced: int
+    bounced_later: int
+    soft_bounced: int
+    complaints: int
+    unsubscribed: int
+    opens_human: int
+    opens_machine: int
+    clicks_human: int
+    clicks_machine: int
+
+
+class ReportRates(Schema):
+    bounce_rate: Fraction
+    soft_bounce_rate: Fraction
+    complaint_rate: Fraction
+    open_rate: Fraction
+    click_rate: Fraction
+    machine_open_rate: Fraction
+    machine_click_rate: Fraction
+    click_to_open_rate: Fraction
+    unsubscribe_rate: Fraction
+
+
+class ReportLink(Schema):
+    index: int | None
+    url: str
+    human_unique: int
+    human_total: int
+    machine_unique: int
+    machine_total: int
+
+
+class ReportDomain(Schema):
+    domain: str
+    attempted: int
+    accepted: int
+    delivered: int
+    bounced: int
+    complaints: int
+    opens_human: int
+    clicks_human: int
+    bounce_rate: Fraction
+    complaint_rate: Fraction
+    open_rate: Fraction
+    click_rate: Fraction
+
+
+class ReportHour(Schema):
+    at: datetime
+    opens_human: int
+    opens_machine: int
+    clicks_human: int
+    clicks_machine: int
+
+
+class CampaignReportOut(Schema):
+    campaign: ReportCampaign
+    counts: ReportCounts
+    rates: ReportRates
+    links: list[ReportLink]
+    domains: list[ReportDomain]
+    start: datetime | None
+    timeline: list[ReportHour]
+
+
+class ReputationCounts(Schema):
+    attempted: int
+    delivered: int
+    bounced: int
+    complaints: int
+
+
+class ReputationRates(Schema):
+    bounce_rate: Fraction
+    complaint_rate: Fraction
+
+
+class ReputationLine(Schema):
+    source: str
+    name: str
+    rate: float
+    meaning: str
+    status: str
+
+
+class ReputationFigure(Schema):
+    measure: str
+    rate_name: str
+    reference: str
+    rate: float
+    status: str
+    label: str
+    lines: list[ReputationLine]
+
+
+class StreamReputationOut(Schema):
+    stream: str
+    since: datetime
+    until: datetime
+    status: str
+    counts: ReputationCounts
+    rates: ReputationRates
+    figures: list[ReputationFigure]
+
+
+class TimelineEntryOut(Schema):
+    type: str
+    at: datetime
+    source: str
+    campaign: int | None
+    machine: bool
+    data: dict[str, Any]

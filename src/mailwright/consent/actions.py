@@ -98,9 +98,9 @@ def do_unsubscribe(
     delivery_id: int | None = None,
 ) -> list[str]:
     """Unsubscribe from these topics, or from everything (`topics=None`: every topic, and the
-    contact's status becomes `unsubscribed`). Returns the topic keys that changed. Recorded
-    (ledger, audit, `unsubscribed` event) even when nothing was left to change, so every
-    request leaves its trace in the timeline."""
+    contact's status becomes `unsubscribed`). Returns the topic keys that changed. A change
+    is recorded in the ledger (per topic), the audit log and one `unsubscribed` event; a
+    request that changes nothing records nothing."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if topics is None:
         subs = contact.subscriptions.select_related("topic").exclude(
@@ -117,16 +117,8 @@ def do_unsubscribe(
     status_before = contact.status
     if topics is None and contact.status == Contact.Status.ACTIVE:
         contacts.do_set_status(contact, Contact.Status.UNSUBSCRIBED, by=by)
-    if topics is None and not changed:
-        # Nothing subscribed any more: the request itself still goes into the ledger.
-        ledger.append(
-            contact=contact,
-            topic_key="",
-            action="unsubscribe",
-            state_from=status_before,
-            state_to=contact.status,
-            by=by,
-        )
+    if not changed and contact.status == status_before:
+        return []  # nothing to change: already unsubscribed (a later complaint, a repeat click)
     scope = "all" if topics is None else "topics"
     audit.record(
         by,

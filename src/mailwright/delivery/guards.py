@@ -6,26 +6,22 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db.models import Count, Q
 
 from mailwright.campaigns.models import Campaign
-from mailwright.delivery.models import Delivery
-from mailwright.feedback.models import Event
+from mailwright.feedback.rates import bounce_rate, campaign_counts, complaint_rate
 
 log = logging.getLogger(__name__)
 
 
 def rates(campaign_id: int) -> tuple[int, float, float]:
-    """(deliveries attempted, hard-bounce rate, complaint rate) of a campaign."""
-    row = Delivery.objects.filter(campaign_id=campaign_id).aggregate(
-        attempted=Count("id", filter=Q(state__in=[Delivery.State.SENT, Delivery.State.BOUNCED])),
-        bounced=Count("id", filter=Q(state=Delivery.State.BOUNCED)),
+    """(deliveries attempted, hard-bounce rate, complaint rate) of a campaign, as
+    feedback.rates defines them, from the cheap counts (two indexed queries)."""
+    counts = campaign_counts(campaign_id, engagement=False)
+    return (
+        counts.attempted,
+        bounce_rate(counts).value or 0.0,
+        complaint_rate(counts).value or 0.0,
     )
-    attempted = row["attempted"] or 0
-    complaints = Event.objects.filter(campaign_id=campaign_id, type=Event.Type.COMPLAINED).count()
-    if not attempted:
-        return 0, 0.0, 0.0
-    return attempted, row["bounced"] / attempted, complaints / attempted
 
 
 def check(campaign_ids) -> list[int]:

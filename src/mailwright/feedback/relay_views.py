@@ -51,6 +51,17 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "field": None}}, status=status)
 
 
+BAD_PAYLOAD = (
+    ValueError,
+    AnymailAPIError,
+    RecursionError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+)
+
+
 @csrf_exempt
 def tracking(request, relay: str):
     view_class = RELAYS.get(relay)
@@ -71,7 +82,9 @@ def tracking(request, relay: str):
     message = processing.store(request.body, source=InboundMessage.Source.WEBHOOK, mail_from=relay)
     try:
         events = view.parse_events(request)
-    except (ValueError, AnymailAPIError, RecursionError) as exc:  # JSON, UTF-8, nesting
+    # Not the relay's payload shape (bad JSON or UTF-8, too deep, missing or mistyped keys):
+    # a retry cannot fix it. Kept with its error all the same.
+    except BAD_PAYLOAD as exc:
         _fail(message, exc)
         return _error(400, "bad_request", f"the body is not a {relay} webhook payload: {exc}")
     except Exception as exc:

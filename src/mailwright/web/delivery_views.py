@@ -19,7 +19,7 @@ from mailwright.campaigns.models import Campaign
 from mailwright.conf import RelayConfig
 from mailwright.delivery import dkim, dns_check, limits, relays
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay, RelayState, UsageCounter
-from mailwright.web import reputation
+from mailwright.feedback import reputation
 from mailwright.web.forms import (
     DkimGenerateForm,
     DkimRotateForm,
@@ -28,6 +28,7 @@ from mailwright.web.forms import (
     RelayForm,
     redact_relay_url,
 )
+from mailwright.web.reputation import alerts
 
 
 @login_required
@@ -392,7 +393,7 @@ def reputation_page(request):
     )
     context = {
         "reports": reports,
-        "alerts": reputation.alerts(reports),
+        "alerts": alerts(reports),
         "paused": paused,
         "guard": {
             "min": settings.GUARD_MIN_DELIVERIES,

@@ -1,6 +1,6 @@
 """Staff pages for what comes back from sending: campaign reports and stream analytics, the
 suppression list, the inbound log (with its dead letters) and outgoing webhooks. Thin views
-over mailwright.feedback and web.analytics."""
+over mailwright.feedback (the reports are its read models) and web.analytics."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from mailwright.consent.hashing import address_hash
 from mailwright.consent.models import Suppression
 from mailwright.consent.suppression import do_suppress, suppressed_among
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.feedback import webhooks
+from mailwright.feedback import reports, webhooks
 from mailwright.feedback.models import InboundMessage, WebhookDelivery, WebhookEndpoint
 from mailwright.web import analytics
 from mailwright.web.forms import (
@@ -70,7 +70,7 @@ def _csv_response(rows, filename: str) -> HttpResponse:
 @require_GET
 def campaign_report(request, campaign_id: int):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    report = analytics.campaign_report(campaign)
+    report = reports.campaign_report(campaign)
     context = {
         "campaign": campaign,
         "report": report,
@@ -79,7 +79,7 @@ def campaign_report(request, campaign_id: int):
     return render(request, "web/campaigns/report.html", context)
 
 
-def report_csv_rows(report: analytics.CampaignReport) -> list[list]:
+def report_csv_rows(report: reports.CampaignReport) -> list[list]:
     rows: list[list] = [["Summary"], ["metric", "count", "rate"]]
     rows += [[label, n, rate.text if rate else ""] for _, label, n, rate in report.summary]
     rows += [
@@ -101,17 +101,27 @@ def report_csv_rows(report: analytics.CampaignReport) -> list[list]:
     rows += [
         [],
         ["Domains"],
-        ["domain", "attempted", "sent", "bounced", "bounced %", "opens %", "clicks %"],
+        [
+            "domain",
+            "attempted",
+            "sent",
+            "bounced",
+            "bounced %",
+            "opens %",
+            "clicks %",
+            "complaints %",
+        ],
     ]
     rows += [
         [
             d.domain,
-            d.attempted,
-            d.sent,
-            d.bounced,
-            d.bounce.text,
-            d.open_rate.text,
-            d.click_rate.text,
+            d.counts.attempted,
+            d.counts.accepted,
+            d.counts.bounced,
+            d.rates["bounce_rate"].text,
+            d.rates["open_rate"].text,
+            d.rates["click_rate"].text,
+            d.rates["complaint_rate"].text,
         ]
         for d in report.domains
     ]
@@ -137,7 +147,7 @@ def report_csv_rows(report: analytics.CampaignReport) -> list[list]:
 @require_GET
 def campaign_report_csv(request, campaign_id: int):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    report = analytics.campaign_report(campaign)
+    report = reports.campaign_report(campaign)
     return _csv_response(report_csv_rows(report), f"campaign-{campaign.pk}-report.csv")
 
 
@@ -145,8 +155,8 @@ def campaign_report_csv(request, campaign_id: int):
 @require_GET
 def stream_analytics(request):
     context = {
-        "streams": analytics.stream_figures(timezone.now()),
-        "days": analytics.STREAM_WINDOW.days,
+        "streams": reports.stream_figures(timezone.now()),
+        "days": reports.STREAM_WINDOW.days,
         "delivery_tab": "analytics",
     }
     return render(request, "web/delivery/analytics.html", context)

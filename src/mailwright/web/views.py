@@ -32,8 +32,8 @@ from mailwright.contacts.models import Contact, Topic
 from mailwright.contacts.segments import SegmentError
 from mailwright.contacts.topics import TopicError, create_topic, update_topic
 from mailwright.delivery.models import CapturedMessage, Delivery
-from mailwright.feedback.models import Event
-from mailwright.web import analytics, contact_subscribe, mailview, reputation
+from mailwright.feedback import reputation, timeline
+from mailwright.web import analytics, contact_subscribe, mailview
 from mailwright.web.forms import (
     AccountPasswordForm,
     CampaignForm,
@@ -48,6 +48,7 @@ from mailwright.web.forms import (
     TopicEditForm,
     TopicForm,
 )
+from mailwright.web.reputation import alerts
 
 PAGE_SIZE = 50
 
@@ -107,7 +108,7 @@ def dashboard(request):
         "captured_total": CapturedMessage.objects.count(),
         "latest_campaigns": Campaign.objects.select_related("template")[:10],
         "missing_postal_address": _missing_postal_address(),
-        "alerts": reputation.alerts(reputation.all_streams(timezone.now())),
+        "alerts": alerts(reputation.all_streams(timezone.now())),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -185,13 +186,11 @@ def contact_detail(request, contact_id: int):
         "deliveries": contact.deliveries.select_related("campaign").order_by("-id")[:20],
     }
     # The timeline: every event about the person, newest first, 50 a page (?events=N).
-    events = Event.objects.filter(contact=contact).select_related("campaign")
-    page = Paginator(events.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+    page = Paginator(timeline.contact_timeline(contact, newest_first=True), PAGE_SIZE).get_page(
         request.GET.get("events")
     )
-    for event in page:
-        event.details = analytics.event_details(event)
     context["events"] = page
+    context["timeline"] = [(entry, analytics.event_details(entry)) for entry in page]
     status = 400 if subscribe_form.errors else 200
     return render(request, "web/contacts/detail.html", context, status=status)
 
