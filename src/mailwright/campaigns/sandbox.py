@@ -5,8 +5,8 @@ delivery worker (once per recipient). Jinja's sandbox stops them reaching Python
 not from asking for a 10-million-digit number, a 100 MB string or a billion loop iterations.
 Here every operation that can make something large is checked *before* it runs (operators,
 filters, method calls, string formatting, concatenation, output), and each render of a message
-runs under a Budget: a deadline checked cooperatively (on every call, attribute access, loop
-iteration and filter, so it works in any thread, unlike signals) and counters for loop
+runs under a Budget: a deadline checked cooperatively (on every call, loop iteration, filter
+and intercepted operator, so it works in any thread, unlike signals) and counters for loop
 iterations and characters produced. Breaking a limit raises RenderLimitError.
 """
 
@@ -24,7 +24,7 @@ from jinja2 import nodes, pass_context
 from jinja2.compiler import CodeGenerator
 from jinja2.environment import Template
 from jinja2.exceptions import SecurityError
-from jinja2.runtime import markup_join, str_join
+from jinja2.runtime import LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from jinja2.utils import Namespace, _PassArg
 from markupsafe import EscapeFormatter, Markup
@@ -42,16 +42,20 @@ class RenderLimitError(Exception):
 
 
 class Budget:
-    __slots__ = ("chars", "deadline", "iterations", "seconds")
+    __slots__ = ("chars", "deadline", "iterations", "seconds", "ticks")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.iterations = MAX_LOOP_ITERATIONS
         self.chars = MAX_RENDER_CHARS
+        self.ticks = 0
 
     def check(self) -> None:
-        if time.monotonic() > self.deadline:
+        # The clock is read every 16th time: each step in between is bounded by the size
+        # limits, and reading it on every attribute access would slow every render.
+        self.ticks += 1
+        if self.ticks & 15 == 0 and time.monotonic() > self.deadline:
             raise RenderLimitError(
                 f"rendering took longer than {self.seconds:g} s"
                 " (MW_TEMPLATE_RENDER_SECONDS); simplify the template"
@@ -63,7 +67,6 @@ class Budget:
             raise RenderLimitError(
                 f"the template produces more than {MAX_RENDER_CHARS:,} characters"
             )
-        self.check()
 
     def iterate(self) -> None:
         self.iterations -= 1
@@ -420,6 +423,10 @@ def _join_args(args, skip, kwargs):
 @pass_context
 def _loop_guard(context, iterable):
     """Wraps every {% for %} iterable: each iteration counts against the budget."""
+    return _counted(iterable)
+
+
+def _counted(iterable):
     b = _budget.get()
     if b is None:
         yield from iterable
@@ -431,22 +438,14 @@ def _loop_guard(context, iterable):
 
 def _limited_concat(pieces) -> str:
     """Joins a render's (or a macro's, or a block's) output pieces."""
-    if not isinstance(pieces, list):
-        pieces = list(_collect(pieces))
+    # A list of references first: new strings among them were charged when printed
+    # (_finalize), and the rest are the template's own text.
+    pieces = pieces if isinstance(pieces, list) else list(pieces)
     size = sum(map(len, pieces))
     if size > MAX_STRING:
         raise _too_long("the output", size)
     _charge(size)
     return "".join(pieces)
-
-
-def _collect(pieces):
-    size = 0
-    for piece in pieces:
-        size += len(piece)
-        if size > MAX_STRING:
-            raise _too_long("the output", size)
-        yield piece
 
 
 def _limited_str_join(seq) -> str:  # the ~ operator without autoescape
@@ -467,8 +466,12 @@ def _limited_markup_join(seq) -> str:  # the ~ operator with autoescape
 
 def _finalize(value):
     """Every {{ expression }} passes here before it is printed (also inside macros)."""
-    if isinstance(value, str):
-        _charge(len(value))
+    if type(value) is str or isinstance(value, str):
+        b = _budget.get()
+        if b is not None:
+            b.chars -= len(value)
+            if b.chars < 0:
+                b.charge(0)
     elif value is not None and not isinstance(value, int | float):
         size = text_size(value)
         if size > MAX_STRING:
@@ -524,20 +527,14 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         _check_binop(operator, left, right)
         return check_value(self.binop_table[operator](left, right))
 
-    def getattr(self, obj, attribute):
-        _tick()
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj, argument):
-        _tick()
-        return super().getitem(obj, argument)
-
     def call(__self, __context, __obj, *args, **kwargs):
         _tick()
         if isinstance(__obj, BuiltinMethodType | MethodType) and not isinstance(
             getattr(__obj, "__self__", None), type
         ):
             args = _check_method(__obj, args, kwargs)
+        elif isinstance(__obj, LoopContext) and args:  # loop(children) in a recursive loop
+            args = (_counted(args[0]), *args[1:])
         return check_value(super().call(__context, __obj, *args, **kwargs))
 
     def wrap_str_format(self, value):
