@@ -42,6 +42,17 @@ def post_html(api, html: str):
         ),
         ("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "nest too deeply"),
     ],
+    ids=[
+        "power",
+        "repeat",
+        "center",
+        "percent",
+        "format",
+        "join",
+        "doubling",
+        "nested-loops",
+        "recursion",
+    ],
 )
 def test_runaway_template_is_refused_quickly_with_a_clear_message(api, html, says):
     response, took = post_html(api, html)
