@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from types import BuiltinMethodType, MethodType
 
 from jinja2 import nodes, pass_context
@@ -26,149 +23,28 @@ from jinja2.environment import Template
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
-from jinja2.utils import Namespace, _PassArg
+from jinja2.utils import _PassArg
 from markupsafe import EscapeFormatter, Markup
 
-MAX_INT_BITS = 4096  # about 1,233 decimal digits
-MAX_STRING = 2_000_000  # characters in any one string, a rendered part included
-MAX_ITEMS = 100_000  # items in any one list, tuple or dict (Jinja's range() limit too)
-MAX_LOOP_ITERATIONS = 50_000  # loop iterations in one message (subject, HTML and text)
-MAX_RENDER_CHARS = 10_000_000  # characters one message may produce, output and strings built
+from mailwright.campaigns.render_budget import (
+    MAX_INT_BITS,
+    MAX_ITEMS,
+    MAX_STRING,
+    RenderLimitError,
+    budget,
+    charge,
+    check_text,
+    check_value,
+    current,
+    guarded,
+    int_arg,
+    text_size,
+    tick,
+    too_long,
+)
+
+__all__ = ["LimitedSandbox", "RenderLimitError", "budget"]
 LOOP_FILTER = "mw_loop_guard"
-
-
-class RenderLimitError(Exception):
-    """A template broke a resource limit (size, loop count or render time)."""
-
-
-class Budget:
-    __slots__ = ("chars", "deadline", "iterations", "seconds", "ticks")
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
-        self.iterations = MAX_LOOP_ITERATIONS
-        self.chars = MAX_RENDER_CHARS
-        self.ticks = 0
-
-    def check(self) -> None:
-        # The clock is read every 16th time: each step in between is bounded by the size
-        # limits, and reading it on every attribute access would slow every render.
-        self.ticks += 1
-        if self.ticks & 15 == 0 and time.monotonic() > self.deadline:
-            raise RenderLimitError(
-                f"rendering took longer than {self.seconds:g} s"
-                " (MW_TEMPLATE_RENDER_SECONDS); simplify the template"
-            )
-
-    def charge(self, n: int) -> None:
-        self.chars -= n
-        if self.chars < 0:
-            raise RenderLimitError(
-                f"the template produces more than {MAX_RENDER_CHARS:,} characters"
-            )
-
-    def iterate(self) -> None:
-        self.iterations -= 1
-        if self.iterations < 0:
-            raise RenderLimitError(f"loops run more than {MAX_LOOP_ITERATIONS:,} times")
-        self.check()
-
-
-_budget: ContextVar[Budget | None] = ContextVar("mailwright_render_budget", default=None)
-
-
-@contextmanager
-def budget(seconds: float):
-    """Render under a fresh budget (deadline `seconds` from now)."""
-    token = _budget.set(Budget(seconds))
-    try:
-        yield
-    finally:
-        _budget.reset(token)
-
-
-def _tick() -> None:
-    b = _budget.get()
-    if b is not None:
-        b.check()
-
-
-def _charge(n: int) -> None:
-    b = _budget.get()
-    if b is not None:
-        b.charge(n)
-
-
-def _too_long(what: str, size: int) -> RenderLimitError:
-    return RenderLimitError(f"{what} would be {size:,} characters long; at most {MAX_STRING:,}")
-
-
-def text_size(value, limit: int = MAX_STRING) -> int:
-    """About how long str(value) is, without building it: containers are walked (without
-    recursion, stopping once past `limit`), so a list of many references to one long string
-    counts as long as it would print."""
-    if isinstance(value, str | bytes):
-        return len(value)
-    total, stack = 0, [value]
-    while stack and total <= limit:
-        item = stack.pop()
-        if isinstance(item, str | bytes):
-            total += len(item) + 4
-        elif isinstance(item, bool | float | None):
-            total += 8
-        elif isinstance(item, int):
-            total += item.bit_length() // 3 + 2
-        elif isinstance(item, Mapping):
-            total += 2 + len(item)
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
-            total += 2 + len(item)
-            stack.extend(item)
-        elif isinstance(item, Namespace):
-            total += 12
-            stack.append(object.__getattribute__(item, "_Namespace__attrs"))
-        else:
-            total += 64
-    return total
-
-
-def check_value(value):
-    """Refuse a value beyond the size limits; charge strings to the budget."""
-    if isinstance(value, str | bytes):
-        if len(value) > MAX_STRING:
-            raise _too_long("a string", len(value))
-        _charge(len(value))
-    elif isinstance(value, int) and not isinstance(value, bool):
-        if value.bit_length() > MAX_INT_BITS:
-            raise RenderLimitError(f"numbers are limited to {MAX_INT_BITS:,} bits")
-    elif isinstance(value, list | tuple | Mapping | set | frozenset):
-        if len(value) > MAX_ITEMS:
-            raise RenderLimitError(f"lists are limited to {MAX_ITEMS:,} items")
-    elif isinstance(value, Iterator):
-        return _guarded(value)
-    return value
-
-
-def _guarded(iterator):
-    for count, item in enumerate(iterator, 1):
-        if count > MAX_ITEMS:
-            raise RenderLimitError(f"sequences are limited to {MAX_ITEMS:,} items")
-        _tick()
-        yield item
-
-
-def _check_text(value, what: str = "the value as text") -> None:
-    size = text_size(value)
-    if size > MAX_STRING:
-        raise _too_long(what, size)
-
-
-def _int_arg(value, name: str, limit: int = MAX_STRING) -> None:
-    if isinstance(value, int) and value > limit:
-        raise RenderLimitError(f"{name} {value:,} is too large; at most {limit:,}")
-
 
 # --- operators ------------------------------------------------------------------------------
 
@@ -187,13 +63,13 @@ def _check_binop(operator: str, left, right) -> None:
         if isinstance(n, int) and isinstance(seq, str | bytes | list | tuple):
             size = len(seq) * max(n, 0)
             if isinstance(seq, str | bytes) and size > MAX_STRING:
-                raise _too_long("the repeated string", size)
+                raise too_long("the repeated string", size)
             if isinstance(seq, list | tuple) and size > MAX_ITEMS:
                 raise RenderLimitError(f"lists are limited to {MAX_ITEMS:,} items")
     elif operator == "+":
         if isinstance(left, str | bytes) and isinstance(right, str | bytes):
             if len(left) + len(right) > MAX_STRING:
-                raise _too_long("the joined string", len(left) + len(right))
+                raise too_long("the joined string", len(left) + len(right))
         elif isinstance(left, list | tuple) and isinstance(right, list | tuple):
             if len(left) + len(right) > MAX_ITEMS:
                 raise RenderLimitError(f"lists are limited to {MAX_ITEMS:,} items")
@@ -225,7 +101,7 @@ def check_percent_format(fmt: str, args) -> None:
     longest = max((4 * text_size(v) for v in values), default=0)
     size = len(fmt) + len(specs) * (longest + widest)
     if size > MAX_STRING:
-        raise _too_long("the formatted string", size)
+        raise too_long("the formatted string", size)
 
 
 def _check_spec(spec: str) -> None:
@@ -238,9 +114,9 @@ class _LimitedFormatter(SandboxedFormatter):
 
     def format_field(self, value, format_spec: str):
         _check_spec(format_spec)
-        _check_text(value)
+        check_text(value)
         rv = super().format_field(value, format_spec)
-        _charge(len(rv))
+        charge(len(rv))
         return rv
 
 
@@ -274,27 +150,27 @@ def _check_method(obj, args, kwargs):
     """Methods of str/bytes/int that can make something large from something small."""
     s, name = obj.__self__, obj.__name__
     if isinstance(s, int) and name == "to_bytes":
-        _int_arg(_arg(args, kwargs, 0, "length", 1), "to_bytes length")
+        int_arg(_arg(args, kwargs, 0, "length", 1), "to_bytes length")
     if not isinstance(s, str | bytes):
         return args
     if name in ("center", "ljust", "rjust", "zfill"):
-        _int_arg(_arg(args, kwargs, 0, "width"), "the width")
+        int_arg(_arg(args, kwargs, 0, "width"), "the width")
     elif name == "expandtabs":
         tab = _arg(args, kwargs, 0, "tabsize", 8)
         if (
             isinstance(tab, int)
             and len(s) + s.count("\t" if isinstance(s, str) else b"\t") * tab > MAX_STRING
         ):
-            raise _too_long("the expanded string", len(s) * tab)
+            raise too_long("the expanded string", len(s) * tab)
     elif name == "replace" and len(args) >= 2:
         size = _replace_size(s, args[0], args[1], _arg(args, kwargs, 2, "count"))
         if size > MAX_STRING:
-            raise _too_long("the replaced string", size)
+            raise too_long("the replaced string", size)
     elif name == "join" and args:
-        items = list(_guarded(iter(args[0])))
+        items = list(guarded(iter(args[0])))
         size = _join_size(s, items)
         if size > MAX_STRING:
-            raise _too_long("the joined string", size)
+            raise too_long("the joined string", size)
         return (items, *args[1:])
     elif name == "translate":
         table = _arg(args, kwargs, 0, "table")
@@ -304,7 +180,7 @@ def _check_method(obj, args, kwargs):
             else 1
         )
         if len(s) * max(longest, 1) > MAX_STRING:
-            raise _too_long("the translated string", len(s) * longest)
+            raise too_long("the translated string", len(s) * longest)
     return args
 
 
@@ -322,14 +198,14 @@ def _lipsum_guard(lipsum):
 
 
 def _pre_center(value, width=80, *a, **k):
-    _int_arg(width, "the width")
+    int_arg(width, "the width")
 
 
 def _pre_indent(s, width=4, *a, **k):
     w = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
     lines = str(s).count("\n") + 1 if isinstance(s, str) else 1
     if text_size(s) + lines * w > MAX_STRING:
-        raise _too_long("the indented string", text_size(s) + lines * w)
+        raise too_long("the indented string", text_size(s) + lines * w)
 
 
 def _pre_format(value, *args, **kwargs):
@@ -345,7 +221,7 @@ def _pre_replace(s, old, new, count=None, *a, **k):
     if isinstance(s, str):
         size = _replace_size(s, str(old), str(new), count)
         if size > MAX_STRING:
-            raise _too_long("the replaced string", size)
+            raise too_long("the replaced string", size)
 
 
 def _pre_sum(iterable, attribute=None, start=0, *a, **k):
@@ -354,7 +230,7 @@ def _pre_sum(iterable, attribute=None, start=0, *a, **k):
 
 
 def _pre_count(value, n=None, *a, **k):
-    _int_arg(n, "the count", MAX_ITEMS)
+    int_arg(n, "the count", MAX_ITEMS)
 
 
 def _pre_tojson(value, indent=None, *a, **k):
@@ -366,7 +242,7 @@ def _pre_wordwrap(s, width=79, break_long_words=True, wrapstring=None, *a, **k):
     if isinstance(s, str) and isinstance(width, int) and wrapstring is not None:
         breaks = len(s) // max(width, 1) + s.count("\n") + 1
         if len(s) + breaks * text_size(wrapstring) > MAX_STRING:
-            raise _too_long("the wrapped string", len(s) + breaks * text_size(wrapstring))
+            raise too_long("the wrapped string", len(s) + breaks * text_size(wrapstring))
 
 
 def _pre_urlize(value, trim_url_limit=None, nofollow=False, target=None, rel=None, *a, **k):
@@ -395,9 +271,9 @@ def _limited_filter(name: str, func):
 
     @functools.wraps(func)
     def limited(*args, **kwargs):
-        _tick()
+        tick()
         if len(args) > skip:
-            _check_text(args[skip], f"the input of |{name}")
+            check_text(args[skip], f"the input of |{name}")
         if precheck is not None:
             precheck(*args[skip:], **kwargs)
         if name == "join":
@@ -411,12 +287,12 @@ def _join_args(args, skip, kwargs):
     """|join: materialise the items (bounded) and check the joined length before joining."""
     value = args[skip]
     sep = _arg(args[skip + 1 :], kwargs, 0, "d", "")
-    items = list(_guarded(iter(value)))
+    items = list(guarded(iter(value)))
     attribute = _arg(args[skip + 1 :], kwargs, 1, "attribute")
     if attribute is None:
         size = _join_size(sep, items)
         if size > MAX_STRING:
-            raise _too_long("the joined string", size)
+            raise too_long("the joined string", size)
     return (*args[:skip], items, *args[skip + 1 :])
 
 
@@ -427,7 +303,7 @@ def _loop_guard(context, iterable):
 
 
 def _counted(iterable):
-    b = _budget.get()
+    b = current.get()
     if b is None:
         yield from iterable
         return
@@ -443,8 +319,8 @@ def _limited_concat(pieces) -> str:
     pieces = pieces if isinstance(pieces, list) else list(pieces)
     size = sum(map(len, pieces))
     if size > MAX_STRING:
-        raise _too_long("the output", size)
-    _charge(size)
+        raise too_long("the output", size)
+    charge(size)
     return "".join(pieces)
 
 
@@ -452,7 +328,7 @@ def _limited_str_join(seq) -> str:  # the ~ operator without autoescape
     items = list(seq)
     size = sum(text_size(x) for x in items)
     if size > MAX_STRING:
-        raise _too_long("the joined string", size)
+        raise too_long("the joined string", size)
     return check_value(str_join(items))
 
 
@@ -460,14 +336,14 @@ def _limited_markup_join(seq) -> str:  # the ~ operator with autoescape
     items = list(seq)
     size = sum(text_size(x) for x in items)
     if size > MAX_STRING:
-        raise _too_long("the joined string", size)
+        raise too_long("the joined string", size)
     return check_value(markup_join(items))
 
 
 def _finalize(value):
     """Every {{ expression }} passes here before it is printed (also inside macros)."""
     if type(value) is str or isinstance(value, str):
-        b = _budget.get()
+        b = current.get()
         if b is not None:
             b.chars -= len(value)
             if b.chars < 0:
@@ -475,8 +351,8 @@ def _finalize(value):
     elif value is not None and not isinstance(value, int | float):
         size = text_size(value)
         if size > MAX_STRING:
-            raise _too_long("the printed value", size)
-        _charge(size)
+            raise too_long("the printed value", size)
+        charge(size)
     return value
 
 
@@ -523,12 +399,12 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         )
 
     def call_binop(self, context, operator, left, right):
-        _tick()
+        tick()
         _check_binop(operator, left, right)
         return check_value(self.binop_table[operator](left, right))
 
     def call(__self, __context, __obj, *args, **kwargs):
-        _tick()
+        tick()
         if isinstance(__obj, BuiltinMethodType | MethodType) and not isinstance(
             getattr(__obj, "__self__", None), type
         ):

@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Template
+from mailwright.campaigns.render_budget import MAX_STRING
 from mailwright.campaigns.rendering import (
     TemplateError,
     recipient_context,
     sample_context,
     validate_template,
 )
-from mailwright.campaigns.sandbox import MAX_STRING
 from mailwright.contacts.models import Contact
 
 MAX_SOURCE = 500_000
@@ -45,8 +45,8 @@ class _DepthScan(HTMLParser):
         self.open.append(tag)
         if len(self.open) > MAX_MJML_DEPTH:
             raise TemplateError(
-                f"tags nest more than {MAX_MJML_DEPTH} levels deep (at <{tag}>, line"
-                f" {self.getpos()[0]}); flatten the layout",
+                f"tags nest more than {MAX_MJML_DEPTH} levels deep (at <{tag}>);"
+                " flatten the layout",
                 part="mjml",
                 line=self.getpos()[0],
             )
