@@ -177,6 +177,9 @@ RELAY_TIMEOUT = env_int("MW_RELAY_TIMEOUT", 30)
 # Non-ASCII text parts go unencoded (8bit) to relays that offer 8BITMIME, instead of as
 # quoted-printable; 0 keeps quoted-printable everywhere.
 SMTP_8BITMIME = env_bool("MW_SMTP_8BITMIME", True)
+# The most one message's render (subject, HTML, text) may take, in the web process and in the
+# worker; a template that takes longer fails (campaigns/sandbox.py holds the size limits).
+TEMPLATE_RENDER_SECONDS = env_float("MW_TEMPLATE_RENDER_SECONDS", 1.0)
 
 WORKER_BATCH_SIZE = env_int("MW_WORKER_BATCH_SIZE", 100)
 WORKER_CONNECTIONS = env_int("MW_WORKER_CONNECTIONS", 4)

@@ -18,18 +18,25 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mailwright import tokens
+from mailwright.campaigns.sandbox import LimitedSandbox, RenderLimitError, budget
 
 
 class TemplateError(ValueError):
     """A template cannot be compiled or rendered; says where."""
 
     def __init__(
-        self, message: str, *, part: str, line: int | None = None, undefined: bool = False
+        self,
+        message: str,
+        *,
+        part: str,
+        line: int | None = None,
+        undefined: bool = False,
+        limit: bool = False,
     ) -> None:
         self.undefined = undefined  # failed only because the data lacked a name
+        self.limit = limit  # broke a resource limit (sandbox.py)
         where = f"{part}, line {line}" if line else part
         super().__init__(f"{where}: {message}")
         self.part = part
@@ -37,18 +44,8 @@ class TemplateError(ValueError):
         self.reason = message
 
 
-class _StrictSandbox(ImmutableSandboxedEnvironment):
-    """The stock sandbox turns a forbidden attribute into an undefined value, which prints
-    as ''. We refuse it outright, so an unsafe template fails when it is saved."""
-
-    def unsafe_undefined(self, obj, attribute):
-        raise SecurityError(
-            f"access to attribute {attribute!r} of {type(obj).__name__!r} is not allowed"
-        )
-
-
-def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
-    return _StrictSandbox(
+def _environment(autoescape: bool) -> LimitedSandbox:
+    return LimitedSandbox(
         autoescape=select_autoescape(default=autoescape, default_for_string=autoescape),
         undefined=Undefined,
         trim_blocks=False,
@@ -66,19 +63,37 @@ class CompiledTemplate:
     text: object
 
     def render(self, context: dict) -> tuple[str, str, str]:
-        """Return (subject, html, text) for one recipient."""
+        """Return (subject, html, text) for one recipient. The three parts share one budget
+        (sandbox.py): MW_TEMPLATE_RENDER_SECONDS, loop iterations, characters produced."""
         out = []
-        for part, tpl in (("subject", self.subject), ("html", self.html), ("text", self.text)):
-            try:
-                out.append(tpl.render(context))
-            except SecurityError as exc:
-                raise TemplateError(f"not allowed in templates: {exc}", part=part) from None
-            except UndefinedError as exc:
-                raise TemplateError(str(exc), part=part, undefined=True) from None
-            except Exception as exc:  # a template bug must not crash a worker
-                raise TemplateError(f"{type(exc).__name__}: {exc}", part=part) from None
+        with budget(settings.TEMPLATE_RENDER_SECONDS):
+            for part, tpl in (
+                ("subject", self.subject),
+                ("html", self.html),
+                ("text", self.text),
+            ):
+                out.append(_render_part(part, tpl, context))
         subject = " ".join(out[0].split())  # a subject is one line, whatever the data held
         return subject, out[1], out[2]
+
+
+def _render_part(part: str, tpl, context: dict) -> str:
+    try:
+        return tpl.render(context)
+    except RenderLimitError as exc:
+        raise TemplateError(f"template limit: {exc}", part=part, limit=True) from None
+    except RecursionError:
+        raise TemplateError(
+            "template limit: macros or loops nest too deeply", part=part, limit=True
+        ) from None
+    except MemoryError:
+        raise TemplateError("template limit: out of memory", part=part, limit=True) from None
+    except SecurityError as exc:
+        raise TemplateError(f"not allowed in templates: {exc}", part=part) from None
+    except UndefinedError as exc:
+        raise TemplateError(str(exc), part=part, undefined=True) from None
+    except Exception as exc:  # a template bug must not crash a worker
+        raise TemplateError(f"{type(exc).__name__}: {exc}", part=part) from None
 
 
 def compile_template(subject: str, html_source: str, text_source: str = "") -> CompiledTemplate:
@@ -97,18 +112,23 @@ def compile_template(subject: str, html_source: str, text_source: str = "") -> C
     return CompiledTemplate(*compiled)
 
 
-def validate_template(subject: str, html_source: str, text_source: str = "") -> None:
-    """Compile and render once with a sample contact; raise TemplateError if either fails."""
+def validate_template(
+    subject: str, html_source: str, text_source: str = "", contexts: list[dict] | None = None
+) -> None:
+    """Compile, then render once per context (default: the sample contact); raise
+    TemplateError if compiling or any render fails. Callers pass realistic contacts
+    (templates.check_contexts), so work that depends on the data is exercised too."""
     if not subject.strip():
         raise TemplateError("the subject is empty", part="subject")
     compiled = compile_template(subject, html_source, text_source)
-    try:
-        compiled.render(sample_context())
-    except TemplateError as exc:
-        # The sample contact has no custom attributes; a template that needs them is not
-        # wrong for that. Anything else (sandbox violations, type errors) is.
-        if not exc.undefined:
-            raise
+    for context in contexts or [sample_context()]:
+        try:
+            compiled.render(context)
+        except TemplateError as exc:
+            # A contact may lack a custom attribute; a template that needs one is not wrong
+            # for that. Anything else (limits, sandbox violations, type errors) is.
+            if not exc.undefined:
+                raise
 
 
 class _TextExtractor(HTMLParser):

@@ -11,6 +11,7 @@ from mailwright.audit.events import DomainEvent, emit
 from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
+from mailwright.campaigns.templates import check_contexts
 from mailwright.consent import policy
 from mailwright.contacts.segments import compile_segment
 from mailwright.delivery.models import Delivery
@@ -46,7 +47,9 @@ def start(campaign_id: int) -> Campaign:
                 " MW_ORG_ADDRESS): every marketing email must show it"
             )
         tpl = campaign.template
-        validate_template(tpl.subject, tpl.html, tpl.text)
+        # Rendered for some of this campaign's own recipients: what they will receive.
+        contexts = check_contexts(tpl.subject, audience(campaign).order_by("-id"))
+        validate_template(tpl.subject, tpl.html, tpl.text, contexts)
         if not campaign.topics.exists():
             raise CampaignStateError("campaign has no topics, so it has no audience")
         now = timezone.now()

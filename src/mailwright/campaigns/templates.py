@@ -1,25 +1,166 @@
 """Saving templates: MJML is compiled to HTML with MRML at save time, and every template is
-compiled and sample-rendered so syntax errors are reported when saved, not when sent."""
+compiled and rendered for realistic contacts so errors (and templates that break the render
+limits, sandbox.py) are reported when saved, not when sent."""
 
 from __future__ import annotations
 
-import mrml
+import threading
+from html.parser import HTMLParser
 
+import mrml
+from django.utils import timezone
+
+from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Template
-from mailwright.campaigns.rendering import TemplateError, validate_template
+from mailwright.campaigns.render_budget import MAX_STRING
+from mailwright.campaigns.rendering import (
+    TemplateError,
+    recipient_context,
+    sample_context,
+    validate_template,
+)
+from mailwright.contacts.models import Contact
 
 MAX_SOURCE = 500_000
+MAX_MJML_DEPTH = 100  # nested tags; real templates use ~10-20 (mrml recurses per level)
+MJML_STACK_BYTES = 64 * 1024 * 1024  # the compiling thread's stack: >100x what 100 levels use
+CHECK_SCAN = 200  # recent contacts looked at for the save check
+CHECK_SHAPES = 4  # real contacts rendered, each with a different shape of data
+
+# Tags that never enclose anything in HTML (inside mj-text / mj-raw), so never add depth.
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_stack_lock = threading.Lock()
+
+
+class _DepthScan(HTMLParser):
+    """A streaming, non-recursive pass over the tags: how deeply they nest."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID:
+            return
+        self.open.append(tag)
+        if len(self.open) > MAX_MJML_DEPTH:
+            raise TemplateError(
+                f"tags nest more than {MAX_MJML_DEPTH} levels deep (at <{tag}>);"
+                " flatten the layout",
+                part="mjml",
+                line=self.getpos()[0],
+            )
+
+    def handle_endtag(self, tag):
+        if tag in self.open:  # close it and whatever was left open inside it
+            while self.open.pop() != tag:
+                pass
+
+
+def check_mjml(source: str) -> None:
+    """Refuse MJML that would make the compiler recurse too deeply, before compiling."""
+    scan = _DepthScan()
+    scan.feed(source)
+    scan.close()
+
+
+def _on_big_stack(fn, *args):
+    """Run fn in a thread with a known, large stack: how deep mrml may recurse must not
+    depend on the stack of the thread that serves the request."""
+    result: dict = {}
+
+    def run():
+        try:
+            result["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller
+            result["error"] = exc
+
+    with _stack_lock:  # stack_size() is process-wide: set, start, restore
+        previous = threading.stack_size(MJML_STACK_BYTES)
+        try:
+            thread = threading.Thread(target=run, name="mw-mjml", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def _mrml(source: str):
+    # mj-include is disabled: a template must never read files from the server.
+    return mrml.to_html(
+        source, parser_options=mrml.ParserOptions(include_loader=mrml.noop_loader())
+    )
 
 
 def compile_mjml(source: str) -> str:
+    if len(source) > MAX_SOURCE:
+        raise TemplateError(f"longer than {MAX_SOURCE:,} characters", part="mjml")
+    check_mjml(source)
     try:
-        # mj-include is disabled: a template must never read files from the server.
-        output = mrml.to_html(
-            source, parser_options=mrml.ParserOptions(include_loader=mrml.noop_loader())
-        )
+        output = _on_big_stack(_mrml, source)
     except Exception as exc:
         raise TemplateError(f"MJML could not be compiled: {exc}", part="mjml") from None
+    if len(output.content) > MAX_STRING:
+        raise TemplateError(
+            f"the compiled HTML would be {len(output.content):,} characters; at most"
+            f" {MAX_STRING:,}",
+            part="mjml",
+        )
     return output.content
+
+
+def _shape(contact: Contact) -> tuple:
+    attributes = contact.attributes if isinstance(contact.attributes, dict) else {}
+    return (
+        tuple(sorted((k, type(v).__name__) for k, v in attributes.items())),
+        bool(contact.name.strip()),
+        bool(contact.tags),
+        contact.language,
+    )
+
+
+def check_contexts(subject: str, contacts=None) -> list[dict]:
+    """What the save check renders: up to CHECK_SHAPES real contacts whose data differ in
+    shape (attribute keys and types, name, tags, language), from `contacts` (default: the
+    most recent ones), a synthetic contact with a non-zero id and every attribute key seen,
+    and the sample contact (id 0) the preview shows."""
+    fields = ("id", "email", "name", "language", "attributes", "tags", "created_at")
+    if contacts is None:
+        contacts = Contact.objects.filter(erased_at__isnull=True).order_by("-id")
+    rows = list(contacts.only(*fields)[:CHECK_SCAN])
+    chosen, shapes = [], set()
+    for contact in rows:
+        shape = _shape(contact)
+        if shape not in shapes and len(chosen) < CHECK_SHAPES:
+            shapes.add(shape)
+            chosen.append(contact)
+    every_key: dict = {}
+    for contact in rows:
+        if isinstance(contact.attributes, dict):
+            for key, value in contact.attributes.items():
+                every_key.setdefault(key, value)
+    synthetic = Contact(
+        id=max((c.id for c in rows), default=0) + 1,
+        email="template-check@example.com",
+        name="Sam Example",
+        language="en",
+        attributes=every_key,
+        tags=sorted(
+            {t for c in rows if isinstance(c.tags, list) for t in c.tags if isinstance(t, str)}
+        )[:20],
+        created_at=timezone.now(),
+    )
+    org = organisation.context()
+    contexts = [sample_context()]
+    for contact in [*chosen, synthetic]:
+        ctx = recipient_context(contact, None, org)
+        ctx["campaign"] = {"name": "Sample", "subject": subject}
+        ctx["view_online_url"] = contexts[0]["view_online_url"]
+        contexts.append(ctx)
+    return contexts
 
 
 def save_template(
@@ -44,7 +185,7 @@ def save_template(
         if value and len(value) > MAX_SOURCE:
             raise TemplateError(f"longer than {MAX_SOURCE:,} characters", part=part)
     compiled_html = compile_mjml(mjml_source) if mjml_source else html
-    validate_template(subject, compiled_html, text)
+    validate_template(subject, compiled_html, text, check_contexts(subject))
     tpl = instance or Template()
     tpl.name = name
     tpl.subject = subject

@@ -1,8 +1,9 @@
 """Turn a leased delivery into message bytes.
 
 Campaign mail: compiled template (cached per campaign) → personal render → compliance footer
-(added when the template lacks an unsubscribe link, preference link or postal address) →
-MIME bytes with List-Unsubscribe (HTTPS + mailto) and List-Unsubscribe-Post (RFC 8058).
+(added to each part whose rendered text does not show this recipient's unsubscribe link,
+preferences link and the postal address) → MIME bytes with List-Unsubscribe (HTTPS + mailto)
+and List-Unsubscribe-Post (RFC 8058).
 Service mail (opt-in confirmations and the like) carries its rendered content on the row.
 """
 
@@ -13,6 +14,7 @@ import html as html_lib
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from markupsafe import escape
 
 from mailwright.campaigns.inlining import inline_css
 from mailwright.campaigns.models import CampaignLink
@@ -22,13 +24,10 @@ from mailwright.delivery.models import Delivery
 from mailwright.feedback import tracking
 from mailwright.tokens import verp_address
 
-REQUIRED = ("unsubscribe_url", "preferences_url", "organisation.address")
-
 
 class Composer:
     def __init__(self, organisation=None) -> None:
         self._compiled: dict[tuple[int, object], CompiledTemplate] = {}
-        self._missing: dict[tuple[int, object], tuple[str, ...]] = {}
         self.organisation = organisation
         self._signers: dict[str, object] = {}
 
@@ -57,17 +56,8 @@ class Composer:
             found = compile_template(tpl.subject, html, tpl.text)
             if len(self._compiled) > 256:
                 self._compiled.clear()
-                self._missing.clear()
             self._compiled[key] = found
-            self._missing[(tpl.id, tpl.updated_at)] = tuple(
-                name for name in REQUIRED if name not in tpl.html
-            )
         return found
-
-    def missing_in(self, campaign) -> tuple[str, ...]:
-        """Which compliance elements the template does not show itself."""
-        self.compiled(campaign, tracked=False)
-        return self._missing[(campaign.template.id, campaign.template.updated_at)]
 
     def _org(self):
         if self.organisation is None:
@@ -114,9 +104,14 @@ class Composer:
         if campaign.track_clicks or campaign.track_opens:
             html = tracking.fill(html, delivery.id, campaign.id)
             text = tracking.fill(text, delivery.id, campaign.id, html=False)
-        missing = self.missing_in(campaign)
-        if missing:
-            html, text = add_footer(html, text, ctx, missing, contact.language)
+        # Decided on what this recipient gets, not on the template's source: a name in a
+        # comment, or a link inside an {% if %} that is false for them, does not count.
+        in_html = shows_compliance(html, ctx, html=True)
+        in_text = shows_compliance(text, ctx, html=False)
+        if not (in_html and in_text):
+            html, text = add_footer(
+                html, text, ctx, None, contact.language, to_html=not in_html, to_text=not in_text
+            )
         from_email = self.from_address(delivery)
         domain = from_email.rpartition("@")[2] or "localhost"
         message_id = make_message_id(domain, delivery.id)
@@ -171,8 +166,29 @@ class Composer:
         return message_id, self.sign(from_email, assemble(msg, eight_bit=eight_bit))
 
 
-def add_footer(html: str, text: str, ctx: dict, missing, language: str) -> tuple[str, str]:
-    """Append the compliance footer in the contact's language."""
+def shows_compliance(rendered: str, ctx: dict, *, html: bool) -> bool:
+    """Does a rendered part show the recipient's unsubscribe URL, preferences URL and every
+    line of the postal address? Substring checks only: this runs for every message."""
+    wanted = [ctx["unsubscribe_url"], ctx["preferences_url"]]
+    wanted += [line.strip() for line in ctx["organisation"].get("address", "").splitlines()]
+    for item in wanted:
+        if item and item not in rendered and not (html and str(escape(item)) in rendered):
+            return False
+    return True
+
+
+def add_footer(
+    html: str,
+    text: str,
+    ctx: dict,
+    missing,
+    language: str,
+    *,
+    to_html: bool = True,
+    to_text: bool = True,
+) -> tuple[str, str]:
+    """Append the compliance footer in the contact's language (to the parts asked for;
+    `missing` is unused and kept for callers)."""
     with translation.override(language or "en"):
         unsubscribe = _("Unsubscribe")
         preferences = _("Email preferences")
@@ -191,7 +207,7 @@ def add_footer(html: str, text: str, ctx: dict, missing, language: str) -> tuple
         f"\n--\n{why}\n{unsubscribe}: {ctx['unsubscribe_url']}\n"
         f"{preferences}: {ctx['preferences_url']}\n{org.get('name', '')}\n{address}\n"
     )
-    lowered = html.lower()
-    at = lowered.rfind("</body>")
-    html = html[:at] + html_footer + html[at:] if at != -1 else html + html_footer
-    return html, text + text_footer
+    if to_html:
+        at = html.lower().rfind("</body>")
+        html = html[:at] + html_footer + html[at:] if at != -1 else html + html_footer
+    return html, text + text_footer if to_text else text
