@@ -192,6 +192,9 @@ GUARD_BOUNCE_RATE = env_float("MW_GUARD_BOUNCE_RATE", 0.05)
 GUARD_COMPLAINT_RATE = env_float("MW_GUARD_COMPLAINT_RATE", 0.003)
 FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
 
+# /metrics: open to loopback clients; others must send "Authorization: Bearer <token>".
+METRICS_TOKEN = env_str("MW_METRICS_TOKEN", "")
+
 CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
 
 # Relay webhooks (django-anymail): basic-auth credentials "user:password" the relay uses.

@@ -35,6 +35,8 @@ from mailwright.delivery.models import WorkerHeartbeat
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+# /metrics reports a worker as up while its last heartbeat is younger than this.
+UP_WITHIN = 30.0
 # A worker whose process cannot be checked (see above) is dead after this much silence: well
 # above a heartbeat delayed by a busy database (SQLite's busy timeout is 30 s by default).
 UNVERIFIABLE_DEAD_AFTER = 60.0
