@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -170,7 +169,7 @@ class ForkedProcess:
                 else:
                     print(exc.code, file=sys.stderr)
             except BaseException:
-                traceback.print_exc()
+                log.exception("process %s failed", os.getpid())
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()

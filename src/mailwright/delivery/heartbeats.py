@@ -94,9 +94,9 @@ def identity() -> Identity:
 
 
 def new_worker_id(me: Identity) -> str:
-    """host-pid-xxxx: readable, and unique even when a restarted container's worker gets its
+    """host-xxxx-pid: readable, and unique even when a restarted container's worker gets its
     predecessor's pid. Short enough that `worker:token` fits Delivery.lease_owner."""
-    return f"{me.host[:40]}-{me.pid}-{secrets.token_hex(2)}"
+    return f"{me.host[:40]}-{secrets.token_hex(2)}-{me.pid}"
 
 
 def is_dead(row: WorkerHeartbeat, me: Identity, now: datetime) -> bool:
