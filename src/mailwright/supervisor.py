@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -169,7 +170,7 @@ class ForkedProcess:
                 else:
                     print(exc.code, file=sys.stderr)
             except BaseException:
-                log.exception("process %s failed", os.getpid())
+                traceback.print_exc()
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
