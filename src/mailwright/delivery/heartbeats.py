@@ -26,7 +26,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from mailwright.delivery import ledger
@@ -129,6 +129,7 @@ class Heartbeat:
     def start(self) -> list[str]:
         """Register, forget long-gone rows, and take back the leases of dead predecessors on
         this host before the first claim. Returns the workers taken over."""
+        close_old_connections()
         now = timezone.now()
         WorkerHeartbeat.objects.filter(last_seen_at__lt=now - FORGET_AFTER).delete()
         self._register(now)
@@ -150,6 +151,7 @@ class Heartbeat:
 
     def beat(self, sent: int) -> list[str]:
         """One UPDATE; then the dead workers of this host, if any, are taken over."""
+        close_old_connections()  # a connection the database dropped is replaced
         now = timezone.now()
         touched = WorkerHeartbeat.objects.filter(worker=self.worker).update(
             last_seen_at=now, sent=sent
