@@ -12,6 +12,7 @@ from mailwright.conf import (
     data_dir,
     env_addr,
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_str,
@@ -196,6 +197,9 @@ GUARD_BOUNCE_RATE = env_float("MW_GUARD_BOUNCE_RATE", 0.05)
 GUARD_COMPLAINT_RATE = env_float("MW_GUARD_COMPLAINT_RATE", 0.003)
 FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
 
+# /metrics: open to loopback clients; others must send "Authorization: Bearer <token>".
+METRICS_TOKEN = env_str("MW_METRICS_TOKEN", "")
+
 CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
 
 # Relay webhooks (django-anymail): basic-auth credentials "user:password" the relay uses.
@@ -218,13 +222,22 @@ FORM_LIMIT_PER_ADDRESS = env_int(
 )  # opt-in emails per address per hour
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
+# Logs go to stderr: "text" lines, or "json" (one object a line: time, level, logger, pid,
+# message, exception) for log collectors.
+LOG_FORMAT = env_choice("MW_LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "mailwright.conf.JsonLogFormatter"},
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["stderr"], "level": env_str("MW_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -26,7 +26,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from mailwright.delivery import ledger
@@ -35,6 +35,8 @@ from mailwright.delivery.models import WorkerHeartbeat
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+# /metrics reports a worker as up while its last heartbeat is younger than this.
+UP_WITHIN = 30.0
 # A worker whose process cannot be checked (see above) is dead after this much silence: well
 # above a heartbeat delayed by a busy database (SQLite's busy timeout is 30 s by default).
 UNVERIFIABLE_DEAD_AFTER = 60.0
@@ -92,9 +94,9 @@ def identity() -> Identity:
 
 
 def new_worker_id(me: Identity) -> str:
-    """host-pid-xxxx: readable, and unique even when a restarted container's worker gets its
+    """host-xxxx-pid: readable, and unique even when a restarted container's worker gets its
     predecessor's pid. Short enough that `worker:token` fits Delivery.lease_owner."""
-    return f"{me.host[:40]}-{me.pid}-{secrets.token_hex(2)}"
+    return f"{me.host[:40]}-{secrets.token_hex(2)}-{me.pid}"
 
 
 def is_dead(row: WorkerHeartbeat, me: Identity, now: datetime) -> bool:
@@ -127,6 +129,7 @@ class Heartbeat:
     def start(self) -> list[str]:
         """Register, forget long-gone rows, and take back the leases of dead predecessors on
         this host before the first claim. Returns the workers taken over."""
+        close_old_connections()
         now = timezone.now()
         WorkerHeartbeat.objects.filter(last_seen_at__lt=now - FORGET_AFTER).delete()
         self._register(now)
@@ -148,6 +151,7 @@ class Heartbeat:
 
     def beat(self, sent: int) -> list[str]:
         """One UPDATE; then the dead workers of this host, if any, are taken over."""
+        close_old_connections()  # a connection the database dropped is replaced
         now = timezone.now()
         touched = WorkerHeartbeat.objects.filter(worker=self.worker).update(
             last_seen_at=now, sent=sent

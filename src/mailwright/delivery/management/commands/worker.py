@@ -12,6 +12,8 @@ from django.db import connections
 from mailwright.delivery.engine import Engine
 from mailwright.supervisor import ForkedChild, ForkedProcess, Supervisor
 
+log = logging.getLogger("mailwright.delivery.worker")
+
 
 class Command(BaseCommand):
     # The system checks import every URL, view and API module (~24 MB per process) that a
@@ -115,4 +117,4 @@ class Command(BaseCommand):
             return await engine.run(until_idle=opts["until_idle"])
 
         sent = asyncio.run(main())
-        self.stderr.write(f"delivery worker {engine.worker_id} stopped; {sent} messages sent")
+        log.info("delivery worker %s stopped; %s messages sent", engine.worker_id, sent)

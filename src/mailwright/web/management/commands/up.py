@@ -43,7 +43,11 @@ class Command(BaseCommand):
         ]
         if os.environ.get("MW_MAILBOX_URL"):
             children.append(part("mailbox", "inbound", "--mailbox"))
-        self.stderr.write(f"Mailwright is starting at {settings.BASE_URL}/ (Ctrl-C stops it)")
+        starting = f"Mailwright is starting at {settings.BASE_URL}/ (Ctrl-C stops it)"
+        if settings.LOG_FORMAT == "json":  # every line on stderr is then a JSON object
+            logging.getLogger("mailwright.up").info(starting)
+        else:
+            self.stderr.write(starting)
         sys.exit(Supervisor(children).run())
 
     def _first_admin(self) -> None:

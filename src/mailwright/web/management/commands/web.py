@@ -18,4 +18,6 @@ class Command(BaseCommand):
             log_level="info",
             proxy_headers=True,
             lifespan="auto",
+            # MW_LOG_FORMAT=json: uvicorn's lines go through Django's LOGGING (JSON) too.
+            **({"log_config": None} if settings.LOG_FORMAT == "json" else {}),
         )
