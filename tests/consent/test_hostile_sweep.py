@@ -15,6 +15,7 @@ from mailwright import tokens
 from mailwright.campaigns import sending
 from mailwright.contacts.models import Contact
 from mailwright.feedback.models import Suppression
+from mailwright.feedback.tracking_writer import writer
 from tests.conftest import make_campaign, make_contact, run_worker
 from tests.web_server import WebServer
 
@@ -88,6 +89,7 @@ def servers(transactional_db):
     yield started
     for server in started:
         server.stop()
+    writer.flush()  # while this test's database is still there
 
 
 @pytest.fixture
