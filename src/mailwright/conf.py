@@ -85,6 +85,23 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def env_hosts(name: str) -> list[str]:
+    """A comma-separated list of host names or IP addresses (lower-cased, IPv6 without
+    brackets), e.g. `hooks.internal,10.0.0.5,[fd00::7]`."""
+    hosts = []
+    for part in os.environ.get(name, "").split(","):
+        host = part.strip().lower()
+        if not host:
+            continue
+        if any(ch in host for ch in "/@?# ") or host.startswith(":"):
+            raise ImproperlyConfigured(
+                f"{name} must be host names or IP addresses separated by commas"
+                f" (no scheme, port or path), got {part.strip()!r}"
+            )
+        hosts.append(host[1:-1] if host.startswith("[") and host.endswith("]") else host)
+    return hosts
+
+
 def env_addr(name: str, default: str) -> tuple[str, int]:
     """Read a HOST:PORT address such as 127.0.0.1:8000."""
     raw = os.environ.get(name) or default

@@ -14,6 +14,7 @@ from mailwright.conf import (
     env_bool,
     env_choice,
     env_float,
+    env_hosts,
     env_int,
     env_str,
     secret_key,
@@ -204,6 +205,9 @@ CAPTURE_MAX_BYTES = env_int("MW_CAPTURE_MAX_BYTES", 25 * 1024 * 1024)
 
 # Relay webhooks (django-anymail): basic-auth credentials "user:password" the relay uses.
 ANYMAIL = {"WEBHOOK_SECRET": env_str("MW_WEBHOOK_SECRET", "") or None}
+# Outgoing webhooks: hosts allowed although they are (or resolve to) loopback or private
+# addresses, which are otherwise refused (SSRF).
+WEBHOOK_ALLOW_HOSTS = env_hosts("MW_WEBHOOK_ALLOW_HOSTS")
 # Amazon SES through SNS: the topic ARNs whose signed notifications are accepted.
 SES_TOPIC_ARNS = [a.strip() for a in env_str("MW_SES_TOPIC_ARNS", "").split(",") if a.strip()]
 

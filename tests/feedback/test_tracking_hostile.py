@@ -40,6 +40,7 @@ def server(request, transactional_db):
     srv = WebServer(fast_path=request.param).start()
     yield srv
     srv.stop()
+    writer.flush()  # while this test's database is still there
 
 
 @pytest.fixture

@@ -17,16 +17,22 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def receiver():
-    """A real HTTP server on 127.0.0.1 that records requests; `status` sets its answer."""
-    state = {"status": 200, "requests": []}
+def receiver(settings):
+    """A real HTTP server on 127.0.0.1 that records requests; `status` sets its answer,
+    `location` a redirect. Loopback is refused unless allowed, so the test allows it."""
+    settings.WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
+    state = {"status": 200, "requests": [], "location": None}
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             state["requests"].append((dict(self.headers), body))
-            self.send_response(state["status"])
+            self.send_response(302 if state["location"] else state["status"])
+            if state["location"]:
+                self.send_header("Location", state["location"])
             self.end_headers()
+
+        do_GET = do_POST
 
         def log_message(self, *args):
             pass
@@ -103,7 +109,8 @@ def test_failures_are_retried_with_backoff_then_given_up(
     assert row.state == "failed" and row.attempts == len(webhooks.RETRY_DELAYS) + 1
 
 
-def test_unreachable_endpoint_is_a_retry_not_a_crash(django_capture_on_commit_callbacks):
+def test_unreachable_endpoint_is_a_retry_not_a_crash(django_capture_on_commit_callbacks, settings):
+    settings.WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
     webhooks.create_endpoint("http://127.0.0.1:9/nothing-here")
     with django_capture_on_commit_callbacks(execute=False):
         webhooks.emit("sent", {"email": "c@example.com"})

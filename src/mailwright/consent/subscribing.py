@@ -61,14 +61,19 @@ def subscribe(
         address = normalize_email(email)
     except InvalidAddress as exc:
         raise SubscribeError(str(exc), "email") from None
-    name = " ".join((name or "").split())[:200]
+    # Control characters (NUL, which PostgreSQL cannot store, line breaks) and lone
+    # surrogates become spaces; a name is one line of text.
+    printable = "".join(ch if ch.isprintable() else " " for ch in (name or "")[:1000])
+    name = " ".join(printable.split())[:200]
     keys = list(dict.fromkeys(k for k in topic_keys if isinstance(k, str)))[:MAX_TOPICS]
     if not keys:
         raise SubscribeError(_("Choose at least one topic."), "topics")
-    topics = {t.key: t for t in Topic.objects.filter(key__in=keys)}
+    # A key with control characters names no topic (and must not reach the database).
+    topics = {t.key: t for t in Topic.objects.filter(key__in=[k for k in keys if k.isprintable()])}
     unknown = [k for k in keys if k not in topics]
     if unknown:
-        raise SubscribeError(_("Unknown topic: %(key)s") % {"key": unknown[0]}, "topics")
+        shown = "".join(ch if ch.isprintable() else "?" for ch in unknown[0][:100])
+        raise SubscribeError(_("Unknown topic: %(key)s") % {"key": shown}, "topics")
     # An erased or suppressed address gets the same answer as anyone else, but no email and
     # no record: the form must not reveal who is on our lists, nor bring anyone back.
     if is_erased(address) or suppressed_among([address]):

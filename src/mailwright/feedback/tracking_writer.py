@@ -42,6 +42,9 @@ class EventWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        # Held for a whole flush: a flush() returns only when every event accepted before it
+        # is written (or put back), also if the background thread's flush was under way.
+        self._flushing = threading.Lock()
         self.dead_letters = 0  # rows dropped (each logged with its data)
 
     def add(self, item: dict) -> None:
@@ -54,7 +57,11 @@ class EventWriter:
     def _run(self) -> None:
         pause = FLUSH_SECONDS
         while not self._stop.wait(pause):
-            written, left = self.flush_counts()
+            try:
+                written, left = self.flush_counts()
+            except Exception:  # never let the thread die: the buffer would wait for ever
+                log.exception("tracking writer: flush failed")
+                written, left = 0, 1
             # Nothing got through although events wait: the database is unwell; back off.
             pause = min(MAX_BACKOFF, pause * 2) if left and not written else FLUSH_SECONDS
         self.flush()  # an add() racing close(): its event is still written
@@ -65,12 +72,16 @@ class EventWriter:
 
     def flush_counts(self) -> tuple[int, int]:
         """(events written, events put back for a later try)."""
+        with self._flushing:
+            return self._flush_counts()
+
+    def _flush_counts(self) -> tuple[int, int]:
         with self._lock:
             items, self._items = self._items, []
         if not items:
             return 0, 0
-        close_old_connections()
         try:
+            close_old_connections()
             write(items)
             return len(items), 0
         except Exception as exc:
@@ -145,7 +156,7 @@ def _database_answers() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except DatabaseError:
+    except Exception:  # DatabaseError, or no database access at all
         return False
 
 

@@ -3,21 +3,31 @@ HMAC-SHA256 over the timestamp and body, and retried with back-off by the task w
 
 Signature header: `Mailwright-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 Receivers should recompute it and reject timestamps older than a few minutes (replays).
+
+Endpoints may not point into the machine or its private network (SSRF): loopback, private,
+link-local, shared, multicast and reserved addresses are refused in whatever spelling
+(`http://2130706433/`, `0177.0.0.1`, `[::ffff:127.0.0.1]`, `localhost`), unless the host is
+listed in MW_WEBHOOK_ALLOW_HOSTS. At send time the host is resolved and the connection goes
+only to an address that was checked (no DNS rebinding), also after a redirect.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -49,6 +59,49 @@ class WebhookError(ValueError):
         self.field = field
 
 
+class WebhookRefused(WebhookError):
+    """The endpoint is (or resolves to) an address webhooks may not reach."""
+
+
+class AddressRefused(OSError):
+    """Raised while connecting: the host resolved to a forbidden address."""
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def forbidden_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, private, link-local (169.254.169.254, fe80::), shared (100.64/10),
+    unspecified (0.0.0.0, ::), multicast, reserved or documentation: anything that is not a
+    public unicast address, also when an IPv4 address is carried inside an IPv6 one."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and (ip in _NAT64 or ip in _IPV4_COMPATIBLE):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None and forbidden_address(embedded):
+            return True
+    return not ip.is_global or ip.is_multicast
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host name spells, in any form the system resolver accepts
+    (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1`, `[::1]`), or None for a real name."""
+    host = host.rstrip(".")
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+def _allowed_host(host: str) -> bool:
+    return host.lower().rstrip(".") in settings.WEBHOOK_ALLOW_HOSTS
+
+
 def validate_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
@@ -58,6 +111,25 @@ def validate_url(url: str) -> str:
         raise WebhookError("put no credentials in the URL: requests are signed instead")
     if len(url) > 1000:
         raise WebhookError("the URL is longer than 1,000 characters")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise WebhookError("the URL has a bad port number") from None
+    host = parts.hostname
+    if _allowed_host(host):
+        return url
+    name = host.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        raise WebhookRefused(
+            f"webhooks may not be sent to {host} (this machine); to allow it, add it to"
+            " MW_WEBHOOK_ALLOW_HOSTS"
+        )
+    ip = literal_address(host)
+    if ip is not None and forbidden_address(ip):
+        raise WebhookRefused(
+            f"webhooks may not be sent to {host} ({ip} is a loopback, private, link-local or"
+            " reserved address); to allow it, add the host to MW_WEBHOOK_ALLOW_HOSTS"
+        )
     return url
 
 
@@ -135,7 +207,16 @@ def deliver(delivery_id: int) -> str:
         row.last_error = "endpoint disabled"
         row.save(update_fields=["state", "last_error"])
         return row.state
-    status, error = post(row.endpoint, row.event_type, row.payload)
+    try:
+        status, error = post(row.endpoint, row.event_type, row.payload)
+    except WebhookRefused as exc:
+        row.attempts += 1
+        row.state = WebhookDelivery.State.FAILED  # an address it may never reach
+        row.last_status = None
+        row.last_error = f"refused: {exc}"[:2000]
+        row.save()
+        log.warning("webhook %s refused: %s", row.endpoint_id, exc)
+        return row.state
     row.attempts += 1
     row.last_status = status
     row.last_error = error[:2000]
@@ -168,9 +249,84 @@ def post(endpoint: WebhookEndpoint, event_type: str, payload: dict) -> tuple[int
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with _opener().open(request, timeout=TIMEOUT) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, AddressRefused | WebhookError):
+            raise WebhookRefused(str(exc.reason)) from None
         return None, f"{type(exc).__name__}: {exc}"
+    except (AddressRefused, WebhookError) as exc:  # WebhookError: from a redirect
+        raise WebhookRefused(str(exc)) from None
+    except (OSError, TimeoutError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+# --- connecting only to checked addresses ---------------------------------------------------
+
+
+def _connect(host: str, port: int, timeout) -> socket.socket:
+    """Resolve `host` once, refuse if any address is forbidden (unless the host is allowed),
+    and connect to one of exactly those addresses: what was checked is what is reached."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not _allowed_host(host):
+        for *_, sockaddr in infos:
+            ip = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+            if forbidden_address(ip):
+                raise AddressRefused(
+                    f"{host} resolves to {ip}, a loopback, private, link-local or reserved"
+                    " address; to allow it, add the host to MW_WEBHOOK_ALLOW_HOSTS"
+                )
+    error: OSError | None = None
+    for family, kind, proto, _, sockaddr in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"cannot resolve {host}")
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        self.sock = _connect(self.host, self.port, self.timeout)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        sock = _connect(self.host, self.port, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
+
+
+class _CheckedRedirectHandler(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        validate_url(newurl)  # a redirect is held to the same rules (and http(s) only)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """http(s) only, no proxies from the environment, every connection checked."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        _CheckedHTTPHandler(),
+        _CheckedHTTPSHandler(),
+        _CheckedRedirectHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
