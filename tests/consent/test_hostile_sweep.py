@@ -280,7 +280,8 @@ def test_no_public_endpoint_answers_hostile_input_with_5xx_or_a_dropped_connecti
 
 def test_relay_webhooks_refuse_unauthenticated_events_when_no_secret_is_set(servers, links):
     """The default configuration (MW_WEBHOOK_SECRET unset): anymail alone would accept a
-    forged bounce from anyone and suppress the address. Refused with a 503 instead (the relay keeps its events and retries)."""
+    forged bounce from anyone and suppress the address. Refused with a 503 instead (the
+    relay keeps its events and retries)."""
     from django.conf import settings
 
     assert not settings.ANYMAIL["WEBHOOK_SECRET"]
