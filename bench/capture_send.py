@@ -64,9 +64,9 @@ def create_audience(n: int):
 
 
 def run_campaign(topic, n: int, env: dict) -> float:
-    from mailwright.campaigns import sending
     from mailwright.campaigns.campaigns import create_campaign
     from mailwright.campaigns.templates import save_template
+    from mailwright.delivery import sending
 
     tpl = save_template(name="bench", subject="News for {{ contact.first_name }}", html=HTML)
     campaign = create_campaign(name="bench", template_id=tpl.id, topic_keys=[topic.key])

@@ -605,9 +605,9 @@ def run_campaign(
     db_cpu: DbServerCpu,
     profile: str | None = None,
 ) -> dict:
-    from mailwright.campaigns import sending
     from mailwright.campaigns.campaigns import create_campaign
     from mailwright.campaigns.templates import save_template
+    from mailwright.delivery import sending
 
     tpl = save_template(name=f"bench-{time.time_ns()}", subject=SUBJECT, html=HTML, text=TEXT)
     campaign = create_campaign(name=f"bench {variant}", template_id=tpl.id, topic_keys=[topic.key])

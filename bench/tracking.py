@@ -44,8 +44,8 @@ def setup(data_dir: str) -> list[str]:
     call_command("migrate", verbosity=0)
     from mailwright.campaigns.models import Campaign, CampaignLink, Template
     from mailwright.contacts.models import Contact
+    from mailwright.delivery import tracked_links
     from mailwright.delivery.models import Delivery
-    from mailwright.feedback import tracking
 
     tpl = Template.objects.create(name="t", subject="s", html="<p>x</p>")
     campaign = Campaign.objects.create(name="bench", template=tpl, state="sent")
@@ -78,8 +78,8 @@ def setup(data_dir: str) -> list[str]:
     paths = []
     rng = random.Random(7)
     for d in Delivery.objects.values_list("id", flat=True):
-        paths.append(f"/t/o/{tracking.open_token(d, campaign.id)}.gif")
-        paths.append(f"/t/c/{tracking.click_token(d, campaign.id, rng.randrange(LINKS))}")
+        paths.append(f"/t/o/{tracked_links.open_token(d, campaign.id)}.gif")
+        paths.append(f"/t/c/{tracked_links.click_token(d, campaign.id, rng.randrange(LINKS))}")
     rng.shuffle(paths)
     return paths
 

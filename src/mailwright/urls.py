@@ -1,15 +1,15 @@
 from django.urls import include, path
 
 from mailwright.api.api import api
-from mailwright.delivery.views import metrics
 from mailwright.feedback import relay_views
+from mailwright.ops.views import metrics
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("metrics", metrics, name="metrics"),
     # Relay tracking webhooks: authenticated, stored raw, then processed (relay_views).
     path("webhooks/relay/<slug:relay>/tracking/", relay_views.tracking, name="relay_tracking"),
-    path("", include("mailwright.consent.urls")),
+    path("", include("mailwright.web.public_urls")),
     path("", include("mailwright.web.urls")),
 ]
 

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.utils.text import capfirst
 
+from mailwright.consent.topics import TopicError, check_key, create_topic
 from mailwright.contacts.models import Topic
-from mailwright.contacts.topics import TopicError, check_key, create_topic
 from tests.api.util import assert_error
 
 pytestmark = pytest.mark.django_db

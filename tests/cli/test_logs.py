@@ -10,7 +10,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from mailwright.campaigns import sending
+from mailwright.delivery import sending
 from tests.conftest import make_campaign, make_contact
 from tests.delivery.test_crash_recovery import database_url
 

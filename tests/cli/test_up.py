@@ -162,7 +162,7 @@ def _is_zombie(pid: int) -> bool:
 
 
 QUEUE_A_CAMPAIGN = """
-from mailwright.campaigns import sending
+from mailwright.delivery import sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.templates import save_template
 from mailwright.contacts.models import Contact, Subscription, Topic

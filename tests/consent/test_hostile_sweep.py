@@ -12,9 +12,9 @@ from email import message_from_bytes, policy
 import pytest
 
 from mailwright import tokens
-from mailwright.campaigns import sending
 from mailwright.consent.models import Suppression
 from mailwright.contacts.models import Contact
+from mailwright.delivery import sending
 from mailwright.feedback.tracking_writer import writer
 from tests.conftest import make_campaign, make_contact, run_worker
 from tests.web_server import WebServer

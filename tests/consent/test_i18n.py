@@ -20,8 +20,8 @@ from django.utils import translation
 from django.utils.html import escape
 
 import mailwright
-from mailwright.campaigns.organisation import current as current_organisation
-from mailwright.contacts.topics import create_topic
+from mailwright.consent.organisation import current as current_organisation
+from mailwright.consent.topics import create_topic
 from mailwright.delivery.compose import add_footer
 from mailwright.delivery.models import Delivery
 

@@ -10,13 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from mailwright import tokens
-from mailwright.campaigns import sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.templates import save_template
 from mailwright.consent import ledger
 from mailwright.consent.models import ConsentEvent
+from mailwright.consent.topics import create_topic
 from mailwright.contacts.models import Contact, Subscription
-from mailwright.contacts.topics import create_topic
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from tests.conftest import make_campaign, make_contact, run_worker
 
@@ -117,8 +117,8 @@ def test_unsubscribe_after_freeze_is_honoured_at_send_time(smtp_sink, newsletter
 
 
 def test_sending_needs_a_postal_address(newsletter, settings):
-    from mailwright.campaigns.models import Organisation
-    from mailwright.campaigns.sending import CampaignStateError
+    from mailwright.consent.models import Organisation
+    from mailwright.delivery.sending import CampaignStateError
 
     make_contact("a@example.com", newsletter)
     campaign = make_campaign(newsletter)

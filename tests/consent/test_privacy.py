@@ -9,11 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from mailwright.campaigns import sending
 from mailwright.consent import ledger, privacy
 from mailwright.consent.directory import ContactError
 from mailwright.consent.models import ConsentEvent, PrivacyAudit, Suppression
 from mailwright.contacts.models import Contact
+from mailwright.delivery import sending
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event
 from tests.conftest import ADMIN, make_campaign, make_contact, run_worker

@@ -111,7 +111,7 @@ def test_view_online_renders_the_campaign_sandboxed(client, subscriber, newslett
 def test_one_click_unsubscribe_is_an_event_of_its_campaign(subscriber, newsletter):
     from django.test import Client
 
-    from mailwright.campaigns import sending
+    from mailwright.delivery import sending
     from mailwright.feedback.models import Event
 
     campaign = make_campaign(newsletter)

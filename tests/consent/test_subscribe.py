@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from mailwright.consent.models import ConsentEvent
+from mailwright.consent.topics import create_topic, update_topic
 from mailwright.contacts.models import Contact, Subscription
-from mailwright.contacts.topics import create_topic, update_topic
 from mailwright.delivery.models import Delivery
 from tests.conftest import run_worker
 

@@ -14,8 +14,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from mailwright.campaigns import sending
-from mailwright.delivery import dkim, engine
+from mailwright.delivery import dkim, engine, sending
 from mailwright.delivery.mime import OutgoingMessage, assemble, encode_body
 from mailwright.delivery.models import Delivery, DkimKey
 from mailwright.delivery.smtp_client import Envelope, SmtpClient

@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from mailwright.campaigns import sending
+from mailwright.delivery import sending
 from tests.conftest import make_campaign, make_contact, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from mailwright.campaigns import sending
 from mailwright.contacts.models import Contact, Subscription
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from tests.conftest import make_campaign
 

@@ -8,11 +8,11 @@ from email import message_from_bytes, policy
 import pytest
 from django.utils import timezone
 
-from mailwright.campaigns import sending
 from mailwright.campaigns.models import Campaign
 from mailwright.conf import RelayConfig
 from mailwright.consent.models import Suppression
 from mailwright.contacts.models import Contact
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event
 from tests.conftest import make_campaign, make_contact, run_worker

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from mailwright import tokens
-from mailwright.campaigns import sending
 from mailwright.campaigns.models import Campaign
 from mailwright.contacts.models import Contact, Subscription
-from mailwright.delivery import guards
+from mailwright.delivery import sending
+from mailwright.feedback import guards
 from mailwright.feedback.models import Event
 from tests.conftest import make_campaign, run_worker
 

@@ -10,10 +10,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mailwright.campaigns import sending
 from mailwright.conf import RelayConfig
 from mailwright.contacts.models import Contact, Subscription
-from mailwright.delivery import limits
+from mailwright.delivery import limits, sending
 from mailwright.delivery.engine import Engine
 from mailwright.delivery.models import Delivery, DomainPolicy, Relay, RelayState, UsageCounter
 from mailwright.delivery.relays import RelayChoice

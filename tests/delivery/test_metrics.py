@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mailwright.campaigns import sending
 from mailwright.contacts.models import Topic
-from mailwright.delivery import heartbeats
+from mailwright.delivery import heartbeats, sending
 from mailwright.delivery.models import Delivery, WorkerHeartbeat
 from mailwright.feedback import processing
+from mailwright.feedback.bounces import ComplaintFact, do_record_complaint
 from mailwright.feedback.models import InboundMessage
 from tests.conftest import make_campaign, make_contact, run_worker
 
@@ -72,7 +72,7 @@ def test_metrics_after_a_small_campaign(client, smtp_sink, newsletter):
     assert run_worker(smtp_sink.relay) == 3
     # A complaint about one of the three sent.
     complained = Delivery.objects.get(campaign=campaign, email="m0@example.com")
-    processing.apply_complaint(complained, None, "abuse", timezone.now())
+    do_record_complaint(ComplaintFact(complained, "abuse", "arf"))
     # A second campaign, queued and not sent yet.
     later = Topic.objects.create(key="later", name="Later", consent_text="Later news")
     for i in range(3):

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from mailwright.campaigns import sending
 from mailwright.contacts.models import Contact
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from tests.conftest import make_campaign, make_contact, run_worker
 

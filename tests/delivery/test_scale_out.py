@@ -10,7 +10,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from mailwright.campaigns import sending
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery, UsageCounter
 from tests.conftest import make_campaign, run_worker
 from tests.delivery.test_crash_recovery import make_audience, start_worker, wait_for

@@ -27,11 +27,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mailwright.campaigns import sending
 from mailwright.campaigns.models import Campaign
 from mailwright.consent.models import Suppression
 from mailwright.contacts.models import Contact, Subscription, Topic
-from mailwright.delivery import ledger, service
+from mailwright.delivery import ledger, sending, service
 from mailwright.delivery.engine import SEND_CHUNK, Engine, default_transport
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event

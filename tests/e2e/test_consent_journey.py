@@ -9,9 +9,9 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from mailwright.campaigns import sending
+from mailwright.consent.topics import create_topic
 from mailwright.contacts.models import Contact, Subscription
-from mailwright.contacts.topics import create_topic
+from mailwright.delivery import sending
 from tests.conftest import make_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

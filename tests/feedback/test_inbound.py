@@ -9,9 +9,9 @@ import smtplib
 import pytest
 
 from mailwright import tokens
-from mailwright.campaigns import sending
 from mailwright.consent.models import ConsentEvent, Suppression
 from mailwright.contacts.models import Contact, Subscription
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event, InboundMessage
 from tests.conftest import BackgroundLoop, make_campaign, make_contact, run_worker

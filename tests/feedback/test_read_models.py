@@ -17,15 +17,14 @@ from django.test import Client
 from django.utils import timezone
 
 from mailwright import tokens
-from mailwright.campaigns import sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.templates import save_template
 from mailwright.consent import privacy, subscribing
 from mailwright.consent.ledger import Actor
 from mailwright.contacts.models import Contact
-from mailwright.delivery import guards
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
-from mailwright.feedback import rates
+from mailwright.feedback import guards, rates
 from mailwright.feedback.rates import Counts
 from mailwright.feedback.tracking_writer import writer
 from tests.api.util import assert_error

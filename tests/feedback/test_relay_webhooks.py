@@ -19,8 +19,8 @@ from cryptography.x509.oid import NameOID
 from django.db import connection
 from django.test import Client
 
-from mailwright.campaigns import sending
 from mailwright.consent.models import Suppression
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from mailwright.feedback import sns
 from mailwright.feedback.models import Event, InboundMessage

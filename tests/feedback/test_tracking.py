@@ -12,12 +12,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mailwright.campaigns import sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.templates import save_template
+from mailwright.delivery import sending, tracked_links
 from mailwright.delivery.models import Delivery
-from mailwright.feedback import tracking
 from mailwright.feedback.models import Event
 from mailwright.feedback.tracking_writer import writer
 from tests.conftest import make_contact, run_worker
@@ -138,7 +137,7 @@ def test_tampered_click_tokens_never_redirect(mailed, tamper):
 
 def test_a_valid_token_for_an_index_without_a_link_is_404(mailed):
     _, delivery = mailed
-    token = tracking.click_token(delivery.id, delivery.campaign_id, 99)
+    token = tracked_links.click_token(delivery.id, delivery.campaign_id, 99)
     assert Client().get(f"/t/c/{token}").status_code == 404
 
 

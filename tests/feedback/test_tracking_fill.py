@@ -11,13 +11,12 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from mailwright.campaigns import sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.models import CampaignLink
 from mailwright.campaigns.templates import save_template
+from mailwright.delivery import sending, tracked_links
 from mailwright.delivery.compose import Composer
 from mailwright.delivery.models import Delivery
-from mailwright.feedback import tracking
 from mailwright.tokens import BadToken
 from tests.conftest import make_contact
 
@@ -26,7 +25,7 @@ AMP_BASE = "https://mail.example.com/a&b"  # '&' must become '&amp;' in HTML onl
 
 
 def nonce() -> str:
-    return tracking.open_placeholder()[1:-2]
+    return tracked_links.open_placeholder()[1:-2]
 
 
 def wrong_nonce() -> str:
@@ -61,42 +60,44 @@ def fakes() -> list[str]:
 @pytest.mark.parametrize("index", [0, 1, 9, 35, 36, 1000])
 def test_filled_click_urls_are_click_tokens_and_verify(settings, delivery_id, campaign_id, index):
     settings.BASE_URL = BASE
-    filled = tracking.fill(
-        f'<a href="{tracking.click_placeholder(index)}">x</a>', delivery_id, campaign_id
+    filled = tracked_links.fill(
+        f'<a href="{tracked_links.click_placeholder(index)}">x</a>', delivery_id, campaign_id
     )
-    token = tracking.click_token(delivery_id, campaign_id, index)
+    token = tracked_links.click_token(delivery_id, campaign_id, index)
     assert filled == f'<a href="{BASE}/t/c/{token}">x</a>'
-    assert tracking.read_click(token) == (delivery_id, campaign_id, index)
+    assert tracked_links.read_click(token) == (delivery_id, campaign_id, index)
     with pytest.raises(BadToken):
-        tracking.read_open(token)
+        tracked_links.read_open(token)
 
 
 @pytest.mark.parametrize(("delivery_id", "campaign_id"), [(1, 1), (0, 0), (987654321, 4242)])
 def test_filled_open_url_is_the_open_token_and_verifies(settings, delivery_id, campaign_id):
     settings.BASE_URL = BASE
-    filled = tracking.fill(f'<img src="{tracking.open_placeholder()}">', delivery_id, campaign_id)
-    token = tracking.open_token(delivery_id, campaign_id)
+    filled = tracked_links.fill(
+        f'<img src="{tracked_links.open_placeholder()}">', delivery_id, campaign_id
+    )
+    token = tracked_links.open_token(delivery_id, campaign_id)
     assert filled == f'<img src="{BASE}/t/o/{token}.gif">'
-    assert tracking.read_open(token) == (delivery_id, campaign_id)
+    assert tracked_links.read_open(token) == (delivery_id, campaign_id)
     with pytest.raises(BadToken):
-        tracking.read_click(token)
+        tracked_links.read_click(token)
 
 
 def test_fill_is_per_recipient_and_follows_the_secret_key(settings):
     settings.BASE_URL = BASE
-    part = f"{tracking.click_placeholder(2)} {tracking.open_placeholder()}"
-    one, two = tracking.fill(part, 10, 3), tracking.fill(part, 11, 3)
+    part = f"{tracked_links.click_placeholder(2)} {tracked_links.open_placeholder()}"
+    one, two = tracked_links.fill(part, 10, 3), tracked_links.fill(part, 11, 3)
     assert one != two
-    assert one == f"{BASE}/t/c/{tracking.click_token(10, 3, 2)} {BASE}/t/o/" + (
-        f"{tracking.open_token(10, 3)}.gif"
+    assert one == f"{BASE}/t/c/{tracked_links.click_token(10, 3, 2)} {BASE}/t/o/" + (
+        f"{tracked_links.open_token(10, 3)}.gif"
     )
     old_token = one.split()[0].rsplit("/", 1)[1]
     settings.SECRET_KEY = "another secret key, long enough for the tracking tests"
     with pytest.raises(BadToken):
-        tracking.read_click(old_token)
-    new_token = tracking.fill(part, 10, 3).split()[0].rsplit("/", 1)[1]
-    assert new_token == tracking.click_token(10, 3, 2) != old_token
-    assert tracking.read_click(new_token) == (10, 3, 2)
+        tracked_links.read_click(old_token)
+    new_token = tracked_links.fill(part, 10, 3).split()[0].rsplit("/", 1)[1]
+    assert new_token == tracked_links.click_token(10, 3, 2) != old_token
+    assert tracked_links.read_click(new_token) == (10, 3, 2)
 
 
 # --- rewrite, then fill ------------------------------------------------------------------------
@@ -141,31 +142,33 @@ UNTOUCHED = [
 
 def test_rewrite_then_fill_tracks_every_http_link_and_nothing_else(settings):
     settings.BASE_URL = BASE
-    compiled, links = tracking.rewrite(SAMPLE, clicks=True, opens=True)
+    compiled, links = tracked_links.rewrite(SAMPLE, clicks=True, opens=True)
     assert links == TRACKED
     assert compiled.count("\x1a") == 2 * (len(TRACKED) + 1)
     for url in ("shop.example.com/a", "shop.example.com/b", "shop.example.com/c"):
         assert url not in compiled
 
-    filled = tracking.fill(compiled, 77, 5)
+    filled = tracked_links.fill(compiled, 77, 5)
     assert "\x1a" not in filled
     for snippet in UNTOUCHED:
         assert snippet in filled
     clicks = re.findall(
         r"""href\s*=\s*["']https://mail\.example\.com/t/c/([^"']+)["']""", filled, re.IGNORECASE
     )
-    assert [tracking.read_click(t) for t in clicks] == [(77, 5, i) for i in range(len(TRACKED))]
-    assert clicks == [tracking.click_token(77, 5, i) for i in range(len(TRACKED))]
+    assert [tracked_links.read_click(t) for t in clicks] == [
+        (77, 5, i) for i in range(len(TRACKED))
+    ]
+    assert clicks == [tracked_links.click_token(77, 5, i) for i in range(len(TRACKED))]
     pixels = re.findall(r'<img src="https://mail\.example\.com/t/o/([^"]+)\.gif"', filled)
-    assert pixels == [tracking.open_token(77, 5)]
+    assert pixels == [tracked_links.open_token(77, 5)]
     assert filled.count("/t/o/") == 1
     assert filled.index("/t/o/") < filled.lower().index("</body>")
     # the rest of the markup is exactly as it was
     expected = SAMPLE
     for i, raw in enumerate(RAW_HREFS):
-        expected = expected.replace(raw, f"{BASE}/t/c/{tracking.click_token(77, 5, i)}", 1)
+        expected = expected.replace(raw, f"{BASE}/t/c/{tracked_links.click_token(77, 5, i)}", 1)
     pixel = (
-        f'<img src="{BASE}/t/o/{tracking.open_token(77, 5)}.gif" width="1" height="1" alt="" '
+        f'<img src="{BASE}/t/o/{tracked_links.open_token(77, 5)}.gif" width="1" height="1" alt="" '
         'style="display:block;width:1px;height:1px;border:0">'
     )
     assert filled == expected.replace("</body>", pixel + "</body>")
@@ -173,22 +176,24 @@ def test_rewrite_then_fill_tracks_every_http_link_and_nothing_else(settings):
 
 def test_rewrite_without_a_body_end_still_adds_one_pixel(settings):
     settings.BASE_URL = BASE
-    compiled, links = tracking.rewrite(
+    compiled, links = tracked_links.rewrite(
         '<p><a href="https://x.example/">x</a></p>', clicks=True, opens=True
     )
     assert links == ["https://x.example/"]
-    filled = tracking.fill(compiled, 1, 2)
-    pixel = f'<img src="{BASE}/t/o/{tracking.open_token(1, 2)}.gif" width="1" height="1"'
+    filled = tracked_links.fill(compiled, 1, 2)
+    pixel = f'<img src="{BASE}/t/o/{tracked_links.open_token(1, 2)}.gif" width="1" height="1"'
     assert filled.count("/t/o/") == 1
-    assert filled.startswith(f'<p><a href="{BASE}/t/c/{tracking.click_token(1, 2, 0)}">x</a></p>')
+    assert filled.startswith(
+        f'<p><a href="{BASE}/t/c/{tracked_links.click_token(1, 2, 0)}">x</a></p>'
+    )
     assert pixel in filled and filled.endswith(">")
 
 
 @pytest.mark.parametrize(("clicks", "opens"), [(True, False), (False, True), (False, False)])
 def test_rewrite_honours_the_campaign_switches(settings, clicks, opens):
     settings.BASE_URL = BASE
-    compiled, links = tracking.rewrite(SAMPLE, clicks=clicks, opens=opens)
-    filled = tracking.fill(compiled, 1, 2)
+    compiled, links = tracked_links.rewrite(SAMPLE, clicks=clicks, opens=opens)
+    filled = tracked_links.fill(compiled, 1, 2)
     assert (links == TRACKED) is clicks
     assert ("/t/c/" in filled) is clicks
     assert filled.count("/t/o/") == (1 if opens else 0)
@@ -202,30 +207,30 @@ def test_rewrite_honours_the_campaign_switches(settings, clicks, opens):
 def test_strings_that_only_look_like_placeholders_are_left_alone(settings):
     settings.BASE_URL = BASE
     for fake in fakes():
-        assert tracking.fill(fake, 1, 2) == fake
-        assert tracking.fill(fake, 1, 2, html=False) == fake
+        assert tracked_links.fill(fake, 1, 2) == fake
+        assert tracked_links.fill(fake, 1, 2, html=False) == fake
         text = f"<p>Hello {fake}</p>"
-        assert tracking.fill(text, 1, 2) == text
+        assert tracked_links.fill(text, 1, 2) == text
 
 
 def test_look_alikes_next_to_real_placeholders_survive_verbatim(settings):
     settings.BASE_URL = BASE
     junk = " | ".join(fakes())  # joined bare, pieces holding the real nonce would form one
     part = (
-        f"{junk}{tracking.click_placeholder(0)}{junk}\x1a{tracking.click_placeholder(1)}\x1a"
-        f"{tracking.open_placeholder()}{junk}"
+        f"{junk}{tracked_links.click_placeholder(0)}{junk}\x1a{tracked_links.click_placeholder(1)}\x1a"
+        f"{tracked_links.open_placeholder()}{junk}"
     )
-    filled = tracking.fill(part, 3, 4)
-    c0 = f"{BASE}/t/c/{tracking.click_token(3, 4, 0)}"
-    c1 = f"{BASE}/t/c/{tracking.click_token(3, 4, 1)}"
-    o = f"{BASE}/t/o/{tracking.open_token(3, 4)}.gif"
+    filled = tracked_links.fill(part, 3, 4)
+    c0 = f"{BASE}/t/c/{tracked_links.click_token(3, 4, 0)}"
+    c1 = f"{BASE}/t/c/{tracked_links.click_token(3, 4, 1)}"
+    o = f"{BASE}/t/o/{tracked_links.open_token(3, 4)}.gif"
     assert filled == f"{junk}{c0}{junk}\x1a{c1}\x1a{o}{junk}"
 
 
 def test_text_without_placeholders_is_returned_as_is(settings):
     settings.BASE_URL = BASE
     text = "plain text, no markers at all"
-    assert tracking.fill(text, 1, 2) is text
+    assert tracked_links.fill(text, 1, 2) is text
 
 
 # --- escaping of the base URL ------------------------------------------------------------------
@@ -233,22 +238,22 @@ def test_text_without_placeholders_is_returned_as_is(settings):
 
 def test_base_url_is_html_escaped_only_in_html(settings):
     settings.BASE_URL = AMP_BASE
-    part = f"{tracking.click_placeholder(0)} {tracking.open_placeholder()}"
-    token, pixel = tracking.click_token(5, 6, 0), tracking.open_token(5, 6)
+    part = f"{tracked_links.click_placeholder(0)} {tracked_links.open_placeholder()}"
+    token, pixel = tracked_links.click_token(5, 6, 0), tracked_links.open_token(5, 6)
 
-    as_html = tracking.fill(part, 5, 6)
+    as_html = tracked_links.fill(part, 5, 6)
     assert as_html == (
         f"https://mail.example.com/a&amp;b/t/c/{token} "
         f"https://mail.example.com/a&amp;b/t/o/{pixel}.gif"
     )
-    as_text = tracking.fill(part, 5, 6, html=False)
+    as_text = tracked_links.fill(part, 5, 6, html=False)
     assert as_text == f"{AMP_BASE}/t/c/{token} {AMP_BASE}/t/o/{pixel}.gif"
     assert html_lib.unescape(as_html) == as_text
 
 
 def test_base_url_with_quotes_cannot_break_out_of_the_attribute(settings):
     settings.BASE_URL = 'https://mail.example.com/"><script>'
-    filled = tracking.fill(f'<a href="{tracking.click_placeholder(0)}">x</a>', 1, 1)
+    filled = tracked_links.fill(f'<a href="{tracked_links.click_placeholder(0)}">x</a>', 1, 1)
     assert "<script>" not in filled and '"><' not in filled
 
 
@@ -327,7 +332,7 @@ def test_composed_mail_carries_verified_tracking_urls_for_its_own_delivery(
         seen = []
         for href in tracked:
             assert href.startswith(f"{base}/t/c/")
-            delivery_id, cid, index = tracking.read_click(href.rsplit("/", 1)[1])
+            delivery_id, cid, index = tracked_links.read_click(href.rsplit("/", 1)[1])
             assert (delivery_id, cid) == (d.id, campaign_id)
             seen.append(stored[index])
         assert seen == E2E_LINKS
@@ -339,11 +344,14 @@ def test_composed_mail_carries_verified_tracking_urls_for_its_own_delivery(
         assert len(pixels) == 1
         pixel = html_lib.unescape(pixels[0])
         assert pixel.startswith(f"{base}/t/o/") and pixel.endswith(".gif")
-        assert tracking.read_open(pixel.rsplit("/", 1)[1][: -len(".gif")]) == (d.id, campaign_id)
+        assert tracked_links.read_open(pixel.rsplit("/", 1)[1][: -len(".gif")]) == (
+            d.id,
+            campaign_id,
+        )
 
         # the text part is made from the HTML: the same tracked links, raw base URL
         text_clicks = re.findall(rf"\(({re.escape(base)}/t/c/[^)\s]+)\)", text)
-        assert [tracking.read_click(u.rsplit("/", 1)[1]) for u in text_clicks] == [
+        assert [tracked_links.read_click(u.rsplit("/", 1)[1]) for u in text_clicks] == [
             (d.id, campaign_id, i) for i in range(len(E2E_LINKS))
         ]
         assert "&amp;" not in text

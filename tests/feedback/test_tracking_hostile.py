@@ -13,9 +13,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from mailwright.campaigns import sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.templates import save_template
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event
 from mailwright.feedback.tracking_writer import writer

@@ -121,9 +121,9 @@ def test_unreachable_endpoint_is_a_retry_not_a_crash(django_capture_on_commit_ca
 
 
 def test_guard_pause_is_announced(newsletter, django_capture_on_commit_callbacks):
-    from mailwright.campaigns import sending
-    from mailwright.delivery import guards
+    from mailwright.delivery import sending
     from mailwright.delivery.models import Delivery
+    from mailwright.feedback import guards
     from tests.conftest import make_campaign, make_contact
 
     webhooks.create_endpoint("https://hooks.example.com/mw", ["campaign.paused"])

@@ -12,9 +12,9 @@ from django.test import Client
 
 from mailwright import tokens
 from mailwright.audit.models import AuditEntry
-from mailwright.campaigns import sending
 from mailwright.consent.models import ConsentEvent
 from mailwright.contacts.models import Contact, Subscription
+from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event, WebhookDelivery
 from mailwright.feedback.webhooks import create_endpoint

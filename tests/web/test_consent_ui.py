@@ -10,9 +10,15 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from mailwright.campaigns.models import Campaign, Organisation
-from mailwright.campaigns.organisation import current as current_organisation
-from mailwright.consent.models import ConsentEvent, ConsentText, PrivacyAudit, Suppression
+from mailwright.campaigns.models import Campaign
+from mailwright.consent.models import (
+    ConsentEvent,
+    ConsentText,
+    Organisation,
+    PrivacyAudit,
+    Suppression,
+)
+from mailwright.consent.organisation import current as current_organisation
 from mailwright.contacts.models import Contact, Topic
 from tests.conftest import make_campaign, make_contact
 

@@ -8,9 +8,9 @@ import re
 import pytest
 from django.test import Client
 
-from mailwright.campaigns import sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.templates import save_template
+from mailwright.delivery import sending
 from mailwright.delivery.models import CapturedMessage
 from mailwright.feedback.models import Event
 from mailwright.feedback.tracking_writer import writer

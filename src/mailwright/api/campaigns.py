@@ -10,9 +10,10 @@ from mailwright.api.schemas import (
     CampaignReportOut,
     CampaignStateOut,
 )
-from mailwright.campaigns import sending
+from mailwright.audit.actors import Actor
 from mailwright.campaigns.campaigns import create_campaign, update_campaign
 from mailwright.campaigns.models import Campaign
+from mailwright.delivery import sending
 from mailwright.feedback import reports
 
 router = Router(tags=["campaigns"])
@@ -89,25 +90,25 @@ def update(request, campaign_id: int, data: CampaignPatch):
 @router.post("/{campaign_id}/send", response=CampaignStateOut)
 def send(request, campaign_id: int):
     Campaign.objects.get(pk=campaign_id)  # 404 before anything else
-    return sending.start(campaign_id)
+    return sending.start(campaign_id, by=Actor.from_api_key(request))
 
 
 @router.post("/{campaign_id}/pause", response=CampaignStateOut)
 def pause(request, campaign_id: int):
     Campaign.objects.get(pk=campaign_id)
-    return sending.pause(campaign_id)
+    return sending.pause(campaign_id, by=Actor.from_api_key(request))
 
 
 @router.post("/{campaign_id}/resume", response=CampaignStateOut)
 def resume(request, campaign_id: int):
     Campaign.objects.get(pk=campaign_id)
-    return sending.resume(campaign_id)
+    return sending.resume(campaign_id, by=Actor.from_api_key(request))
 
 
 @router.post("/{campaign_id}/cancel", response=CampaignStateOut)
 def cancel(request, campaign_id: int):
     Campaign.objects.get(pk=campaign_id)
-    return sending.cancel(campaign_id)
+    return sending.cancel(campaign_id, by=Actor.from_api_key(request))
 
 
 @router.get("/{campaign_id}/report", response=CampaignReportOut)

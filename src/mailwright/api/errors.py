@@ -11,8 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mailwright.api.parser import BodyError
+from mailwright.campaigns.actions import CampaignStateError
 from mailwright.campaigns.rendering import TemplateError
-from mailwright.campaigns.sending import CampaignStateError
 from mailwright.consent.directory import ContactError
 from mailwright.contacts.segments import SegmentError
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from mailwright.contacts.topics import KEY as TOPIC_KEY
+from mailwright.consent.topics import KEY as TOPIC_KEY
 
 
 class In(Schema):

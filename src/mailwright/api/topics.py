@@ -4,7 +4,7 @@ from ninja import Router, Status
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.api.schemas import TopicIn, TopicOut
-from mailwright.contacts import topics as topic_domain
+from mailwright.consent import topics as topic_domain
 from mailwright.contacts.models import Topic
 
 router = Router(tags=["topics"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from mailwright.campaigns.actions import CampaignStateError
 from mailwright.campaigns.models import Campaign, Template
-from mailwright.campaigns.sending import CampaignStateError
 from mailwright.consent.directory import ContactError
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Topic

@@ -52,21 +52,6 @@ class Campaign(models.Model):
         return self.name
 
 
-class Organisation(models.Model):
-    """Who sends: shown in every marketing email (the postal address is required by law).
-    One row; environment variables give the first values."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    name = models.CharField(max_length=200)
-    postal_address = models.TextField(blank=True)
-    from_email = models.CharField(max_length=320)
-    from_name = models.CharField(max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class CampaignLink(models.Model):
     """A link found in a campaign's HTML when it was compiled: the only URLs the click
     redirect may send anyone to (no open redirect)."""

@@ -232,6 +232,6 @@ def sample_context() -> dict:
 
 
 def _organisation() -> dict:
-    from mailwright.campaigns.organisation import context
+    from mailwright.consent.organisation import context
 
     return context()

@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 import mrml
 from django.utils import timezone
 
-from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Template
 from mailwright.campaigns.render_budget import MAX_STRING
 from mailwright.campaigns.rendering import (
@@ -19,6 +18,7 @@ from mailwright.campaigns.rendering import (
     sample_context,
     validate_template,
 )
+from mailwright.consent import organisation
 from mailwright.contacts.models import Contact
 
 MAX_SOURCE = 500_000

@@ -164,3 +164,21 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email or self.email_hash[:12]} ({self.reason})"
+
+
+class Organisation(models.Model):
+    """Who sends: shown in every marketing email (the postal address is required by law).
+    One row; environment variables give the first values."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    name = models.CharField(max_length=200)
+    postal_address = models.TextField(blank=True)
+    from_email = models.CharField(max_length=320)
+    from_name = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "campaigns_organisation"  # created by the campaigns app, which held it first
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,16 +4,15 @@ and audit both. Rectification goes through the normal edit paths (API PATCH, UI 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from mailwright.audit.actors import Actor
 from mailwright.consent.hashing import address_hash
 from mailwright.consent.models import ConsentEvent, PrivacyAudit, Suppression
+from mailwright.consent.signals import erasing
+from mailwright.consent.topics import text_of
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact
-from mailwright.delivery.models import CapturedMessage, Delivery
-from mailwright.feedback.models import Event, InboundMessage, WebhookDelivery
 
 ERASED_EMAIL = "erased-{id}@erased.invalid"
 
@@ -44,7 +43,6 @@ def find_contact(email: str) -> Contact:
 def consent_proof(contact: Contact) -> dict:
     """The consent record for one person: subscriptions and every ledger event, with the
     exact consent text of the version each event recorded, and the chain hashes."""
-    from mailwright.contacts.topics import text_of
 
     topics = {s.topic.key: s.topic for s in contact.subscriptions.select_related("topic")}
     events = []
@@ -149,24 +147,12 @@ def erase(contact: Contact, *, by: Actor) -> None:
             "created_at": timezone.now(),
         },
     )
-    # Pending mail to them is not sent.
-    Delivery.objects.filter(
-        contact=contact,
-        state__in=[Delivery.State.QUEUED, Delivery.State.DEFERRED, Delivery.State.SENDING],
-    ).update(state=Delivery.State.SUPPRESSED, last_reply="recipient erased")
-    Delivery.objects.filter(contact=contact).update(
-        email=placeholder, content=None, last_reply="", message_id=""
-    )
-    Event.objects.filter(contact=contact).update(data={})
     ConsentEvent.objects.filter(contact_ref=contact.id).update(
         email="", source_ip="", user_agent="", erased=True
     )
-    CapturedMessage.objects.filter(to=email).delete()
-    # Bounces, replies and complaints about them, and webhook payloads naming them.
-    InboundMessage.objects.filter(
-        Q(delivery__contact=contact) | Q(mail_from__iexact=email) | Q(rcpt_to__iexact=email)
-    ).delete()
-    WebhookDelivery.objects.filter(payload__data__email=email).update(payload={"erased": True})
+    # The layers above remove what they hold about the person (deliveries, captured mail,
+    # events, inbound mail, webhook payloads), in this transaction.
+    erasing.send(sender=Contact, contact=contact, email=email, placeholder=placeholder)
     contact.subscriptions.all().delete()
     contact.email = placeholder
     contact.name = ""

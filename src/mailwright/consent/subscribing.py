@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from mailwright import tokens
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
+from mailwright.consent import organisation
 from mailwright.consent.models import ConsentText
+from mailwright.consent.signals import service_mail
 from mailwright.consent.suppression import is_erased, suppressed_among
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
-from mailwright.delivery import service
 
 MAX_TOPICS = 50
 
@@ -127,9 +128,7 @@ def optin_url(contact: Contact, topic_keys: list[str]) -> str:
 
 
 def queue_optin_email(contact: Contact, topic_keys: list[str]) -> None:
-    from mailwright.campaigns.organisation import current
-
-    org = current()
+    org = organisation.current()
     topics = list(Topic.objects.filter(key__in=topic_keys).order_by("name"))
     ctx = {
         "contact": contact,
@@ -142,8 +141,14 @@ def queue_optin_email(contact: Contact, topic_keys: list[str]) -> None:
         subject = _("Please confirm your subscription to %(org)s") % {"org": org.name}
         html = render_to_string("consent/email/optin.html", ctx)
         text = render_to_string("consent/email/optin.txt", ctx)
-    service.queue(
-        contact, kind="optin", subject=subject, html=html, text=text, language=contact.language
+    service_mail.send(
+        sender=Contact,
+        contact=contact,
+        kind="optin",
+        subject=subject,
+        html=html,
+        text=text,
+        language=contact.language,
     )
 
 

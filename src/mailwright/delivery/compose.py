@@ -19,9 +19,9 @@ from markupsafe import escape
 from mailwright.campaigns.inlining import inline_css
 from mailwright.campaigns.models import CampaignLink
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
+from mailwright.delivery import tracked_links
 from mailwright.delivery.mime import OutgoingMessage, assemble, make_message_id
 from mailwright.delivery.models import Delivery
-from mailwright.feedback import tracking
 from mailwright.tokens import verp_address
 
 
@@ -46,7 +46,7 @@ class Composer:
         if found is None:
             html = inline_css(tpl.html)
             if track:
-                html, links = tracking.rewrite(
+                html, links = tracked_links.rewrite(
                     html, clicks=campaign.track_clicks, opens=campaign.track_opens
                 )
                 CampaignLink.objects.bulk_create(
@@ -61,7 +61,7 @@ class Composer:
 
     def _org(self):
         if self.organisation is None:
-            from mailwright.campaigns.organisation import current
+            from mailwright.consent.organisation import current
 
             self.organisation = current()
         return self.organisation
@@ -102,8 +102,8 @@ class Composer:
         )
         subject, html, text = self.compiled(campaign).render(ctx)
         if campaign.track_clicks or campaign.track_opens:
-            html = tracking.fill(html, delivery.id, campaign.id)
-            text = tracking.fill(text, delivery.id, campaign.id, html=False)
+            html = tracked_links.fill(html, delivery.id, campaign.id)
+            text = tracked_links.fill(text, delivery.id, campaign.id, html=False)
         # Decided on what this recipient gets, not on the template's source: a name in a
         # comment, or a link inside an {% if %} that is false for them, does not count.
         in_html = shows_compliance(html, ctx, html=True)

@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from mailwright.audit.events import DomainEvent, emit_many
 from mailwright.campaigns.models import Campaign
-from mailwright.campaigns.sending import finish_if_done
 from mailwright.contacts.models import Contact
 from mailwright.delivery import limits
 from mailwright.delivery.models import PENDING_STATES, Delivery, RelaySlot
 from mailwright.delivery.relays import ALL_STREAMS
+from mailwright.delivery.sending import finish_if_done
 from mailwright.delivery.signals import refused
 
 S = Delivery.State

@@ -3,8 +3,10 @@ They go out through the same worker, on the service stream: only suppression sto
 
 from __future__ import annotations
 
+from django.dispatch import receiver
 from django.utils import timezone
 
+from mailwright.consent.signals import service_mail
 from mailwright.delivery.models import Delivery
 
 
@@ -27,3 +29,8 @@ def queue(contact, *, kind: str, subject: str, html: str, text: str, language: s
         created_at=now,
         updated_at=now,
     )
+
+
+@receiver(service_mail, dispatch_uid="delivery.service.queue")
+def _on_service_mail(sender, contact, kind, subject, html, text, language, **_signal) -> None:
+    queue(contact, kind=kind, subject=subject, html=html, text=text, language=language)

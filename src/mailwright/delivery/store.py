@@ -8,9 +8,8 @@ from typing import Protocol
 
 from django.db import close_old_connections
 
-from mailwright.campaigns import organisation
-from mailwright.consent import policy
-from mailwright.delivery import ledger, limits, relays
+from mailwright.consent import organisation
+from mailwright.delivery import ledger, limits, policy, relays
 
 
 class Store(Protocol):

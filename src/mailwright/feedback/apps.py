@@ -7,5 +7,5 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Feedback"
 
     def ready(self) -> None:
-        # Connect the receivers: relay events in, domain events and bounces at send time.
-        from mailwright.feedback import bounces, events  # noqa: F401
+        # Connect the receivers: domain events, bounces at send time, erasure.
+        from mailwright.feedback import bounces, events, privacy  # noqa: F401

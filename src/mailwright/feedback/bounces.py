@@ -26,9 +26,9 @@ from mailwright.consent.suppression import do_suppress
 from mailwright.contacts import actions as contact_actions
 from mailwright.contacts.models import Contact
 from mailwright.delivery import actions as delivery_actions
-from mailwright.delivery import guards
 from mailwright.delivery.models import Delivery
 from mailwright.delivery.signals import refused
+from mailwright.feedback import guards
 from mailwright.feedback.models import Event
 from mailwright.feedback.parsing.classify import classify, should_suppress
 from mailwright.feedback.parsing.result import (

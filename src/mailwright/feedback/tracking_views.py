@@ -15,6 +15,7 @@ from django.http import HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from mailwright.delivery import tracked_links
 from mailwright.feedback import tracking
 from mailwright.feedback.tracking_writer import writer
 from mailwright.tokens import BadToken
@@ -25,7 +26,7 @@ NO_CACHE = "no-store, no-cache, must-revalidate, private, max-age=0"
 
 def record_open(token: str, method: str, ip: str, ua: str) -> bool:
     try:
-        delivery_id, campaign_id = tracking.read_open(token)
+        delivery_id, campaign_id = tracked_links.read_open(token)
     except BadToken:
         return False
     writer.add(
@@ -48,7 +49,7 @@ MAX_CACHED = 50_000
 
 def link_url(campaign_id: int, index: int) -> str | None:
     """Where a campaign's link redirects (from the database once, then from memory): the
-    stored URL made safe for a Location header (tracking.redirect_target), or None."""
+    stored URL made safe for a Location header (tracked_links.redirect_target), or None."""
     key = (campaign_id, index)
     if key in _urls:
         return _urls[key]
@@ -59,7 +60,7 @@ def link_url(campaign_id: int, index: int) -> str | None:
         .values_list("url", flat=True)
         .first()
     )
-    url = tracking.redirect_target(url) if url else None
+    url = tracked_links.redirect_target(url) if url else None
     if len(_urls) >= MAX_CACHED:
         _urls.clear()
     _urls[key] = url
@@ -68,7 +69,7 @@ def link_url(campaign_id: int, index: int) -> str | None:
 
 def parse_click(token: str) -> tuple[int, int, int] | None:
     try:
-        return tracking.read_click(token)
+        return tracked_links.read_click(token)
     except BadToken:
         return None
 

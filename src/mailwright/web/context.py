@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailwright.campaigns import organisation
+from mailwright.consent import organisation
 
 SECTIONS = (
     "contacts",

@@ -13,13 +13,13 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.text import capfirst
 
-from mailwright.campaigns import organisation
 from mailwright.campaigns.models import Template
 from mailwright.conf import RelayConfig
+from mailwright.consent import organisation
 from mailwright.consent.models import Suppression
+from mailwright.consent.topics import TopicError, check_key
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Topic
-from mailwright.contacts.topics import TopicError, check_key
 from mailwright.delivery.dkim import InvalidDomain, normalize_domain
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay
 from mailwright.feedback.models import InboundMessage

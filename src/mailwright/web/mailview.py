@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from mailwright.feedback import tracking
+from mailwright.delivery import tracked_links
 from mailwright.feedback.tracking_views import link_url, parse_click
 from mailwright.tokens import BadToken
 
@@ -116,7 +116,7 @@ def _ours(url: str) -> bool:
 def _open_pixel(url: str, token: str) -> bool:
     token = token[:-4] if token.lower().endswith(".gif") else token
     try:
-        tracking.read_open(token)
+        tracked_links.read_open(token)
     except BadToken:
         return _ours(url)
     return True

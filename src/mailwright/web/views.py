@@ -21,16 +21,16 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailwright.audit.actors import Actor
-from mailwright.campaigns import organisation, sending
 from mailwright.campaigns.campaigns import create_campaign
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.campaigns.rendering import TemplateError, compile_template, sample_context
 from mailwright.campaigns.templates import save_template
-from mailwright.consent import directory, ledger, privacy
+from mailwright.consent import directory, ledger, organisation, privacy
 from mailwright.consent.models import PrivacyAudit
+from mailwright.consent.topics import TopicError, create_topic, update_topic
 from mailwright.contacts.models import Contact, Topic
 from mailwright.contacts.segments import SegmentError
-from mailwright.contacts.topics import TopicError, create_topic, update_topic
+from mailwright.delivery import sending
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback import reputation, timeline
 from mailwright.web import analytics, contact_subscribe, mailview
@@ -541,7 +541,7 @@ def campaign_send(request, campaign_id: int):
 
 def _campaign_action(request, campaign: Campaign, action, done: str):
     try:
-        action(campaign.pk)
+        action(campaign.pk, by=_actor(request))
     except (sending.CampaignStateError, TemplateError, SegmentError) as exc:
         messages.error(request, f"Could not do that: {exc}")
     else:

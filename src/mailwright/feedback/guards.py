@@ -7,10 +7,13 @@ import logging
 
 from django.conf import settings
 
+from mailwright.audit.actors import Actor
+from mailwright.campaigns.actions import do_transition
 from mailwright.campaigns.models import Campaign
 from mailwright.feedback.rates import bounce_rate, campaign_counts, complaint_rate
 
 log = logging.getLogger(__name__)
+GUARD = Actor.system("reputation guard", channel="guard")
 
 
 def rates(campaign_id: int) -> tuple[int, float, float]:
@@ -42,21 +45,22 @@ def check(campaign_ids) -> list[int]:
                 f"complaint rate {complaint_rate:.2%} after {attempted} deliveries is above "
                 f"{settings.GUARD_COMPLAINT_RATE:.2%}: recipients are marking it as spam"
             )
-        if reason and Campaign.objects.filter(pk=cid, state=Campaign.State.SENDING).update(
-            state=Campaign.State.PAUSED, paused_reason=f"Paused automatically: {reason}"
-        ):
+        if not reason:
+            continue
+        paused_campaign = do_transition(
+            cid,
+            {Campaign.State.SENDING},
+            Campaign.State.PAUSED,
+            by=GUARD,
+            reason=f"Paused automatically: {reason}",
+            details={
+                "attempted": attempted,
+                "bounce_rate": bounce_rate,
+                "complaint_rate": complaint_rate,
+            },
+            strict=False,
+        )
+        if paused_campaign is not None:
             log.warning("campaign %s paused by the reputation guard: %s", cid, reason)
             paused.append(cid)
-            from mailwright.feedback import webhooks
-
-            webhooks.emit(
-                "campaign.paused",
-                {
-                    "campaign": cid,
-                    "reason": reason,
-                    "attempted": attempted,
-                    "bounce_rate": bounce_rate,
-                    "complaint_rate": complaint_rate,
-                },
-            )
     return paused

@@ -1,4 +1,6 @@
-"""Campaign life cycle: freeze the audience into the delivery ledger, pause, resume, counts."""
+"""A campaign's life cycle against the delivery ledger: freeze its audience into the ledger,
+pause, resume, cancel (its unsent deliveries fail), finish, and its delivery counts. Campaign
+state itself changes only through `campaigns.actions`."""
 
 from __future__ import annotations
 
@@ -7,18 +9,15 @@ from django.db.models import Count, Value
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
-from mailwright.audit.events import DomainEvent, emit
-from mailwright.campaigns import organisation
+from mailwright.audit.actors import Actor
+from mailwright.campaigns.actions import CampaignStateError, do_transition
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
 from mailwright.campaigns.templates import check_contexts
-from mailwright.consent import policy
+from mailwright.consent import organisation
 from mailwright.contacts.segments import compile_segment
+from mailwright.delivery import policy
 from mailwright.delivery.models import Delivery
-
-
-class CampaignStateError(ValueError):
-    """The campaign is not in a state that allows this action."""
 
 
 def audience(campaign: Campaign):
@@ -30,10 +29,12 @@ def audience(campaign: Campaign):
     )
 
 
+SYSTEM = Actor.system("mailwright")
+WORKER = Actor.system("delivery worker", channel="worker")
 ANALYZE_AFTER = 10_000  # rows frozen into the ledger at once
 
 
-def start(campaign_id: int) -> Campaign:
+def start(campaign_id: int, *, by: Actor | None = None) -> Campaign:
     """Validate the template, then freeze the audience into the ledger in one statement."""
     with transaction.atomic():
         campaign = (
@@ -79,13 +80,16 @@ def start(campaign_id: int) -> Campaign:
                 ],
             )
             inserted = cursor.rowcount
-        campaign.state = Campaign.State.SENDING
-        campaign.started_at = now
-        campaign.recipients_total = inserted
-        if inserted == 0:
-            campaign.state = Campaign.State.SENT
-            campaign.finished_at = now
-        campaign.save(update_fields=["state", "started_at", "recipients_total", "finished_at"])
+        target = Campaign.State.SENDING if inserted else Campaign.State.SENT
+        campaign = do_transition(
+            campaign_id,
+            {Campaign.State.DRAFT},
+            target,
+            by=by or SYSTEM,
+            details={"recipients": inserted},
+            started_at=now,
+            recipients_total=inserted,
+        )
     if inserted >= ANALYZE_AFTER and connection.vendor == "postgresql":
         # Fresh statistics for the ledger, so the claim keeps its plan (autovacuum would
         # get there too, but only after the workers have claimed with stale ones).
@@ -94,39 +98,29 @@ def start(campaign_id: int) -> Campaign:
     return campaign
 
 
-def pause(campaign_id: int) -> Campaign:
-    return _transition(campaign_id, {Campaign.State.SENDING}, Campaign.State.PAUSED)
+def pause(campaign_id: int, *, by: Actor | None = None) -> Campaign:
+    return do_transition(
+        campaign_id, {Campaign.State.SENDING}, Campaign.State.PAUSED, by=by or SYSTEM
+    )
 
 
-def resume(campaign_id: int) -> Campaign:
-    campaign = _transition(campaign_id, {Campaign.State.PAUSED}, Campaign.State.SENDING)
-    Campaign.objects.filter(pk=campaign_id).update(paused_reason="")
-    campaign.paused_reason = ""
-    return campaign
+def resume(campaign_id: int, *, by: Actor | None = None) -> Campaign:
+    return do_transition(
+        campaign_id, {Campaign.State.PAUSED}, Campaign.State.SENDING, by=by or SYSTEM
+    )
 
 
-def cancel(campaign_id: int) -> Campaign:
+def cancel(campaign_id: int, *, by: Actor | None = None) -> Campaign:
     with transaction.atomic():
-        campaign = _transition(
+        campaign = do_transition(
             campaign_id,
             {Campaign.State.DRAFT, Campaign.State.SENDING, Campaign.State.PAUSED},
             Campaign.State.CANCELLED,
+            by=by or SYSTEM,
         )
         Delivery.objects.filter(
             campaign_id=campaign_id, state__in=[Delivery.State.QUEUED, Delivery.State.DEFERRED]
         ).update(state=Delivery.State.FAILED, last_reply="campaign cancelled")
-    return campaign
-
-
-def _transition(campaign_id: int, allowed: set[str], target: str) -> Campaign:
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-        if campaign.state not in allowed:
-            raise CampaignStateError(f"campaign is {campaign.state}; cannot move to {target}")
-        campaign.state = target
-        if target == Campaign.State.CANCELLED:
-            campaign.finished_at = timezone.now()
-        campaign.save(update_fields=["state", "finished_at"])
     return campaign
 
 
@@ -150,12 +144,14 @@ def finish_if_done(campaign_ids) -> None:
         if cid is None:
             continue
         if not Delivery.objects.filter(campaign_id=cid, state__in=open_states).exists():
-            if Campaign.objects.filter(pk=cid, state=Campaign.State.SENDING).update(
-                state=Campaign.State.SENT, finished_at=timezone.now()
-            ):
-                emit(
-                    DomainEvent("campaign.sent", {"counts": delivery_counts(cid)}, campaign_id=cid)
-                )
+            do_transition(
+                cid,
+                {Campaign.State.SENDING},
+                Campaign.State.SENT,
+                by=WORKER,
+                details={"counts": delivery_counts(cid)},
+                strict=False,
+            )
 
 
 __all__ = [

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from mailwright import tokens
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Campaign
-from mailwright.campaigns.organisation import current as current_organisation
 from mailwright.campaigns.rendering import recipient_context
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import ratelimit, subscribing
+from mailwright.consent.organisation import current as current_organisation
 from mailwright.contacts.models import LANGUAGES, Contact, Topic
 
 MAX_JSON_BODY = 16 * 1024

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from mailwright.campaigns.models import Organisation
+from mailwright.consent.models import Organisation
 
 
 def current() -> Organisation:

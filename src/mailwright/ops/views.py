@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 
-from mailwright.delivery import metrics as collection
+from mailwright.ops import metrics as collection
 
 # A request relayed by a proxy on this machine comes from loopback too: it is not local.
 PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")

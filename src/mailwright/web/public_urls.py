@@ -1,7 +1,10 @@
+"""The public pages: subscription forms, double opt-in, unsubscribe, preferences, view
+online, and the open/click tracking addresses."""
+
 from django.urls import path
 
-from mailwright.consent import views
 from mailwright.feedback import tracking_views
+from mailwright.web import public as views
 
 app_name = "consent"
 urlpatterns = [

@@ -1,0 +1,12 @@
+"""What the consent layer announces to the layers above it (they connect receivers)."""
+
+from django.dispatch import Signal
+
+# Sent inside the erasure's transaction with `contact`, `email` (the address being erased)
+# and `placeholder` (what replaces it): every app removes what it holds about the person.
+erasing = Signal()
+
+# Sent with `contact`, `kind`, `subject`, `html`, `text` and `language` when the consent layer
+# must mail someone (the double opt-in confirmation): the delivery layer queues it on the
+# service stream.
+service_mail = Signal()

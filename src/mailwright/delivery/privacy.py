@@ -1,0 +1,20 @@
+"""Erasure in the delivery layer: no pending mail goes out, no address or content is kept."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from mailwright.consent.signals import erasing
+from mailwright.delivery.models import CapturedMessage, Delivery
+
+
+@receiver(erasing, dispatch_uid="delivery.privacy.erase")
+def erase(sender, contact, email: str, placeholder: str, **_kwargs) -> None:
+    Delivery.objects.filter(
+        contact=contact,
+        state__in=[Delivery.State.QUEUED, Delivery.State.DEFERRED, Delivery.State.SENDING],
+    ).update(state=Delivery.State.SUPPRESSED, last_reply="recipient erased")
+    Delivery.objects.filter(contact=contact).update(
+        email=placeholder, content=None, last_reply="", message_id=""
+    )
+    CapturedMessage.objects.filter(to=email).delete()

@@ -1,0 +1,1 @@
+"""Operators' endpoints: /metrics for Prometheus (reads every layer, so it sits on top)."""
