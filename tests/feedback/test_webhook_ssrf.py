@@ -111,7 +111,7 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(
     127.0.0.1 now. The connection is refused, nothing is sent, and it is not retried."""
     name = _name_resolving_to_loopback()
     port = receiver["url"].split(":")[2].split("/")[0]
-    webhooks.create_endpoint(f"http://{name}:{port}/hook")  # a name: accepted when saved
+    webhooks.do_create_endpoint(f"http://{name}:{port}/hook")  # a name: accepted when saved
     with django_capture_on_commit_callbacks(execute=False):
         webhooks.emit("bounced", {"email": "a@example.com"})
     row = WebhookDelivery.objects.get()
@@ -129,7 +129,7 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(
 def test_redirects_to_forbidden_addresses_are_not_followed(
     receiver, django_capture_on_commit_callbacks
 ):
-    webhooks.create_endpoint(receiver["url"])
+    webhooks.do_create_endpoint(receiver["url"])
     port = receiver["url"].split(":")[2].split("/")[0]
     receiver["location"] = f"http://localhost:{port}/inside"
     with django_capture_on_commit_callbacks(execute=False):
@@ -151,7 +151,7 @@ def test_redirects_to_forbidden_addresses_are_not_followed(
 def test_a_stored_endpoint_that_is_no_longer_allowed_fails_without_a_request(
     receiver, settings, django_capture_on_commit_callbacks
 ):
-    webhooks.create_endpoint(receiver["url"])
+    webhooks.do_create_endpoint(receiver["url"])
     settings.WEBHOOK_ALLOW_HOSTS = []  # the operator removed it
     with django_capture_on_commit_callbacks(execute=False):
         webhooks.emit("sent", {"email": "a@example.com"})

@@ -57,19 +57,19 @@ def receiver(settings):
 )
 def test_only_http_endpoints_without_credentials(url):
     with pytest.raises(webhooks.WebhookError):
-        webhooks.create_endpoint(url)
+        webhooks.do_create_endpoint(url)
 
 
 def test_unknown_event_types_are_refused():
     with pytest.raises(webhooks.WebhookError):
-        webhooks.create_endpoint("https://example.com/h", ["sent", "exploded"])
+        webhooks.do_create_endpoint("https://example.com/h", ["sent", "exploded"])
 
 
 def test_signed_delivery_reaches_subscribed_endpoints_only(
     receiver, django_capture_on_commit_callbacks
 ):
-    wanted = webhooks.create_endpoint(receiver["url"], ["bounced"])
-    webhooks.create_endpoint(receiver["url"] + "?other", ["opened"])
+    wanted = webhooks.do_create_endpoint(receiver["url"], ["bounced"])
+    webhooks.do_create_endpoint(receiver["url"] + "?other", ["opened"])
     with django_capture_on_commit_callbacks(execute=False):
         assert webhooks.emit("bounced", {"email": "a@example.com", "reason": "user_unknown"}) == 1
     row = WebhookDelivery.objects.get()
@@ -94,7 +94,7 @@ def test_old_signatures_are_rejected_as_replays():
 def test_failures_are_retried_with_backoff_then_given_up(
     receiver, django_capture_on_commit_callbacks
 ):
-    webhooks.create_endpoint(receiver["url"])
+    webhooks.do_create_endpoint(receiver["url"])
     receiver["status"] = 503
     with django_capture_on_commit_callbacks(execute=False):
         webhooks.emit("complained", {"email": "b@example.com"})
@@ -111,7 +111,7 @@ def test_failures_are_retried_with_backoff_then_given_up(
 
 def test_unreachable_endpoint_is_a_retry_not_a_crash(django_capture_on_commit_callbacks, settings):
     settings.WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
-    webhooks.create_endpoint("http://127.0.0.1:9/nothing-here")
+    webhooks.do_create_endpoint("http://127.0.0.1:9/nothing-here")
     with django_capture_on_commit_callbacks(execute=False):
         webhooks.emit("sent", {"email": "c@example.com"})
     row = WebhookDelivery.objects.get()
@@ -126,7 +126,7 @@ def test_guard_pause_is_announced(newsletter, django_capture_on_commit_callbacks
     from mailwright.feedback import guards
     from tests.conftest import make_campaign, make_contact
 
-    webhooks.create_endpoint("https://hooks.example.com/mw", ["campaign.paused"])
+    webhooks.do_create_endpoint("https://hooks.example.com/mw", ["campaign.paused"])
     for i in range(250):
         make_contact(f"w{i}@example.com", newsletter)
     campaign = make_campaign(newsletter)

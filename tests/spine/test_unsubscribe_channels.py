@@ -17,7 +17,7 @@ from mailwright.contacts.models import Contact, Subscription
 from mailwright.delivery import sending
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.models import Event, WebhookDelivery
-from mailwright.feedback.webhooks import create_endpoint
+from mailwright.feedback.webhooks import do_create_endpoint
 from tests.conftest import make_campaign, make_contact, run_worker
 from tests.feedback.test_inbound import DOMAIN, arf, inbound  # noqa: F401 - fixture
 
@@ -38,7 +38,7 @@ CHANNELS = [
 @pytest.fixture
 def people(smtp_sink, newsletter, inbound, settings):  # noqa: F811 - the inbound fixture
     settings.ANYMAIL = {"WEBHOOK_SECRET": "relay:s3cret"}
-    create_endpoint("https://hooks.example.com/mailwright", ["unsubscribed"])
+    do_create_endpoint("https://hooks.example.com/mailwright", ["unsubscribed"])
     for channel in CHANNELS:
         make_contact(f"{channel.replace('_', '-')}@example.com", newsletter)
     campaign = make_campaign(newsletter)

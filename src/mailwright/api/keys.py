@@ -7,23 +7,32 @@ import hashlib
 import hmac
 import secrets
 
+from django.db import transaction
 from django.utils import timezone
 
 from mailwright.api.models import ApiKey
+from mailwright.audit import log as audit
+from mailwright.audit.actors import Actor
 
 KEY_PREFIX = "mw_"
+CLI = Actor(channel="cli", actor="mailwright apikey")
 
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create(name: str) -> tuple[ApiKey, str]:
+@transaction.atomic
+def create(name: str, *, by: Actor = CLI) -> tuple[ApiKey, str]:
+    """A new key: (its record, the key itself, which is never stored or logged)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValueError("the key name must be 1-100 characters")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey.objects.create(name=name, prefix=key[:10], digest=digest(key))
+    audit.record(
+        by, "api_key.create", "api_key", record.pk, after={"name": name, "prefix": key[:10]}
+    )
     return record, key
 
 
@@ -40,7 +49,11 @@ def authenticate(key: str) -> ApiKey | None:
     return record
 
 
-def revoke(key_id: int) -> bool:
-    return bool(
-        ApiKey.objects.filter(pk=key_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def revoke(key_id: int, *, by: Actor = CLI) -> bool:
+    revoked = ApiKey.objects.filter(pk=key_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
     )
+    if revoked:
+        audit.record(by, "api_key.revoke", "api_key", key_id, after={"revoked": True})
+    return bool(revoked)

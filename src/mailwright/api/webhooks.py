@@ -4,6 +4,7 @@ from pydantic import ConfigDict, Field
 
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
+from mailwright.audit.actors import Actor
 from mailwright.feedback import webhooks
 from mailwright.feedback.models import WebhookDelivery, WebhookEndpoint
 
@@ -43,7 +44,9 @@ class DeliveryOut(Schema):
 @router.post("", response={201: EndpointCreated})
 def create_endpoint(request, data: EndpointIn):
     try:
-        endpoint = webhooks.create_endpoint(data.url, data.event_types, data.description)
+        endpoint = webhooks.do_create_endpoint(
+            data.url, data.event_types, data.description, by=Actor.from_api_key(request)
+        )
     except webhooks.WebhookError as exc:
         raise ApiError(422, "invalid", str(exc), exc.field) from None
     return Status(201, endpoint)
@@ -56,7 +59,8 @@ def list_endpoints(request, response: HttpResponse, limit: int = 100, offset: in
 
 @router.delete("/{endpoint_id}", response={204: None})
 def delete_endpoint(request, endpoint_id: int):
-    WebhookEndpoint.objects.get(pk=endpoint_id).delete()
+    endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+    webhooks.do_delete_endpoint(endpoint, by=Actor.from_api_key(request))
     return Status(204, None)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from mailwright.audit import log as audit
+from mailwright.audit.actors import Actor
 from mailwright.consent.models import Organisation
 
 
@@ -28,3 +30,29 @@ def current() -> Organisation:
 def context(org: Organisation | None = None) -> dict:
     org = org or current()
     return {"name": org.name, "address": org.postal_address}
+
+
+FIELDS = ("name", "postal_address", "from_email", "from_name")
+
+
+@transaction.atomic
+def do_update(values: dict, *, by: Actor) -> Organisation:
+    """Change the organisation's settings (name, postal address, default sender)."""
+    org = current()
+    before = {f: getattr(org, f) for f in FIELDS}
+    for field in FIELDS:
+        if field in values:
+            setattr(org, field, values[field])
+    org.save()
+    after = {f: getattr(org, f) for f in FIELDS}
+    changed = {f for f in FIELDS if before[f] != after[f]}
+    if changed:
+        audit.record(
+            by,
+            "settings.organisation",
+            "settings",
+            "organisation",
+            before={f: before[f] for f in sorted(changed)},
+            after={f: after[f] for f in sorted(changed)},
+        )
+    return org

@@ -52,3 +52,24 @@ def pick(choices: list[RelayChoice], exclude: set[str] = frozenset()) -> RelayCh
     if not usable:
         return None
     return random.choices(usable, weights=[c.weight for c in usable], k=1)[0]
+
+
+PASSWORD_PLACEHOLDER = "***"  # noqa: S105 - the mask shown instead of a password
+
+
+def redact_relay_url(url: str) -> str:
+    """A relay URL safe to show: RelayConfig.display, then anything between "scheme://" and
+    the last "@" after a colon hidden as well (a URL the parser misreads, e.g. an unencoded
+    "/" or "#" in the password, must not show the password either)."""
+    try:
+        url = RelayConfig(url).display
+    except ImproperlyConfigured:
+        pass
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    userinfo, at, hostpart = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:{PASSWORD_PLACEHOLDER}@{hostpart}"

@@ -33,6 +33,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from mailwright.audit import log as audit
+from mailwright.audit.actors import Actor
 from mailwright.feedback.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -133,16 +135,56 @@ def validate_url(url: str) -> str:
     return url
 
 
-def create_endpoint(url: str, event_types: list[str] | None = None, description: str = ""):
+@transaction.atomic
+def do_create_endpoint(
+    url: str,
+    event_types: list[str] | None = None,
+    description: str = "",
+    *,
+    by: Actor | None = None,
+) -> WebhookEndpoint:
     unknown = sorted(set(event_types or []) - set(EVENT_TYPES))
     if unknown:
         raise WebhookError(f"unknown event type(s): {', '.join(unknown)}", field="event_types")
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         url=validate_url(url),
         secret=secrets.token_urlsafe(32),
         event_types=sorted(set(event_types or [])),
         description=description[:200],
     )
+    by = by or Actor.system("mailwright")
+    audit.record(by, "webhook.create", "webhook", endpoint.pk, after=_view(endpoint))
+    return endpoint
+
+
+@transaction.atomic
+def do_set_endpoint_enabled(endpoint: WebhookEndpoint, enabled: bool, *, by: Actor) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=enabled)
+    audit.record(
+        by,
+        "webhook.enable" if enabled else "webhook.disable",
+        "webhook",
+        endpoint.pk,
+        before={"enabled": endpoint.enabled},
+        after={"enabled": enabled},
+    )
+    endpoint.enabled = enabled
+
+
+@transaction.atomic
+def do_delete_endpoint(endpoint: WebhookEndpoint, *, by: Actor) -> None:
+    audit.record(by, "webhook.delete", "webhook", endpoint.pk, before=_view(endpoint))
+    endpoint.delete()
+
+
+def _view(endpoint: WebhookEndpoint) -> dict:
+    """What the audit log keeps of an endpoint (never its signing secret)."""
+    return {
+        "url": endpoint.url,
+        "event_types": endpoint.event_types,
+        "enabled": endpoint.enabled,
+        "description": endpoint.description,
+    }
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -9,16 +9,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Campaign
 from mailwright.conf import RelayConfig
-from mailwright.delivery import dkim, dns_check, limits, relays
+from mailwright.delivery import actions, dkim, dns_check, limits, relays
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay, RelayState, UsageCounter
+from mailwright.delivery.relays import redact_relay_url
 from mailwright.feedback import reputation
 from mailwright.web.forms import (
     DkimGenerateForm,
@@ -26,9 +28,12 @@ from mailwright.web.forms import (
     DnsCheckForm,
     DomainPolicyForm,
     RelayForm,
-    redact_relay_url,
 )
 from mailwright.web.reputation import alerts
+
+
+def _actor(request) -> Actor:
+    return Actor.from_user(request, channel="admin")
 
 
 @login_required
@@ -115,16 +120,8 @@ def relay_list(request):
     form = RelayForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    relay = Relay.objects.create(
-                        name=data["name"],
-                        url=data["url"],
-                        stream=data["stream"],
-                        weight=data["weight"],
-                        enabled=data["enabled"],
-                    )
+                relay = actions.do_save_relay(None, form.cleaned_data, by=_actor(request))
             except IntegrityError:
                 form.add_error("name", "A relay with this name exists already.")
             else:
@@ -147,12 +144,8 @@ def relay_edit(request, relay_id: int):
     form = RelayForm(request.POST or None, relay=relay)
     if request.method == "POST":
         if form.is_valid():
-            data = form.cleaned_data
-            relay.url = data["url"]
-            relay.stream = data["stream"]
-            relay.weight = data["weight"]
-            relay.enabled = data["enabled"]
-            relay.save(update_fields=["url", "stream", "weight", "enabled"])
+            data = {k: v for k, v in form.cleaned_data.items() if k != "name"}
+            actions.do_save_relay(relay, data, by=_actor(request))
             messages.success(request, f"Relay “{relay.name}” saved.")
             return redirect("web:relay_list")
         form.hide_secrets()
@@ -164,7 +157,7 @@ def relay_edit(request, relay_id: int):
 @require_POST
 def relay_toggle(request, relay_id: int, enable: bool):
     relay = get_object_or_404(Relay, pk=relay_id)
-    Relay.objects.filter(pk=relay.pk).update(enabled=enable)
+    actions.do_set_relay_enabled(relay, enable, by=_actor(request))
     if enable:
         messages.success(request, f"Relay “{relay.name}” enabled.")
     else:
@@ -176,7 +169,7 @@ def relay_toggle(request, relay_id: int, enable: bool):
 @require_POST
 def relay_delete(request, relay_id: int):
     relay = get_object_or_404(Relay, pk=relay_id)
-    relay.delete()
+    actions.do_delete_relay(relay, by=_actor(request))
     messages.success(request, f"Relay “{relay.name}” deleted.")
     return redirect("web:relay_list")
 
@@ -206,23 +199,13 @@ def _policy_rows(now) -> list[dict]:
     return rows
 
 
-def _save_policy(policy: DomainPolicy, data: dict) -> None:
-    policy.domain = data["domain"]
-    policy.hourly_cap = data["hourly_cap"]
-    policy.warmup_start = data["warmup_start"]
-    policy.warmup_growth = data["warmup_growth"]
-    policy.save()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def domain_list(request):
     form = DomainPolicyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                policy = DomainPolicy()
-                _save_policy(policy, form.cleaned_data)
+            policy = actions.do_save_domain_policy(None, form.cleaned_data, by=_actor(request))
         except IntegrityError:
             form.add_error("domain", "There is a policy for this domain already.")
         else:
@@ -245,8 +228,7 @@ def domain_edit(request, policy_id: int):
     form = DomainPolicyForm(request.POST or None, policy=policy)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                _save_policy(policy, form.cleaned_data)
+            actions.do_save_domain_policy(policy, form.cleaned_data, by=_actor(request))
         except IntegrityError:
             form.add_error("domain", "There is a policy for this domain already.")
         else:
@@ -260,7 +242,7 @@ def domain_edit(request, policy_id: int):
 @require_POST
 def domain_delete(request, policy_id: int):
     policy = get_object_or_404(DomainPolicy, pk=policy_id)
-    policy.delete()
+    actions.do_delete_domain_policy(policy, by=_actor(request))
     messages.success(request, f"Policy for {policy.domain} deleted: its mail is no longer capped.")
     return redirect("web:domain_list")
 
@@ -272,9 +254,8 @@ def domain_warmup(request, policy_id: int):
     if not policy.warmup_start:
         messages.error(request, f"Set a warm-up start for {policy.domain} first.")
         return redirect("web:domain_edit", policy.pk)
-    now = timezone.now()
-    DomainPolicy.objects.filter(pk=policy.pk).update(warmup_started_at=now)
-    policy.warmup_started_at = now
+    actions.do_start_warmup(policy, by=_actor(request))
+    now = policy.warmup_started_at
     messages.success(
         request,
         f"Warm-up of {policy.domain} started: {limits.hourly_cap(policy, now):,} messages per"
@@ -309,7 +290,9 @@ def dkim_list(request):
     form = DkimGenerateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            key = dkim.generate_key(form.cleaned_data["domain"], form.cleaned_data["algorithm"])
+            key = actions.do_generate_dkim_key(
+                form.cleaned_data["domain"], form.cleaned_data["algorithm"], by=_actor(request)
+            )
         except dkim.InvalidDomain as exc:
             form.add_error("domain", _sentence(exc))
         except dkim.UnknownAlgorithm as exc:
@@ -349,7 +332,7 @@ def dkim_rotate(request):
         newest = DkimKey.objects.filter(domain=domain.strip().lower()).order_by("-created_at")
         algorithm = newest.values_list("algorithm", flat=True).first() or dkim.RSA
     try:
-        key = dkim.rotate(domain, algorithm)
+        key = actions.do_rotate_dkim_key(domain, algorithm, by=_actor(request))
     except (dkim.InvalidDomain, dkim.UnknownAlgorithm) as exc:
         messages.error(request, f"Could not rotate: {exc}")
         return redirect("web:dkim_list")

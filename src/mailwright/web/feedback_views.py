@@ -394,8 +394,8 @@ def webhook_list(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = webhooks.create_endpoint(
-                data["url"], data["event_types"], data["description"]
+            created = webhooks.do_create_endpoint(
+                data["url"], data["event_types"], data["description"], by=_actor(request)
             )
         except webhooks.WebhookError as exc:
             text = str(exc)
@@ -420,7 +420,7 @@ def webhook_list(request):
 @require_POST
 def webhook_toggle(request, endpoint_id: int, enable: bool):
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=enable)
+    webhooks.do_set_endpoint_enabled(endpoint, enable, by=_actor(request))
     if enable:
         messages.success(request, f"Webhook {endpoint.url} enabled.")
     else:
@@ -432,7 +432,7 @@ def webhook_toggle(request, endpoint_id: int, enable: bool):
 @require_POST
 def webhook_delete(request, endpoint_id: int):
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
-    endpoint.delete()
+    webhooks.do_delete_endpoint(endpoint, by=_actor(request))
     messages.success(request, f"Webhook {endpoint.url} deleted, with its delivery log.")
     return redirect("web:webhook_list")
 

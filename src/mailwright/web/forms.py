@@ -22,6 +22,7 @@ from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Topic
 from mailwright.delivery.dkim import InvalidDomain, normalize_domain
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay
+from mailwright.delivery.relays import PASSWORD_PLACEHOLDER, redact_relay_url
 from mailwright.feedback.models import InboundMessage
 from mailwright.feedback.webhooks import EVENT_TYPES
 
@@ -367,26 +368,6 @@ class FindPersonForm(NoLabelSuffix, forms.Form):
 
 
 # --- delivery: relays, domain policies, DKIM ---------------------------------------------------
-
-PASSWORD_PLACEHOLDER = "***"  # noqa: S105 - the mask shown instead of a password
-
-
-def redact_relay_url(url: str) -> str:
-    """A relay URL safe to show: RelayConfig.display, then anything between "scheme://" and
-    the last "@" after a colon hidden as well (a URL the parser misreads, e.g. an unencoded
-    "/" or "#" in the password, must not show the password either)."""
-    try:
-        url = RelayConfig(url).display
-    except ImproperlyConfigured:
-        pass
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    userinfo, at, hostpart = rest.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:{PASSWORD_PLACEHOLDER}@{hostpart}"
 
 
 def _userinfo(url: str) -> tuple[str | None, str | None]:

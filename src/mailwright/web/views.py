@@ -596,7 +596,7 @@ def privacy_page(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_settings(request):
-    """The sending organisation: configuration, not consent, so the row is saved here."""
+    """The sending organisation: its name, postal address and default sender."""
     org = organisation.current()
     initial = {
         "name": org.name,
@@ -606,9 +606,7 @@ def organisation_settings(request):
     }
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        for field, value in form.cleaned_data.items():
-            setattr(org, field, value)
-        org.save()
+        organisation.do_update(form.cleaned_data, by=_actor(request))
         messages.success(request, "Organisation settings saved.")
         return redirect("web:organisation_settings")
     context = {"form": form, "org": org, "missing_postal_address": not org.postal_address.strip()}

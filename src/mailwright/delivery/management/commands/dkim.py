@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mailwright.delivery import dkim
+from mailwright.audit.actors import Actor
+from mailwright.delivery import actions, dkim
 from mailwright.delivery.models import DkimKey
 
 ALGORITHM_CHOICES = ("ed25519", "rsa", "ed25519-sha256", "rsa-sha256")
+
+
+CLI = Actor(channel="cli", actor="mailwright dkim")
 
 
 class Command(BaseCommand):
@@ -35,11 +39,15 @@ class Command(BaseCommand):
         try:
             action = opts["action"]
             if action == "generate":
-                key = dkim.generate_key(opts["domain"], self._algorithm(opts["algorithm"]))
+                key = actions.do_generate_dkim_key(
+                    opts["domain"], self._algorithm(opts["algorithm"]), by=CLI
+                )
                 self._created(key, "Generated")
             elif action == "rotate":
                 algorithm = opts["algorithm"]
-                key = dkim.rotate(opts["domain"], self._algorithm(algorithm) if algorithm else None)
+                key = actions.do_rotate_dkim_key(
+                    opts["domain"], self._algorithm(algorithm) if algorithm else None, by=CLI
+                )
                 self._created(key, "Rotated: new")
                 retiring = DkimKey.objects.filter(domain=key.domain, active=False).exclude(
                     pk=key.pk
