@@ -97,7 +97,7 @@ class AiosmtplibTransport:
 
 
 def make_transport(relay: RelayConfig, timeout: float = 30):
-    """The transport the engine uses for a relay: the lean pipelined client (smtp_client.py);
+    """The transport the engine uses for a relay: the lean pipelined client (smtp_client/);
     aiosmtplib's per-message overhead is too high for bulk mail (PERFORMANCE.md)."""
     from mailwright.delivery.smtp_client import SmtpClient
 
