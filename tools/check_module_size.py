@@ -13,7 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWN = {
     "src/mailwright/web/views.py",
     "src/mailwright/web/forms.py",
-    "src/mailwright/delivery/smtp_client.py",
 }
 
 

@@ -18,8 +18,8 @@ from mailwright.delivery.smtp_client import (
     SmtpClient,
     StartTlsUnavailable,
     dot_stuff,
-    may_send_credentials,
 )
+from mailwright.delivery.smtp_client.session import may_send_credentials
 from tests.smtp_servers import BackgroundLoop, FastSink
 
 SENDER = "bounces@mailwright.test"

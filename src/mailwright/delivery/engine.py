@@ -25,6 +25,7 @@ from mailwright.delivery.limits import looks_like_rate_limit
 from mailwright.delivery.mime import HeaderInjection
 from mailwright.delivery.relays import RelayChoice, pick
 from mailwright.delivery.results import Envelope
+from mailwright.delivery.smtp_client import SmtpClient
 from mailwright.delivery.store import OrmStore, Store
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,6 @@ STATE_FOR = {
 
 
 def default_transport(relay: RelayConfig):
-    # The lean pipelined client (not transport.py's aiosmtplib one, ~15 MB a process).
-    from mailwright.delivery.smtp_client import SmtpClient
-
     return SmtpClient(relay, timeout=settings.RELAY_TIMEOUT)
 
 
