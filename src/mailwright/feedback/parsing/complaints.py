@@ -48,16 +48,6 @@ def _report_fields(part: Message) -> dict[str, str]:
     return fields
 
 
-def _original(msg: Message) -> Message | None:
-    for part in mime.walk(msg):
-        if part is msg:
-            continue
-        inner = mime.attached_message(part)
-        if inner is not None:
-            return inner
-    return None
-
-
 def original_recipient(original: Message | None) -> str | None:
     if original is None:
         return None
@@ -75,7 +65,7 @@ def arf(msg: Message) -> Complaint | None:
     ):
         return None
     fields = _report_fields(parts[0]) if parts else {}
-    original = _original(msg)
+    original = mime.attached_original(msg)
     recipient = _addr(fields.get("original-rcpt-to", "")) or original_recipient(original)
     feedback_type = (fields.get("feedback-type", "") or "abuse").strip().lower()
     feedback_type = re.split(r"[\s;]", feedback_type)[0] or "abuse"
@@ -88,7 +78,7 @@ _JMRP_SUBJECT = re.compile(r"complaint about message from", re.I)
 
 
 def jmrp_legacy(msg: Message) -> Complaint | None:
-    original = _original(msg)
+    original = mime.attached_original(msg)
     if original is None:
         return None
     hm = mime.header(original, "x-hmxmroriginalrecipient")

@@ -194,3 +194,15 @@ def attached_message(part: Message) -> Message | None:
     if ctype in ("text/rfc822-headers", "message/rfc822-headers", "text/global-headers"):
         return parse_headers(part_text(part))
     return None
+
+
+def attached_original(msg: Message) -> Message | None:
+    """The first message (or header block) attached anywhere inside `msg`: the returned
+    original of a bounce, the reported message of a complaint."""
+    for part in walk(msg):
+        if part is msg:
+            continue
+        inner = attached_message(part)
+        if inner is not None:
+            return inner
+    return None

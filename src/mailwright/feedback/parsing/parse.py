@@ -88,7 +88,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     # 2. RFC 3464 DSNs.
     if dsn.is_dsn(msg):
         result.automated = True
-        original = _attached_original(msg)
+        original = mime.attached_original(msg)
         _from_dsn(result, msg)
         _finish(result, msg, envelope_rcpt, original, domains, dsn.envelope_sender(msg))
         return result
@@ -113,7 +113,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     looks_like_bounce = _bounce_signals(msg)
     is_auto = autoreply.is_auto_reply(msg)
     body, original_text = freetext.split_original(report)
-    original = _attached_original(msg) or (
+    original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
     )
     if looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
@@ -250,16 +250,6 @@ def _from_ses(result: Parsed, note: dict) -> Message | None:
 
 
 # --- shared finishing: original message, VERP token, own-address filter --------------------
-
-
-def _attached_original(msg: Message) -> Message | None:
-    for part in mime.walk(msg):
-        if part is msg:
-            continue
-        inner = mime.attached_message(part)
-        if inner is not None:
-            return inner
-    return None
 
 
 def _finish(
