@@ -21,6 +21,7 @@ from jinja2.exceptions import SecurityError
 
 from mailwright import tokens
 from mailwright.campaigns.sandbox import LimitedSandbox, RenderLimitError, budget
+from mailwright.consent import organisation as org_settings
 
 
 class TemplateError(ValueError):
@@ -232,6 +233,4 @@ def sample_context() -> dict:
 
 
 def _organisation() -> dict:
-    from mailwright.consent.organisation import context
-
-    return context()
+    return org_settings.context()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.consent.hashing import address_hash
 from mailwright.consent.models import ConsentEvent, PrivacyAudit, Suppression
@@ -176,6 +177,7 @@ def record_rectification(contact: Contact, by: Actor, fields: list[str]) -> None
 
 
 def _audit(action: str, email: str, by: Actor, detail: dict) -> None:
+    """The privacy log (kept after erasure, by address hash) and the audit log."""
     PrivacyAudit.objects.create(
         action=action,
         address_hash=address_hash(email),
@@ -183,3 +185,4 @@ def _audit(action: str, email: str, by: Actor, detail: dict) -> None:
         channel=by.channel,
         detail=detail,
     )
+    audit.record(by, f"privacy.{action}", "contact", detail.get("contact", ""), after=detail)

@@ -19,6 +19,7 @@ from markupsafe import escape
 from mailwright.campaigns.inlining import inline_css
 from mailwright.campaigns.models import CampaignLink
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
+from mailwright.consent.organisation import current
 from mailwright.delivery import tracked_links
 from mailwright.delivery.mime import OutgoingMessage, assemble, make_message_id
 from mailwright.delivery.models import Delivery
@@ -61,8 +62,6 @@ class Composer:
 
     def _org(self):
         if self.organisation is None:
-            from mailwright.consent.organisation import current
-
             self.organisation = current()
         return self.organisation
 

@@ -13,9 +13,11 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from mailwright.campaigns.models import Campaign
 from mailwright.consent.models import Suppression
 from mailwright.consent.suppression import suppressed_among
 from mailwright.contacts.models import Contact, Subscription
+from mailwright.delivery.models import Delivery
 
 FREQUENCY_WINDOW = {
     Contact.Frequency.WEEKLY: timedelta(days=7),
@@ -25,8 +27,6 @@ FREQUENCY_WINDOW = {
 
 def marketing_audience(topic_ids: list[int], *, now=None, exclude_campaign: int | None = None):
     """Contacts who may receive marketing mail on any of these topics, as a queryset."""
-    from mailwright.delivery.models import Delivery
-
     now = now or timezone.now()
     confirmed = Subscription.objects.filter(
         contact=OuterRef("pk"), topic_id__in=topic_ids, state=Subscription.State.CONFIRMED
@@ -57,8 +57,6 @@ def marketing_still_allowed(deliveries) -> set[int]:
 
     Runs for every batch a worker sends, so it is one plain query per campaign in the batch
     (the ORM spent more time building the 200-id IN list than the database answering)."""
-    from mailwright.campaigns.models import Campaign
-
     by_campaign: dict[int, list] = {}
     for d in deliveries:
         by_campaign.setdefault(d.campaign_id, []).append(d)

@@ -10,6 +10,7 @@ from django.db import close_old_connections
 
 from mailwright.consent import organisation
 from mailwright.delivery import ledger, limits, policy, relays
+from mailwright.delivery.dkim import signer_for
 
 
 class Store(Protocol):
@@ -60,8 +61,6 @@ class OrmStore:
     def prepare(self, batch):
         """What composing this batch needs from the database, fetched once: the organisation
         and a DKIM signer (or None) for every From domain in the batch."""
-        from mailwright.delivery.dkim import signer_for
-
         org = organisation.current()
         domains = {
             ((d.campaign.from_email if d.campaign else "") or org.from_email)

@@ -15,6 +15,7 @@ from django.http import HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from mailwright.campaigns.models import CampaignLink
 from mailwright.delivery import tracked_links
 from mailwright.feedback import tracking
 from mailwright.feedback.tracking_writer import writer
@@ -53,8 +54,6 @@ def link_url(campaign_id: int, index: int) -> str | None:
     key = (campaign_id, index)
     if key in _urls:
         return _urls[key]
-    from mailwright.campaigns.models import CampaignLink
-
     url = (
         CampaignLink.objects.filter(campaign_id=campaign_id, index=index)
         .values_list("url", flat=True)

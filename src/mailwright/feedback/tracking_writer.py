@@ -29,6 +29,11 @@ from django.db import (
     transaction,
 )
 
+from mailwright.audit.events import DomainEvent
+from mailwright.delivery.models import Delivery
+from mailwright.feedback import engagement, tracking
+from mailwright.feedback.events import store
+
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.2
 MAX_BACKOFF = 5.0
@@ -163,11 +168,6 @@ def _database_answers() -> bool:
 def write(items: list[dict], context: list[dict] | None = None) -> None:
     """Write `items` in one transaction. `context`: the batch they came from, for telling
     scanner bursts apart when rows are retried one by one."""
-    from mailwright.audit.events import DomainEvent
-    from mailwright.delivery.models import Delivery
-    from mailwright.feedback import engagement, tracking
-    from mailwright.feedback.events import store
-
     ids = {i["delivery"] for i in items}
     deliveries = {
         d["id"]: d

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from mailwright.feedback.inbound import serve
+from mailwright.feedback.mailbox import MailboxConfig, poll
 
 
 class Command(BaseCommand):
@@ -56,8 +57,6 @@ class Command(BaseCommand):
 
     def _poll(self, url: str, opts) -> None:
         from django.core.exceptions import ImproperlyConfigured
-
-        from mailwright.feedback.mailbox import MailboxConfig, poll
 
         try:
             config = MailboxConfig.from_url(url)
