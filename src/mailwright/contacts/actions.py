@@ -27,26 +27,3 @@ def do_set_status(contact: Contact, status: str, *, by: Actor) -> bool:
         after={"status": status},
     )
     return True
-
-
-@transaction.atomic
-def do_set_status_many(contact_ids: list[int], status: str, *, by: Actor, only_from: str) -> int:
-    """Batched variant for the worker: contacts still `only_from` move to `status`."""
-    ids = list(
-        Contact.objects.filter(id__in=contact_ids, status=only_from).values_list("id", flat=True)
-    )
-    if not ids:
-        return 0
-    Contact.objects.filter(id__in=ids).update(status=status)
-    audit.record_many(
-        audit.entry(
-            by,
-            "contact.status",
-            "contact",
-            i,
-            before={"status": only_from},
-            after={"status": status},
-        )
-        for i in ids
-    )
-    return len(ids)
