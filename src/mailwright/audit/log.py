@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -33,7 +31,7 @@ def entry(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEntry:
-    """An unsaved audit row (for batched actions: `AuditEntry.objects.bulk_create`)."""
+    """An unsaved audit row (batched actions can `AuditEntry.objects.bulk_create` them)."""
     return AuditEntry(
         at=timezone.now(),
         actor_kind=by.kind if by.kind in Actor.KINDS else "system",
@@ -55,10 +53,6 @@ def record(by: Actor, action: str, object_type: str, object_id: object = "", **c
     row = entry(by, action, object_type, object_id, **changes)
     row.save()
     return row
-
-
-def record_many(rows: Iterable[AuditEntry]) -> None:
-    AuditEntry.objects.bulk_create(list(rows), batch_size=500)
 
 
 def search(
