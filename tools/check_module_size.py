@@ -11,8 +11,6 @@ from pathlib import Path
 LIMIT = 500
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN = {
-    "src/mailwright/web/views.py",
-    "src/mailwright/web/forms.py",
     "src/mailwright/delivery/smtp_client.py",
 }
 
