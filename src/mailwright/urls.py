@@ -9,9 +9,9 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     # Relay tracking webhooks: authenticated, stored raw, then processed (relay_views).
     path("webhooks/relay/<slug:relay>/tracking/", relay_views.tracking, name="relay_tracking"),
-    path("", include("mailwright.web.public_urls")),
+    path("", include("mailwright.web.public.urls")),
     path("", include("mailwright.web.urls")),
 ]
 
-handler404 = "mailwright.web.errors.page_not_found"
-handler500 = "mailwright.web.errors.server_error"
+handler404 = "mailwright.web.shell.errors.page_not_found"
+handler500 = "mailwright.web.shell.errors.server_error"

@@ -24,7 +24,7 @@ from mailwright.delivery.models import (
 )
 from mailwright.feedback import reputation
 from mailwright.feedback.models import Event
-from mailwright.web.reputation import alerts
+from mailwright.web.shell.alerts import alerts
 from tests.conftest import make_campaign
 
 SECRET = "s3cret-Pa55"

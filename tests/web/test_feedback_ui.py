@@ -21,7 +21,8 @@ from mailwright.consent.suppression import do_suppress
 from mailwright.delivery.models import Delivery
 from mailwright.feedback import reports
 from mailwright.feedback.models import Event, InboundMessage, WebhookDelivery, WebhookEndpoint
-from mailwright.web.feedback_views import csv_cell, parse_address_list
+from mailwright.web.feedback.views import parse_address_list
+from mailwright.web.shell.helpers import csv_cell
 from tests.conftest import ADMIN, make_campaign, make_contact
 
 T0 = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from mailwright.delivery import sending
 from mailwright.delivery.models import CapturedMessage
 from mailwright.feedback.models import Event
 from mailwright.feedback.tracking_writer import writer
-from mailwright.web import mailview
+from mailwright.web.outbox import mailview
 from tests.conftest import make_contact, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,130 +1,139 @@
+"""The staff UI's URL map: the pages of every area (the public pages are in web.public.urls)."""
+
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 from django.views.generic import RedirectView
 
-from mailwright.web import audit_views, delivery_views, feedback_views, views
+from mailwright.web.campaigns import views as campaigns
+from mailwright.web.contacts import views as contacts
+from mailwright.web.delivery import views as delivery
+from mailwright.web.feedback import views as feedback
+from mailwright.web.outbox import views as outbox
+from mailwright.web.privacy import views as privacy
+from mailwright.web.settings import views as settings
+from mailwright.web.shell import views as shell
+from mailwright.web.templates_editor import views as templates
+from mailwright.web.topics import views as topics
 
 app_name = "web"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("", shell.dashboard, name="dashboard"),
+    path("login/", shell.LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
-    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("contacts/", views.contact_list, name="contact_list"),
-    path("contacts/new/", views.contact_new, name="contact_new"),
-    path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
-    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),
+    path("account/password/", shell.PasswordChangeView.as_view(), name="password_change"),
+    path("contacts/", contacts.contact_list, name="contact_list"),
+    path("contacts/new/", contacts.contact_new, name="contact_new"),
+    path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path(
         "contacts/<int:contact_id>/consent.json",
-        views.contact_consent_proof,
+        contacts.contact_consent_proof,
         name="contact_consent_proof",
     ),
-    path("contacts/<int:contact_id>/export/", views.contact_export, name="contact_export"),
-    path("contacts/<int:contact_id>/erase/", views.contact_erase, name="contact_erase"),
+    path("contacts/<int:contact_id>/export/", contacts.contact_export, name="contact_export"),
+    path("contacts/<int:contact_id>/erase/", contacts.contact_erase, name="contact_erase"),
     path(
         "contacts/<int:contact_id>/unsubscribe/",
-        audit_views.contact_unsubscribe,
+        contacts.contact_unsubscribe,
         name="contact_unsubscribe",
     ),
-    path("topics/", views.topic_list, name="topic_list"),
-    path("topics/<int:topic_id>/edit/", views.topic_edit, name="topic_edit"),
-    path("templates/", views.template_list, name="template_list"),
-    path("templates/new/", views.template_new, name="template_new"),
-    path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),
-    path("templates/<int:template_id>/preview/", views.template_preview, name="template_preview"),
-    path("campaigns/", views.campaign_list, name="campaign_list"),
-    path("campaigns/new/", views.campaign_new, name="campaign_new"),
-    path("campaigns/<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
-    path("campaigns/<int:campaign_id>/counts/", views.campaign_counts, name="campaign_counts"),
-    path("campaigns/<int:campaign_id>/send/", views.campaign_send, name="campaign_send"),
+    path("topics/", topics.topic_list, name="topic_list"),
+    path("topics/<int:topic_id>/edit/", topics.topic_edit, name="topic_edit"),
+    path("templates/", templates.template_list, name="template_list"),
+    path("templates/new/", templates.template_new, name="template_new"),
+    path("templates/<int:template_id>/edit/", templates.template_edit, name="template_edit"),
+    path(
+        "templates/<int:template_id>/preview/", templates.template_preview, name="template_preview"
+    ),
+    path("campaigns/", campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/counts/", campaigns.campaign_counts, name="campaign_counts"),
+    path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send, name="campaign_send"),
     path(
         "campaigns/<int:campaign_id>/report/",
-        feedback_views.campaign_report,
+        campaigns.campaign_report,
         name="campaign_report",
     ),
     path(
         "campaigns/<int:campaign_id>/report.csv",
-        feedback_views.campaign_report_csv,
+        campaigns.campaign_report_csv,
         name="campaign_report_csv",
     ),
     *(
         path(
             f"campaigns/<int:campaign_id>/{action}/",
-            views.campaign_action,
+            campaigns.campaign_action,
             {"action": action},
             name=f"campaign_{action}",
         )
-        for action in views.ACTIONS
+        for action in campaigns.ACTIONS
     ),
-    path("privacy/", views.privacy_page, name="privacy"),
-    path("settings/organisation/", views.organisation_settings, name="organisation_settings"),
-    path("settings/audit-log/", audit_views.audit_log, name="audit_log"),
-    path("outbox/", views.captured_list, name="captured_list"),
-    path("outbox/clear/", views.captured_clear, name="captured_clear"),
-    path("outbox/<int:message_id>/", views.captured_detail, name="captured_detail"),
-    path("outbox/<int:message_id>/html/", views.captured_html, name="captured_html"),
-    path("outbox/<int:message_id>/raw/", views.captured_raw, name="captured_raw"),
-    path("delivery/", delivery_views.delivery_home, name="delivery"),
-    path("delivery/relays/", delivery_views.relay_list, name="relay_list"),
-    path("delivery/relays/<int:relay_id>/edit/", delivery_views.relay_edit, name="relay_edit"),
+    path("privacy/", privacy.privacy_page, name="privacy"),
+    path("settings/organisation/", settings.organisation_settings, name="organisation_settings"),
+    path("settings/audit-log/", settings.audit_log, name="audit_log"),
+    path("outbox/", outbox.captured_list, name="captured_list"),
+    path("outbox/clear/", outbox.captured_clear, name="captured_clear"),
+    path("outbox/<int:message_id>/", outbox.captured_detail, name="captured_detail"),
+    path("outbox/<int:message_id>/html/", outbox.captured_html, name="captured_html"),
+    path("outbox/<int:message_id>/raw/", outbox.captured_raw, name="captured_raw"),
+    path("delivery/", delivery.delivery_home, name="delivery"),
+    path("delivery/relays/", delivery.relay_list, name="relay_list"),
+    path("delivery/relays/<int:relay_id>/edit/", delivery.relay_edit, name="relay_edit"),
     path(
         "delivery/relays/<int:relay_id>/enable/",
-        delivery_views.relay_toggle,
+        delivery.relay_toggle,
         {"enable": True},
         name="relay_enable",
     ),
     path(
         "delivery/relays/<int:relay_id>/disable/",
-        delivery_views.relay_toggle,
+        delivery.relay_toggle,
         {"enable": False},
         name="relay_disable",
     ),
-    path(
-        "delivery/relays/<int:relay_id>/delete/", delivery_views.relay_delete, name="relay_delete"
-    ),
-    path("delivery/domains/", delivery_views.domain_list, name="domain_list"),
-    path("delivery/domains/<int:policy_id>/edit/", delivery_views.domain_edit, name="domain_edit"),
+    path("delivery/relays/<int:relay_id>/delete/", delivery.relay_delete, name="relay_delete"),
+    path("delivery/domains/", delivery.domain_list, name="domain_list"),
+    path("delivery/domains/<int:policy_id>/edit/", delivery.domain_edit, name="domain_edit"),
     path(
         "delivery/domains/<int:policy_id>/delete/",
-        delivery_views.domain_delete,
+        delivery.domain_delete,
         name="domain_delete",
     ),
     path(
         "delivery/domains/<int:policy_id>/warm-up/",
-        delivery_views.domain_warmup,
+        delivery.domain_warmup,
         name="domain_warmup",
     ),
-    path("delivery/dkim/", delivery_views.dkim_list, name="dkim_list"),
-    path("delivery/dkim/rotate/", delivery_views.dkim_rotate, name="dkim_rotate"),
-    path("delivery/dkim/check/", delivery_views.dns_check_page, name="dns_check"),
-    path("delivery/reputation/", delivery_views.reputation_page, name="reputation"),
-    path("delivery/analytics/", feedback_views.stream_analytics, name="stream_analytics"),
+    path("delivery/dkim/", delivery.dkim_list, name="dkim_list"),
+    path("delivery/dkim/rotate/", delivery.dkim_rotate, name="dkim_rotate"),
+    path("delivery/dkim/check/", delivery.dns_check_page, name="dns_check"),
+    path("delivery/reputation/", delivery.reputation_page, name="reputation"),
+    path("delivery/analytics/", delivery.stream_analytics, name="stream_analytics"),
     path(
         "feedback/",
         login_required(RedirectView.as_view(pattern_name="web:suppression_list")),
         name="feedback",
     ),
-    path("suppressions/", feedback_views.suppression_list, name="suppression_list"),
-    path("suppressions/import/", feedback_views.suppression_import, name="suppression_import"),
-    path("suppressions/export.csv", feedback_views.suppression_export, name="suppression_export"),
-    path("inbound/", feedback_views.inbound_list, name="inbound_list"),
-    path("inbound/<int:message_id>/", feedback_views.inbound_detail, name="inbound_detail"),
-    path("webhooks/", feedback_views.webhook_list, name="webhook_list"),
-    path("webhooks/<int:endpoint_id>/", feedback_views.webhook_detail, name="webhook_detail"),
+    path("suppressions/", feedback.suppression_list, name="suppression_list"),
+    path("suppressions/import/", feedback.suppression_import, name="suppression_import"),
+    path("suppressions/export.csv", feedback.suppression_export, name="suppression_export"),
+    path("inbound/", feedback.inbound_list, name="inbound_list"),
+    path("inbound/<int:message_id>/", feedback.inbound_detail, name="inbound_detail"),
+    path("webhooks/", feedback.webhook_list, name="webhook_list"),
+    path("webhooks/<int:endpoint_id>/", feedback.webhook_detail, name="webhook_detail"),
     path(
         "webhooks/<int:endpoint_id>/enable/",
-        feedback_views.webhook_toggle,
+        feedback.webhook_toggle,
         {"enable": True},
         name="webhook_enable",
     ),
     path(
         "webhooks/<int:endpoint_id>/disable/",
-        feedback_views.webhook_toggle,
+        feedback.webhook_toggle,
         {"enable": False},
         name="webhook_disable",
     ),
-    path(
-        "webhooks/<int:endpoint_id>/delete/", feedback_views.webhook_delete, name="webhook_delete"
-    ),
+    path("webhooks/<int:endpoint_id>/delete/", feedback.webhook_delete, name="webhook_delete"),
 ]

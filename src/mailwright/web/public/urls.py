@@ -4,7 +4,7 @@ online, and the open/click tracking addresses."""
 from django.urls import path
 
 from mailwright.feedback import tracking_views
-from mailwright.web import public as views
+from mailwright.web.public import views
 
 app_name = "consent"
 urlpatterns = [

@@ -1,5 +1,6 @@
 """Staff pages of the Delivery area: relays, destination-domain policies, DKIM keys and the
-DNS check, and the reputation of the sending streams. Thin views over mailwright.delivery."""
+DNS check, and the reputation and analytics of the sending streams. Thin views over
+mailwright.delivery and the read models of mailwright.feedback."""
 
 from __future__ import annotations
 
@@ -15,25 +16,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Campaign
 from mailwright.conf import RelayConfig
 from mailwright.delivery import actions, dkim, dns_check, limits, relays
 from mailwright.delivery.models import DkimKey, DomainPolicy, Relay, RelayState, UsageCounter
 from mailwright.delivery.relays import redact_relay_url
 from mailwright.feedback import reputation
-from mailwright.web.forms import (
+from mailwright.feedback.reports import STREAM_WINDOW, stream_figures
+from mailwright.web.delivery.forms import (
     DkimGenerateForm,
     DkimRotateForm,
     DnsCheckForm,
     DomainPolicyForm,
     RelayForm,
 )
-from mailwright.web.reputation import alerts
-
-
-def _actor(request) -> Actor:
-    return Actor.from_user(request, channel="admin")
+from mailwright.web.shell.alerts import alerts
+from mailwright.web.shell.helpers import staff_actor
 
 
 @login_required
@@ -121,7 +119,7 @@ def relay_list(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                relay = actions.do_save_relay(None, form.cleaned_data, by=_actor(request))
+                relay = actions.do_save_relay(None, form.cleaned_data, by=staff_actor(request))
             except IntegrityError:
                 form.add_error("name", "A relay with this name exists already.")
             else:
@@ -145,7 +143,7 @@ def relay_edit(request, relay_id: int):
     if request.method == "POST":
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "name"}
-            actions.do_save_relay(relay, data, by=_actor(request))
+            actions.do_save_relay(relay, data, by=staff_actor(request))
             messages.success(request, f"Relay “{relay.name}” saved.")
             return redirect("web:relay_list")
         form.hide_secrets()
@@ -157,7 +155,7 @@ def relay_edit(request, relay_id: int):
 @require_POST
 def relay_toggle(request, relay_id: int, enable: bool):
     relay = get_object_or_404(Relay, pk=relay_id)
-    actions.do_set_relay_enabled(relay, enable, by=_actor(request))
+    actions.do_set_relay_enabled(relay, enable, by=staff_actor(request))
     if enable:
         messages.success(request, f"Relay “{relay.name}” enabled.")
     else:
@@ -169,7 +167,7 @@ def relay_toggle(request, relay_id: int, enable: bool):
 @require_POST
 def relay_delete(request, relay_id: int):
     relay = get_object_or_404(Relay, pk=relay_id)
-    actions.do_delete_relay(relay, by=_actor(request))
+    actions.do_delete_relay(relay, by=staff_actor(request))
     messages.success(request, f"Relay “{relay.name}” deleted.")
     return redirect("web:relay_list")
 
@@ -205,7 +203,7 @@ def domain_list(request):
     form = DomainPolicyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            policy = actions.do_save_domain_policy(None, form.cleaned_data, by=_actor(request))
+            policy = actions.do_save_domain_policy(None, form.cleaned_data, by=staff_actor(request))
         except IntegrityError:
             form.add_error("domain", "There is a policy for this domain already.")
         else:
@@ -228,7 +226,7 @@ def domain_edit(request, policy_id: int):
     form = DomainPolicyForm(request.POST or None, policy=policy)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_save_domain_policy(policy, form.cleaned_data, by=_actor(request))
+            actions.do_save_domain_policy(policy, form.cleaned_data, by=staff_actor(request))
         except IntegrityError:
             form.add_error("domain", "There is a policy for this domain already.")
         else:
@@ -242,7 +240,7 @@ def domain_edit(request, policy_id: int):
 @require_POST
 def domain_delete(request, policy_id: int):
     policy = get_object_or_404(DomainPolicy, pk=policy_id)
-    actions.do_delete_domain_policy(policy, by=_actor(request))
+    actions.do_delete_domain_policy(policy, by=staff_actor(request))
     messages.success(request, f"Policy for {policy.domain} deleted: its mail is no longer capped.")
     return redirect("web:domain_list")
 
@@ -254,7 +252,7 @@ def domain_warmup(request, policy_id: int):
     if not policy.warmup_start:
         messages.error(request, f"Set a warm-up start for {policy.domain} first.")
         return redirect("web:domain_edit", policy.pk)
-    actions.do_start_warmup(policy, by=_actor(request))
+    actions.do_start_warmup(policy, by=staff_actor(request))
     now = policy.warmup_started_at
     messages.success(
         request,
@@ -291,7 +289,7 @@ def dkim_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             key = actions.do_generate_dkim_key(
-                form.cleaned_data["domain"], form.cleaned_data["algorithm"], by=_actor(request)
+                form.cleaned_data["domain"], form.cleaned_data["algorithm"], by=staff_actor(request)
             )
         except dkim.InvalidDomain as exc:
             form.add_error("domain", _sentence(exc))
@@ -332,7 +330,7 @@ def dkim_rotate(request):
         newest = DkimKey.objects.filter(domain=domain.strip().lower()).order_by("-created_at")
         algorithm = newest.values_list("algorithm", flat=True).first() or dkim.RSA
     try:
-        key = actions.do_rotate_dkim_key(domain, algorithm, by=_actor(request))
+        key = actions.do_rotate_dkim_key(domain, algorithm, by=staff_actor(request))
     except (dkim.InvalidDomain, dkim.UnknownAlgorithm) as exc:
         messages.error(request, f"Could not rotate: {exc}")
         return redirect("web:dkim_list")
@@ -386,3 +384,14 @@ def reputation_page(request):
         "delivery_tab": "reputation",
     }
     return render(request, "web/delivery/reputation.html", context)
+
+
+@login_required
+@require_GET
+def stream_analytics(request):
+    context = {
+        "streams": stream_figures(timezone.now()),
+        "days": STREAM_WINDOW.days,
+        "delivery_tab": "analytics",
+    }
+    return render(request, "web/delivery/analytics.html", context)

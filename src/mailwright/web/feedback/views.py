@@ -1,6 +1,6 @@
-"""Staff pages for what comes back from sending: campaign reports and stream analytics, the
-suppression list, the inbound log (with its dead letters) and outgoing webhooks. Thin views
-over mailwright.feedback (the reports are its read models) and web.analytics."""
+"""Staff pages of the Feedback area: the suppression list, the inbound log (with its dead
+letters) and outgoing webhooks. Thin views over mailwright.consent.suppression and
+mailwright.feedback."""
 
 from __future__ import annotations
 
@@ -10,156 +10,28 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailwright.campaigns.models import Campaign
 from mailwright.consent.hashing import address_hash
 from mailwright.consent.models import Suppression
 from mailwright.consent.suppression import do_suppress, suppressed_among
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.feedback import reports, webhooks
+from mailwright.feedback import webhooks
 from mailwright.feedback.models import InboundMessage, WebhookDelivery, WebhookEndpoint
-from mailwright.web import analytics
-from mailwright.web.forms import (
+from mailwright.web.feedback.forms import (
     InboundFilterForm,
     SuppressionAddForm,
     SuppressionFilterForm,
     SuppressionImportForm,
     WebhookEndpointForm,
 )
-from mailwright.web.views import _actor
+from mailwright.web.shell.helpers import csv_download, paginate, staff_actor
 
-PAGE_SIZE = 50
 RAW_LIMIT = 200 * 1024
 INVALID_SHOWN = 200
-
-
-def _page(request, queryset, param: str = "page"):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _csv_response(rows, filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([csv_cell(c) for c in row] if row else [])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-# --- campaign report ----------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def campaign_report(request, campaign_id: int):
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    report = reports.campaign_report(campaign)
-    context = {
-        "campaign": campaign,
-        "report": report,
-        "chart": analytics.chart(report.timeline) if report.timeline else None,
-    }
-    return render(request, "web/campaigns/report.html", context)
-
-
-def report_csv_rows(report: reports.CampaignReport) -> list[list]:
-    rows: list[list] = [["Summary"], ["metric", "count", "rate"]]
-    rows += [[label, n, rate.text if rate else ""] for _, label, n, rate in report.summary]
-    rows += [
-        [],
-        ["Links"],
-        ["index", "url", "human unique", "human total", "machine unique", "machine total"],
-    ]
-    rows += [
-        [
-            "" if r.index is None else r.index,
-            r.url,
-            r.human_unique,
-            r.human_total,
-            r.machine_unique,
-            r.machine_total,
-        ]
-        for r in report.links
-    ]
-    rows += [
-        [],
-        ["Domains"],
-        [
-            "domain",
-            "attempted",
-            "sent",
-            "bounced",
-            "bounced %",
-            "opens %",
-            "clicks %",
-            "complaints %",
-        ],
-    ]
-    rows += [
-        [
-            d.domain,
-            d.counts.attempted,
-            d.counts.accepted,
-            d.counts.bounced,
-            d.rates["bounce_rate"].text,
-            d.rates["open_rate"].text,
-            d.rates["click_rate"].text,
-            d.rates["complaint_rate"].text,
-        ]
-        for d in report.domains
-    ]
-    rows += [
-        [],
-        ["Timeline"],
-        ["hour (UTC)", "human opens", "automated opens", "human clicks", "automated clicks"],
-    ]
-    rows += [
-        [
-            h.at.strftime("%Y-%m-%d %H:00"),
-            h.opens_human,
-            h.opens_machine,
-            h.clicks_human,
-            h.clicks_machine,
-        ]
-        for h in report.timeline
-    ]
-    return rows
-
-
-@login_required
-@require_GET
-def campaign_report_csv(request, campaign_id: int):
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    report = reports.campaign_report(campaign)
-    return _csv_response(report_csv_rows(report), f"campaign-{campaign.pk}-report.csv")
-
-
-@login_required
-@require_GET
-def stream_analytics(request):
-    context = {
-        "streams": reports.stream_figures(timezone.now()),
-        "days": reports.STREAM_WINDOW.days,
-        "delivery_tab": "analytics",
-    }
-    return render(request, "web/delivery/analytics.html", context)
 
 
 # --- suppressions -------------------------------------------------------------------------------
@@ -190,7 +62,7 @@ def _suppression_page(request, add_form=None, import_form=None, import_result=No
         "filter_form": filter_form,
         "q": q,
         "reason": reason,
-        "page": _page(request, rows),
+        "page": paginate(request, rows),
         "add_form": add_form or SuppressionAddForm(),
         "import_form": import_form or SuppressionImportForm(),
         "import_result": import_result,
@@ -214,7 +86,7 @@ def suppression_list(request):
         messages.info(request, f"{email} is already suppressed{why}.")
     else:
         note = form.cleaned_data["note"] or "added by hand"
-        do_suppress(email, Suppression.Reason.MANUAL, note, by=_actor(request))
+        do_suppress(email, Suppression.Reason.MANUAL, note, by=staff_actor(request))
         messages.success(request, f"{email} is suppressed: no mail will be sent to it.")
     return redirect("web:suppression_list")
 
@@ -276,7 +148,7 @@ def suppression_import(request):
     already: set[str] = set()
     for i in range(0, len(addresses), 500):
         already |= suppressed_among(addresses[i : i + 500])
-    actor = _actor(request)
+    actor = staff_actor(request)
     added = 0
     for email in addresses:
         if email not in already:
@@ -313,7 +185,7 @@ def suppression_export(request):
                 s.created_at.isoformat(),
             ]
         )
-    return _csv_response(out, "suppressions.csv")
+    return csv_download(out, "suppressions.csv")
 
 
 # --- inbound ------------------------------------------------------------------------------------
@@ -345,7 +217,7 @@ def inbound_list(request):
             rows = rows.filter(kind=form.cleaned_data["kind"])
         if form.cleaned_data["failed"]:
             rows = rows.exclude(error="")
-    page = _page(request, rows)
+    page = paginate(request, rows)
     for msg in page:
         msg.summary = inbound_summary(msg.result)
     context = {
@@ -395,7 +267,7 @@ def webhook_list(request):
         data = form.cleaned_data
         try:
             created = webhooks.do_create_endpoint(
-                data["url"], data["event_types"], data["description"], by=_actor(request)
+                data["url"], data["event_types"], data["description"], by=staff_actor(request)
             )
         except webhooks.WebhookError as exc:
             text = str(exc)
@@ -420,7 +292,7 @@ def webhook_list(request):
 @require_POST
 def webhook_toggle(request, endpoint_id: int, enable: bool):
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
-    webhooks.do_set_endpoint_enabled(endpoint, enable, by=_actor(request))
+    webhooks.do_set_endpoint_enabled(endpoint, enable, by=staff_actor(request))
     if enable:
         messages.success(request, f"Webhook {endpoint.url} enabled.")
     else:
@@ -432,7 +304,7 @@ def webhook_toggle(request, endpoint_id: int, enable: bool):
 @require_POST
 def webhook_delete(request, endpoint_id: int):
     endpoint = get_object_or_404(WebhookEndpoint, pk=endpoint_id)
-    webhooks.do_delete_endpoint(endpoint, by=_actor(request))
+    webhooks.do_delete_endpoint(endpoint, by=staff_actor(request))
     messages.success(request, f"Webhook {endpoint.url} deleted, with its delivery log.")
     return redirect("web:webhook_list")
 
@@ -449,7 +321,7 @@ def webhook_detail(request, endpoint_id: int):
         state = ""
     context = {
         "endpoint": endpoint,
-        "page": _page(request, log),
+        "page": paginate(request, log),
         "state": state,
         "states": WebhookDelivery.State.values,
         "feedback_tab": "webhooks",

@@ -19,9 +19,11 @@ from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import recipient_context
 from mailwright.consent import actions as consent_actions
+from mailwright.consent import preferences as prefs
 from mailwright.consent import ratelimit, subscribing
 from mailwright.consent.organisation import current as current_organisation
 from mailwright.contacts.models import LANGUAGES, Contact, Topic
+from mailwright.delivery.compose import Composer
 
 MAX_JSON_BODY = 16 * 1024
 
@@ -274,8 +276,6 @@ def preferences(request, token: str):
         return _bad_link(request)
     saved = False
     if request.method == "POST":
-        from mailwright.consent import preferences as prefs
-
         by = _actor(request, "preferences")
         if request.POST.get("action") == "unsubscribe_all":
             prefs.unsubscribe_everything(contact, by=by)
@@ -321,8 +321,6 @@ def view_online(request, token: str):
     )
     if contact is None or campaign is None:
         return _bad_link(request)
-    from mailwright.delivery.compose import Composer
-
     composer = Composer()
     ctx = recipient_context(contact, campaign)
     _, html, _text = composer.compiled(campaign, tracked=False).render(ctx)

@@ -1,0 +1,225 @@
+"""Staff pages of the Campaigns area: thin views over campaigns.campaigns and delivery.sending,
+and the campaign report (mailwright.feedback.reports, drawn with web.shell.analytics)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mailwright.campaigns.campaigns import create_campaign
+from mailwright.campaigns.models import Campaign
+from mailwright.campaigns.rendering import TemplateError
+from mailwright.consent import directory
+from mailwright.contacts.segments import SegmentError
+from mailwright.delivery import sending
+from mailwright.feedback import reports
+from mailwright.web.campaigns.forms import CampaignForm
+from mailwright.web.shell import analytics
+from mailwright.web.shell.helpers import (
+    csv_download,
+    missing_postal_address,
+    paginate,
+    staff_actor,
+)
+
+
+@login_required
+@require_GET
+def campaign_list(request):
+    campaigns = Campaign.objects.select_related("template")
+    return render(request, "web/campaigns/list.html", {"page": paginate(request, campaigns)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = create_campaign(
+                name=data["name"],
+                template_id=data["template"].pk,
+                topic_keys=[t.key for t in data["topics"]],
+                from_email=data["from_email"],
+                from_name=data["from_name"],
+                reply_to=data["reply_to"],
+                track_opens=data["track_opens"],
+                track_clicks=data["track_clicks"],
+            )
+        except directory.ContactError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Campaign “{campaign.name}” created as a draft.")
+            return redirect("web:campaign_detail", campaign.pk)
+    return render(request, "web/campaigns/new.html", {"form": form})
+
+
+def _status_context(campaign: Campaign) -> dict:
+    counts = sending.delivery_counts(campaign.pk)
+    total = campaign.recipients_total or sum(counts.values())
+    done = sum(counts[s] for s in ("sent", "bounced", "failed", "suppressed"))
+    return {
+        "campaign": campaign,
+        "counts": counts,
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 0,
+        "polling": campaign.state == Campaign.State.SENDING,
+        "deliveries": campaign.deliveries.order_by("-updated_at", "-id")[:20],
+    }
+
+
+@login_required
+@require_GET
+def campaign_detail(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=campaign_id)
+    context = _status_context(campaign)
+    context["topics"] = campaign.topics.all()
+    context["missing_postal_address"] = missing_postal_address()
+    return render(request, "web/campaigns/detail.html", context)
+
+
+@login_required
+@require_GET
+def campaign_counts(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return render(request, "web/campaigns/_status.html", _status_context(campaign))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_send(request, campaign_id: int):
+    """GET: the confirm step, with the audience size. POST: freeze the audience and start."""
+    campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=campaign_id)
+    if request.method == "POST":
+        return _campaign_action(request, campaign, sending.start, "Sending started.")
+    if campaign.state != Campaign.State.DRAFT:
+        messages.error(request, f"The campaign is {campaign.state}; only a draft can be sent.")
+        return redirect("web:campaign_detail", campaign.pk)
+    try:
+        audience = sending.audience(campaign).count()
+    except SegmentError as exc:
+        messages.error(request, f"The campaign's segment is not valid: {exc}")
+        return redirect("web:campaign_detail", campaign.pk)
+    context = {
+        "campaign": campaign,
+        "audience": audience,
+        "missing_postal_address": missing_postal_address(),
+    }
+    return render(request, "web/campaigns/send.html", context)
+
+
+def _campaign_action(request, campaign: Campaign, action, done: str):
+    try:
+        action(campaign.pk, by=staff_actor(request))
+    except (sending.CampaignStateError, TemplateError, SegmentError) as exc:
+        messages.error(request, f"Could not do that: {exc}")
+    else:
+        messages.success(request, done)
+    return redirect("web:campaign_detail", campaign.pk)
+
+
+ACTIONS = {
+    "pause": (sending.pause, "Sending paused."),
+    "resume": (sending.resume, "Sending resumed."),
+    "cancel": (sending.cancel, "Campaign cancelled; unsent messages will not go out."),
+}
+
+
+@login_required
+@require_POST
+def campaign_action(request, campaign_id: int, action: str):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    func, done = ACTIONS[action]
+    return _campaign_action(request, campaign, func, done)
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def campaign_report(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    report = reports.campaign_report(campaign)
+    context = {
+        "campaign": campaign,
+        "report": report,
+        "chart": analytics.chart(report.timeline) if report.timeline else None,
+    }
+    return render(request, "web/campaigns/report.html", context)
+
+
+def report_csv_rows(report: reports.CampaignReport) -> list[list]:
+    rows: list[list] = [["Summary"], ["metric", "count", "rate"]]
+    rows += [[label, n, rate.text if rate else ""] for _, label, n, rate in report.summary]
+    rows += [
+        [],
+        ["Links"],
+        ["index", "url", "human unique", "human total", "machine unique", "machine total"],
+    ]
+    rows += [
+        [
+            "" if r.index is None else r.index,
+            r.url,
+            r.human_unique,
+            r.human_total,
+            r.machine_unique,
+            r.machine_total,
+        ]
+        for r in report.links
+    ]
+    rows += [
+        [],
+        ["Domains"],
+        [
+            "domain",
+            "attempted",
+            "sent",
+            "bounced",
+            "bounced %",
+            "opens %",
+            "clicks %",
+            "complaints %",
+        ],
+    ]
+    rows += [
+        [
+            d.domain,
+            d.counts.attempted,
+            d.counts.accepted,
+            d.counts.bounced,
+            d.rates["bounce_rate"].text,
+            d.rates["open_rate"].text,
+            d.rates["click_rate"].text,
+            d.rates["complaint_rate"].text,
+        ]
+        for d in report.domains
+    ]
+    rows += [
+        [],
+        ["Timeline"],
+        ["hour (UTC)", "human opens", "automated opens", "human clicks", "automated clicks"],
+    ]
+    rows += [
+        [
+            h.at.strftime("%Y-%m-%d %H:00"),
+            h.opens_human,
+            h.opens_machine,
+            h.clicks_human,
+            h.clicks_machine,
+        ]
+        for h in report.timeline
+    ]
+    return rows
+
+
+@login_required
+@require_GET
+def campaign_report_csv(request, campaign_id: int):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    report = reports.campaign_report(campaign)
+    return csv_download(report_csv_rows(report), f"campaign-{campaign.pk}-report.csv")

@@ -1,0 +1,2 @@
+"""Delivery: relays, destination-domain policies, DKIM keys and the DNS check, the sending
+streams' reputation and analytics."""

@@ -1,0 +1,1 @@
+"""Privacy: the consent ledger's health, the latest data-subject requests, finding a person."""

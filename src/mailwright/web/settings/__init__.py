@@ -1,0 +1,2 @@
+"""Settings: the sending organisation (name, postal address, default sender) and the audit
+log."""

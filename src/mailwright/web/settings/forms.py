@@ -1,0 +1,43 @@
+"""The organisation settings form: it only parses and shapes input; consent.organisation saves
+it."""
+
+from __future__ import annotations
+
+from django import forms
+
+from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.web.shell.forms import NoLabelSuffix, lf, one_line
+
+
+class OrganisationForm(NoLabelSuffix, forms.Form):
+    name = forms.CharField(label="Organisation name", max_length=200)
+    postal_address = forms.CharField(
+        label="Postal address",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown in every marketing email, as the law requires (CAN-SPAM, GDPR)."
+        " Campaigns cannot be sent while it is empty.",
+    )
+    from_email = forms.CharField(
+        label="Default From address",
+        max_length=320,
+        widget=forms.EmailInput,
+        help_text="Used when a campaign does not set its own.",
+    )
+    from_name = forms.CharField(label="Default From name", max_length=200, required=False)
+
+    def clean_name(self) -> str:
+        return one_line(self.cleaned_data["name"], "name")
+
+    def clean_postal_address(self) -> str:
+        return lf(self.cleaned_data["postal_address"])
+
+    def clean_from_email(self) -> str:
+        try:
+            return normalize_email(self.cleaned_data["from_email"])
+        except InvalidAddress as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_from_name(self) -> str:
+        return one_line(self.cleaned_data["from_name"], "From name")
