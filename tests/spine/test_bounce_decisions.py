@@ -4,11 +4,13 @@ ARF reports posted into the inbound server."""
 
 from __future__ import annotations
 
+import json
 import smtplib
 
 import pytest
 
 from mailwright import tokens
+from mailwright.audit.models import AuditEntry
 from mailwright.consent.models import ConsentEvent, Suppression
 from mailwright.contacts.models import Contact, Subscription
 from mailwright.delivery import sending
@@ -80,6 +82,10 @@ def test_a_refusal_gets_the_same_decision_at_rcpt_and_in_a_dsn(
     listed = Contact.objects.get(email="rcpt-listed@example.com")
     assert listed.status == "active"
     assert Contact.objects.get(email="rcpt-unknown@example.com").status == "bounced"
+    # Audited by the bounce processing, without the address the relay's words named.
+    rows = AuditEntry.objects.filter(action="suppression.add")
+    assert rows.count() == 4 and {r.channel for r in rows} == {"bounce"}
+    assert "@example.com" not in json.dumps(list(rows.values("before", "after")))
 
 
 def forged_arf(victim: str, message_id: str) -> bytes:

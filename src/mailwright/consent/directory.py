@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent.suppression import is_erased, is_suppressed
@@ -98,6 +99,8 @@ def upsert(data: ContactInput, *, by: Actor, create_only: bool = False) -> tuple
     if data.attributes is not None:
         contact.attributes = data.attributes
     contact.save()
+    if created:
+        audit.record(by, "contact.create", "contact", contact.pk)
     suppressed = is_suppressed(email)
     for s in data.subscriptions:
         topic = topics[s.topic]

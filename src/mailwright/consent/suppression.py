@@ -81,7 +81,7 @@ def do_suppress(
             "suppression.add",
             "suppression",
             entry.pk,
-            after={"reason": reason, "detail": detail[:200]},
+            after={"reason": reason},  # not the detail: a bounce's text may name the address
         )
     return entry
 
