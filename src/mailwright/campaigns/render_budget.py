@@ -23,14 +23,19 @@ class RenderLimitError(Exception):
 
 
 class Budget:
-    __slots__ = ("chars", "deadline", "iterations", "seconds", "ticks")
+    """`watch`: {id(value): bit} of values whose printing the caller wants to know about
+    (the compliance links and address); `seen` collects their bits as they are printed."""
 
-    def __init__(self, seconds: float) -> None:
+    __slots__ = ("chars", "deadline", "iterations", "seconds", "seen", "ticks", "watch")
+
+    def __init__(self, seconds: float, watch: dict | None = None) -> None:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.iterations = MAX_LOOP_ITERATIONS
         self.chars = MAX_RENDER_CHARS
         self.ticks = 0
+        self.watch = watch
+        self.seen = 0
 
     def check(self) -> None:
         # The clock is read every 16th time: each step in between is bounded by the size

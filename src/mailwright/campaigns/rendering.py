@@ -20,7 +20,8 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 
 from mailwright import tokens
-from mailwright.campaigns.sandbox import LimitedSandbox, RenderLimitError, budget
+from mailwright.campaigns.render_budget import Budget, current
+from mailwright.campaigns.sandbox import LimitedSandbox, RenderLimitError
 from mailwright.consent import organisation as org_settings
 
 
@@ -66,16 +67,28 @@ class CompiledTemplate:
     def render(self, context: dict) -> tuple[str, str, str]:
         """Return (subject, html, text) for one recipient. The three parts share one budget
         (sandbox.py): MW_TEMPLATE_RENDER_SECONDS, loop iterations, characters produced."""
-        out = []
-        with budget(settings.TEMPLATE_RENDER_SECONDS):
-            for part, tpl in (
-                ("subject", self.subject),
-                ("html", self.html),
-                ("text", self.text),
-            ):
-                out.append(_render_part(part, tpl, context))
-        subject = " ".join(out[0].split())  # a subject is one line, whatever the data held
-        return subject, out[1], out[2]
+        subject, html, text, _, _ = self.render_watching(context, ())
+        return subject, html, text
+
+    def render_watching(self, context: dict, watch: tuple) -> tuple[str, str, str, int, int]:
+        """`render`, also telling which of the `watch` values (bit 1 << i for watch[i]) the
+        HTML and the text part printed as they are, e.g. {{ unsubscribe_url }}: what decides
+        whether this recipient's message shows the compliance links (compose.py)."""
+        b = Budget(settings.TEMPLATE_RENDER_SECONDS)
+        if watch:
+            b.watch = {id(value): 1 << i for i, value in enumerate(watch) if value}
+        token = current.set(b)
+        try:
+            subject = _render_part("subject", self.subject, context)
+            b.seen = 0
+            html = _render_part("html", self.html, context)
+            seen_html, b.seen = b.seen, 0
+            text = _render_part("text", self.text, context)
+            seen_text = b.seen
+        finally:
+            current.reset(token)
+        # A subject is one line, whatever the data held.
+        return " ".join(subject.split()), html, text, seen_html, seen_text
 
 
 def _render_part(part: str, tpl, context: dict) -> str:

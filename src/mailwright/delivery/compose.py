@@ -99,14 +99,20 @@ class Composer:
         ctx = recipient_context(
             contact, campaign, {"name": org.name, "address": org.postal_address}
         )
-        subject, html, text = self.compiled(campaign).render(ctx)
+        address = ctx["organisation"]["address"] or ""
+        watch = (ctx["unsubscribe_url"], ctx["preferences_url"], address if address.strip() else "")
+        everything = sum(1 << i for i, value in enumerate(watch) if value)
+        subject, html, text, seen_html, seen_text = self.compiled(campaign).render_watching(
+            ctx, watch
+        )
         if campaign.track_clicks or campaign.track_opens:
             html = tracked_links.fill(html, delivery.id, campaign.id)
             text = tracked_links.fill(text, delivery.id, campaign.id, html=False)
         # Decided on what this recipient gets, not on the template's source: a name in a
-        # comment, or a link inside an {% if %} that is false for them, does not count.
-        in_html = shows_compliance(html, ctx, html=True)
-        in_text = shows_compliance(text, ctx, html=False)
+        # comment, or a link inside an {% if %} that is false for them, does not count. The
+        # render says whether each was printed as it is; else the output is searched.
+        in_html = seen_html == everything or shows_compliance(html, ctx, html=True)
+        in_text = seen_text == everything or shows_compliance(text, ctx, html=False)
         if not (in_html and in_text):
             html, text = add_footer(
                 html, text, ctx, None, contact.language, to_html=not in_html, to_text=not in_text

@@ -28,8 +28,13 @@ def store(events: list[DomainEvent]) -> None:
     """Insert the events (multi-row INSERTs) and queue the webhooks that want them."""
     _fill_deliveries(events)
     adapt = connection.ops.adapt_datetimefield_value
-    insert_event_rows(
-        [
+    adapted: dict[int, object] = {}  # a batch's events share one time: adapted once
+    rows = []
+    for e in events:
+        at = adapted.get(id(e.at))
+        if at is None:
+            at = adapted[id(e.at)] = adapt(e.at)
+        rows.append(
             (
                 e.type,
                 e.delivery_id,
@@ -37,11 +42,10 @@ def store(events: list[DomainEvent]) -> None:
                 e.contact_id,
                 json.dumps(e.data, separators=(",", ":"), default=str),
                 e.machine,
-                adapt(e.at),
+                at,
             )
-            for e in events
-        ]
-    )
+        )
+    insert_event_rows(rows)
     webhooks.emit_many(
         [
             (e.type, {**e.payload(), "machine": e.machine} if e.type in TRACKED else e.payload())
