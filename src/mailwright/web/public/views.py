@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from mailwright import tokens
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Campaign
-from mailwright.campaigns.rendering import recipient_context
+from mailwright.campaigns.rendering import TemplateError, recipient_context
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import preferences as prefs
 from mailwright.consent import ratelimit, subscribing
@@ -323,7 +323,13 @@ def view_online(request, token: str):
         return _bad_link(request)
     composer = Composer()
     ctx = recipient_context(contact, campaign)
-    _, html, _text = composer.compiled(campaign, tracked=False).render(ctx)
+    try:
+        _, html, _text = composer.compiled(campaign, tracked=False).render(ctx)
+    except TemplateError:
+        # The template broke a limit or failed for this person's data (the worker failed
+        # that delivery the same way): a page saying so, not a 500.
+        _use_language(request, contact.language)
+        return render(request, "consent/unavailable.html")
     response = HttpResponse(html)
     # The message's own HTML: no scripts, no framing, no access to our origin.
     response["Content-Security-Policy"] = "sandbox; script-src 'none'; frame-ancestors 'none'"
