@@ -19,7 +19,7 @@ from django.utils import timezone
 occurred = Signal()
 
 
-@dataclass
+@dataclass(slots=True)
 class DomainEvent:
     type: str
     data: dict = field(default_factory=dict)

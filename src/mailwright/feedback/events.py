@@ -16,6 +16,8 @@ from mailwright.feedback import webhooks
 from mailwright.feedback.models import Event
 
 TRACKED = ("opened", "clicked")  # their payloads always say whether a machine did it
+# One encoder for every row (json.dumps with options builds a new encoder per call).
+_dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
 COLUMNS = "type, delivery_id, campaign_id, contact_id, data, machine, created_at"
 
 
@@ -40,18 +42,17 @@ def store(events: list[DomainEvent]) -> None:
                 e.delivery_id,
                 e.campaign_id,
                 e.contact_id,
-                json.dumps(e.data, separators=(",", ":"), default=str),
+                _dumps(e.data),
                 e.machine,
                 at,
             )
         )
     insert_event_rows(rows)
+    # A generator: the payloads are only built when some endpoint listens (rarely so).
     webhooks.emit_many(
-        [
-            (e.type, {**e.payload(), "machine": e.machine} if e.type in TRACKED else e.payload())
-            for e in events
-            if e.type in webhooks.EVENT_TYPES
-        ]
+        (e.type, {**e.payload(), "machine": e.machine} if e.type in TRACKED else e.payload())
+        for e in events
+        if e.type in webhooks.EVENT_TYPES
     )
 
 

@@ -24,6 +24,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -211,10 +212,14 @@ def emit(event_type: str, payload: dict) -> int:
     return emit_many([(event_type, payload)])
 
 
-def emit_many(events: list[tuple[str, dict]]) -> int:
-    """Queue several events at once (one query when nobody listens, as is usual)."""
+def emit_many(events: Iterable[tuple[str, dict]]) -> int:
+    """Queue several events at once (one query when nobody listens, as is usual: then a
+    generator of events is never consumed)."""
     endpoints = list(WebhookEndpoint.objects.filter(enabled=True))
-    if not endpoints or not events:
+    if not endpoints:
+        return 0
+    events = list(events)
+    if not events:
         return 0
     now = timezone.now()
     rows = [
