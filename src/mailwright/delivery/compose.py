@@ -106,8 +106,9 @@ class Composer:
             ctx, watch
         )
         if campaign.track_clicks or campaign.track_opens:
-            html = tracked_links.fill(html, delivery.id, campaign.id)
-            text = tracked_links.fill(text, delivery.id, campaign.id, html=False)
+            macs: dict = {}
+            html = tracked_links.fill(html, delivery.id, campaign.id, macs=macs)
+            text = tracked_links.fill(text, delivery.id, campaign.id, html=False, macs=macs)
         # Decided on what this recipient gets, not on the template's source: a name in a
         # comment, or a link inside an {% if %} that is false for them, does not count. The
         # render says whether each was printed as it is; else the output is searched.

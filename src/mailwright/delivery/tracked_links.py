@@ -124,9 +124,17 @@ def rewrite(html: str, *, clicks: bool, opens: bool) -> tuple[str, list[str]]:
     return html, links
 
 
-def fill(rendered: str, delivery_id: int, campaign_id: int, *, html: bool = True) -> str:
+def fill(
+    rendered: str,
+    delivery_id: int,
+    campaign_id: int,
+    *,
+    html: bool = True,
+    macs: dict | None = None,
+) -> str:
     """Replace the placeholders of a rendered part (the HTML, or a text part made from it)
-    with this recipient's signed URLs."""
+    with this recipient's signed URLs. `macs`: one dict shared by a message's parts, so a
+    link present in both is signed once."""
     if "\x1a" not in rendered:
         return rendered
     base = f"{settings.BASE_URL}/t"
@@ -134,12 +142,18 @@ def fill(rendered: str, delivery_id: int, campaign_id: int, *, html: bool = True
         base = html_lib.escape(base)
     ref = f"{_b36(delivery_id)}.{_b36(campaign_id)}"
     key = short_mac_key("tracking")  # the same MACs as open_token/click_token, key fetched once
+    macs = {} if macs is None else macs
 
     def url(match: re.Match) -> str:
         index = match.group(1)
-        if index is None:
-            return f"{base}/o/{ref}.{short_mac('tracking', 'o' + ref, key=key)}.gif"
-        link = f"{ref}.{_b36(int(index))}"
-        return f"{base}/c/{link}.{short_mac('tracking', 'c' + link, key=key)}"
+        signed = macs.get(index)
+        if signed is None:
+            if index is None:
+                signed = f"o/{ref}.{short_mac('tracking', 'o' + ref, key=key)}.gif"
+            else:
+                link = f"{ref}.{_b36(int(index))}"
+                signed = f"c/{link}.{short_mac('tracking', 'c' + link, key=key)}"
+            macs[index] = signed
+        return f"{base}/{signed}"
 
     return _PLACEHOLDER.sub(url, rendered)
