@@ -93,23 +93,28 @@ def test_ui_refuses_a_private_endpoint(admin_user, client):
     assert not WebhookEndpoint.objects.exists()
 
 
-def _name_resolving_to_loopback() -> str:
-    name = socket.gethostname()
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(name, 80)}
-    except OSError:
-        addresses = set()
-    if not addresses or not all(a.startswith("127.") or a == "::1" for a in addresses):
-        pytest.skip(f"this machine's name {name!r} does not resolve to loopback")
-    return name
+REBOUND = "hooks.rebind.example"  # public when saved, loopback when sent
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """A resolver the test controls (no network): REBOUND answers 127.0.0.1, as a DNS
+    rebinding attacker's name would after the endpoint was saved."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        return real("127.0.0.1" if host == REBOUND else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return REBOUND
 
 
 def test_a_name_that_resolves_to_loopback_is_refused_when_sending(
-    receiver, settings, django_capture_on_commit_callbacks
+    receiver, settings, django_capture_on_commit_callbacks, rebinding_dns
 ):
     """DNS rebinding: the name looked public when the endpoint was saved, but resolves to
     127.0.0.1 now. The connection is refused, nothing is sent, and it is not retried."""
-    name = _name_resolving_to_loopback()
+    name = rebinding_dns
     port = receiver["url"].split(":")[2].split("/")[0]
     webhooks.do_create_endpoint(f"http://{name}:{port}/hook")  # a name: accepted when saved
     with django_capture_on_commit_callbacks(execute=False):

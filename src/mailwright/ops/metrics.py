@@ -1,13 +1,13 @@
 """What /metrics reports, read from the database at scrape time, and the Prometheus text
 exposition format (version 0.0.4) it is written in.
 
-Four queries a scrape, each an aggregate computed by the database (no per-row Python):
+A handful of queries a scrape, each an aggregate computed by the database (no per-row Python):
 
 1. the queue: unfinished deliveries (queued, deferred, sending) by stream and state; the
    condition is the partial index delivery_pending's own, so sent rows are never read;
-2. events of the last 24 hours (sent, bounced, complained): the send rate over the last
-   minute and 5 minutes, and the bounce and complaint rates, both divided by messages sent
-   in the same 24 hours (0 when none was sent);
+2. messages sent in the last 24 hours, 5 minutes and minute (the send rate), and per stream
+   the bounces, complaints and their rates of the last 24 hours, as feedback.rates defines
+   them for the guard, the reports and the API (two more grouped queries);
 3. worker heartbeats: age, up, messages sent since start, per delivery worker process;
 4. the inbound backlog: messages stored but not processed, and those whose processing failed.
 
@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from mailwright.delivery.heartbeats import UP_WITHIN
 from mailwright.delivery.models import PENDING_STATES, Delivery, WorkerHeartbeat
+from mailwright.feedback import rates
 from mailwright.feedback.models import Event, InboundMessage
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -104,14 +105,10 @@ def queue(families: list[Family]) -> None:
 def events(families: list[Family], now: datetime) -> None:
     since = now - RATE_WINDOW
     T = Event.Type
-    counts = Event.objects.filter(
-        created_at__gt=since, created_at__lte=now, type__in=[T.SENT, T.BOUNCED, T.COMPLAINED]
-    ).aggregate(
-        sent=Count("id", filter=Q(type=T.SENT)),
-        bounced=Count("id", filter=Q(type=T.BOUNCED)),
-        complained=Count("id", filter=Q(type=T.COMPLAINED)),
+    counts = Event.objects.filter(created_at__gt=since, created_at__lte=now, type=T.SENT).aggregate(
+        sent=Count("id"),
         **{
-            f"sent_{name}": Count("id", filter=Q(type=T.SENT, created_at__gt=now - span))
+            f"sent_{name}": Count("id", filter=Q(created_at__gt=now - span))
             for name, span in SEND_WINDOWS
         },
     )
@@ -130,28 +127,34 @@ def events(families: list[Family], now: datetime) -> None:
     )
     for name, span in SEND_WINDOWS:
         rate.add(counts[f"sent_{name}"] / span.total_seconds(), window=name)
+    families += [sent, rate, *reputation(since, now)]
+
+
+def reputation(since: datetime, now: datetime) -> list[Family]:
+    """Bounces and complaints per stream over the window, and their rates as feedback.rates
+    defines them (the same numbers as the guard, the reports and the API)."""
     bounced = Family(
-        "mailwright_bounced_messages", "gauge", "Hard bounces recorded in the last 24 hours."
+        "mailwright_bounced_messages", "gauge", "Hard bounces in the last 24 hours, per stream."
     )
-    bounced.add(counts["bounced"], window="24h")
     complained = Family(
-        "mailwright_complaints", "gauge", "Spam complaints recorded in the last 24 hours."
+        "mailwright_complaints", "gauge", "Messages complained about in the last 24 hours."
     )
-    complained.add(counts["complained"], window="24h")
-    per_sent = counts["sent"] or 0
     bounce_rate = Family(
         "mailwright_bounce_rate",
         "gauge",
-        "Hard bounces / messages sent, both in the last 24 hours (0 when none was sent).",
+        "Hard bounces / messages handed to a receiving server, last 24 hours (0 when none).",
     )
-    bounce_rate.add(counts["bounced"] / per_sent if per_sent else 0.0, window="24h")
     complaint_rate = Family(
         "mailwright_complaint_rate",
         "gauge",
-        "Complaints / messages sent, both in the last 24 hours (0 when none was sent).",
+        "Complaints / messages handed to a receiving server, last 24 hours (0 when none).",
     )
-    complaint_rate.add(counts["complained"] / per_sent if per_sent else 0.0, window="24h")
-    families += [sent, rate, bounced, complained, bounce_rate, complaint_rate]
+    for stream, c in rates.stream_counts(since, now, engagement=False).items():
+        bounced.add(c.bounced, stream=stream, window="24h")
+        complained.add(c.complaints, stream=stream, window="24h")
+        bounce_rate.add(rates.bounce_rate(c).value or 0.0, stream=stream, window="24h")
+        complaint_rate.add(rates.complaint_rate(c).value or 0.0, stream=stream, window="24h")
+    return [bounced, complained, bounce_rate, complaint_rate]
 
 
 def workers(families: list[Family], now: datetime) -> None:
