@@ -1,5 +1,5 @@
 """Benchmark: a personalised ~15 KB campaign to N recipients, sent by the delivery worker to
-Postfix's smtp-sink on 127.0.0.1, end to end from "send" (campaigns.sending.start) to the
+Postfix's smtp-sink on 127.0.0.1, end to end from "send" (delivery.sending.start) to the
 worker's exit (the last ledger update), on SQLite and on PostgreSQL, with DKIM off, Ed25519
 or RSA-2048 and 1 or more worker processes. Baselines measured in the same run, same sink:
   - smtplib loop: one EmailMessage built per recipient, one connection (what most code does),

@@ -1,5 +1,5 @@
 """Topic input: a blank name is 422 naming the field (not a 409 conflict), and one key
-check (contacts.topics.check_key) answers for the API, the staff UI and the domain."""
+check (consent.topics.check_key) answers for the API, the staff UI and the domain."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ class In(Schema):
 
 
 class TopicIn(In):
-    # Checked by contacts.topics.check_key (the pattern here only documents it).
+    # Checked by consent.topics.check_key (the pattern here only documents it).
     key: str = Field(
         description="slug, e.g. newsletter", json_schema_extra={"pattern": TOPIC_KEY.pattern}
     )

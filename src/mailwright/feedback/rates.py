@@ -26,8 +26,8 @@ Rates (a ``Rate`` is n out of of; its value is None when there is nothing to div
 - click_to_open_rate = clicks_human / opens_human
 - unsubscribe_rate  = unsubscribed / delivered
 
-The guard (delivery.guards), the campaign report, the stream pages and the API all use these
-functions, so a rate is the same number wherever it is shown.
+The guard (feedback.guards), /metrics, the campaign report, the stream pages and the API
+all use these functions, so a rate is the same number wherever it is shown.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ urlpatterns = [
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),
     path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:campaign_id>/counts/", campaigns.campaign_counts, name="campaign_counts"),
     path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send, name="campaign_send"),
     path(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailwright.campaigns.campaigns import create_campaign
+from mailwright.campaigns.actions import CampaignStateError
+from mailwright.campaigns.campaigns import create_campaign, update_campaign
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.consent import directory
@@ -37,24 +39,60 @@ def campaign_list(request):
 def campaign_new(request):
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            campaign = create_campaign(
-                name=data["name"],
-                template_id=data["template"].pk,
-                topic_keys=[t.key for t in data["topics"]],
-                from_email=data["from_email"],
-                from_name=data["from_name"],
-                reply_to=data["reply_to"],
-                track_opens=data["track_opens"],
-                track_clicks=data["track_clicks"],
-            )
+            campaign = create_campaign(**_fields(form.cleaned_data))
         except directory.ContactError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             messages.success(request, f"Campaign “{campaign.name}” created as a draft.")
             return redirect("web:campaign_detail", campaign.pk)
     return render(request, "web/campaigns/new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, campaign_id: int):
+    """Change a draft (what PATCH /api/v1/campaigns/{id} does)."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if campaign.state != Campaign.State.DRAFT:
+        messages.error(request, f"The campaign is {campaign.state}; only a draft can be edited.")
+        return redirect("web:campaign_detail", campaign.pk)
+    initial = {
+        "name": campaign.name,
+        "template": campaign.template_id,
+        "topics": list(campaign.topics.all()),
+        "from_email": campaign.from_email,
+        "from_name": campaign.from_name,
+        "reply_to": campaign.reply_to,
+        "track_opens": campaign.track_opens,
+        "track_clicks": campaign.track_clicks,
+    }
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                update_campaign(campaign, **_fields(form.cleaned_data))
+        except (directory.ContactError, CampaignStateError) as exc:
+            field = getattr(exc, "field", None)
+            form.add_error(field if field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"Campaign “{form.cleaned_data['name']}” saved.")
+            return redirect("web:campaign_detail", campaign.pk)
+    return render(request, "web/campaigns/new.html", {"form": form, "campaign": campaign})
+
+
+def _fields(data: dict) -> dict:
+    """The form's fields as create_campaign and update_campaign take them."""
+    return {
+        "name": data["name"],
+        "template_id": data["template"].pk,
+        "topic_keys": [t.key for t in data["topics"]],
+        "from_email": data["from_email"],
+        "from_name": data["from_name"],
+        "reply_to": data["reply_to"],
+        "track_opens": data["track_opens"],
+        "track_clicks": data["track_clicks"],
+    }
 
 
 def _status_context(campaign: Campaign) -> dict:

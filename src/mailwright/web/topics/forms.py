@@ -12,9 +12,9 @@ from mailwright.web.shell.forms import TEXT_LIMIT, NoLabelSuffix, lf, limited, o
 
 class TopicForm(NoLabelSuffix, forms.ModelForm):
     """Parses a new topic (the model's uniqueness check gives a friendly duplicate-key error);
-    the view creates it with contacts.topics.create_topic, which records consent text v1."""
+    the view creates it with consent.topics.create_topic, which records consent text v1."""
 
-    key = forms.CharField(  # checked by contacts.topics.check_key alone
+    key = forms.CharField(  # checked by consent.topics.check_key alone
         label="Key",
         help_text="Short identifier used by the API and imports, e.g. “newsletter”:"
         " lower-case letters, digits, “-” and “_”.",
