@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "mailwright.audit",
     "mailwright.contacts",
     "mailwright.consent",
+    "mailwright.imports",
     "mailwright.campaigns",
     "mailwright.delivery",
     "mailwright.feedback",
