@@ -177,6 +177,8 @@ ENCODED = [
     ("utf-16", lambda t: t.encode("utf-16-be").join([b"\xfe\xff", b""]), "tr"),
     ("utf-16-le", lambda t: t.encode("utf-16-le"), "pl"),
     ("utf-16-be", lambda t: t.encode("utf-16-be"), "es"),
+    ("utf-16-le", lambda t: t.encode("utf-16-le"), "bg"),
+    ("utf-16-be", lambda t: t.encode("utf-16-be"), "vi"),
     ("cp1250", lambda t: t.encode("cp1250"), "pl"),
     ("cp1251", lambda t: t.encode("cp1251"), "bg"),
     ("cp1254", lambda t: t.encode("cp1254"), "tr"),
@@ -250,6 +252,13 @@ def test_mixed_encodings_reject_only_the_foreign_lines(tmp_path):
     assert got[0].values["name"] == "Łukasz Żółć"
 
 
+def test_bad_line_in_a_utf8_file_with_bom(tmp_path):
+    data = "email,name\na@x.pl,Ana\n".encode("utf-8-sig") + "b@x.pl,Łukasz\n".encode("cp1250")
+    path = write(tmp_path, data)
+    assert sniff(path).encoding == "utf-8-sig"
+    assert [r.error for r in rows(path)] == [None, "line 3: not valid utf-8 text"]
+
+
 # --- files that are not tabular text ------------------------------------------------------
 
 
@@ -284,7 +293,10 @@ HTML = "\n  <!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Log 
     ("make", "message"),
     [
         (lambda p: p.write_bytes(PDF), "a PDF document"),
-        (_xlsx, r"an Excel workbook \(.xlsx\): save it as CSV"),
+        (
+            _xlsx,
+            r"an Excel workbook \(.xlsx\), not a CSV, TSV or JSON-lines file: save it as CSV first",
+        ),
         (lambda p: p.write_bytes(_png()), "a PNG image"),
         (lambda p: shutil.copyfile(Path(sys.executable).resolve(), p), "a program"),
         (lambda p: p.write_bytes(random.Random(7).randbytes(100_000)), "not text"),
@@ -313,6 +325,16 @@ def test_not_tabular_text(tmp_path, make, message):
 def test_empty_header_only_and_headerless(tmp_path, data, message):
     with pytest.raises(ImportFileError, match=message):
         sniff(write(tmp_path, data))
+
+
+def test_leading_blank_lines_and_a_first_row_longer_than_the_sniffed_prefix(tmp_path):
+    path = write(tmp_path, "\n" * 300 + "email,note\na@x.pl," + "n" * 300_000 + "\nb@x.pl,ok\n")
+    sniffed = sniff(path)
+    assert sniffed.headers == ["email", "note"]
+    assert [(r.line, r.error) for r in RowReader(path, sniffed)] == [
+        (302, "field longer than 65,536 characters"),
+        (303, None),
+    ]
 
 
 # --- limits -------------------------------------------------------------------------------

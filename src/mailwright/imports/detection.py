@@ -23,14 +23,14 @@ class ImportFileError(ValueError):
 # for those letters cp1254 and cp1258 decode the same bytes to the same text.
 LEGACY = ("cp1252", "cp1250", "cp1251", "cp1254", "cp1258")
 
-_SAVE_AS_CSV = "save it as CSV (File → Save as → CSV UTF-8) and import that file"
+_SAVE_AS_CSV = "save it as CSV first (in Excel: File → Save as → CSV UTF-8)"
 
-# (signature at offset 0, what the file is). ZIP files are looked into (XLSX, ODS, DOCX).
+# (signature at offset 0, "what the file is: what to do"); ZIP files are looked into.
 _SIGNATURES = (
     (b"%PDF-", "a PDF document"),
     (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        f"an Excel 97–2003 workbook (.xls) or other Office file: {_SAVE_AS_CSV}",
+        f"an Excel 97–2003 workbook (.xls) or another Office file: {_SAVE_AS_CSV}",
     ),
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
@@ -55,9 +55,15 @@ def refuse_non_text(path: Path, prefix: bytes) -> None:
     """Raise ImportFileError when the prefix shows a known non-text file."""
     for magic, what in _SIGNATURES:
         if prefix.startswith(magic):
-            raise ImportFileError(f"This file is {what}, not a CSV, TSV or JSON-lines file.")
+            raise _refusal(what)
     if prefix.startswith(b"PK\x03\x04") or prefix.startswith(b"PK\x05\x06"):
-        raise ImportFileError(f"This file is {_zip_kind(path)}, not a CSV, TSV or JSON-lines file.")
+        raise _refusal(_zip_kind(path))
+
+
+def _refusal(what: str) -> ImportFileError:
+    kind, _, advice = what.partition(": ")
+    end = f": {advice}." if advice else "."
+    return ImportFileError(f"This file is {kind}, not a CSV, TSV or JSON-lines file{end}")
 
 
 def _zip_kind(path: Path) -> str:
@@ -133,14 +139,14 @@ def _bomless_utf16(prefix: bytes) -> str | None:
     half = len(sample) // 2
     if half < 8:
         return None
-    even_zeros = sample[0::2].count(0) / half
-    odd_zeros = sample[1::2].count(0) / half
-    # Latin text in UTF-16 has a zero in (nearly) every other byte; Cyrillic or Vietnamese
-    # has none, and is left to the BOM (which every Windows program writes).
-    if odd_zeros > 0.4 and even_zeros < 0.05:
-        return "utf-16-le"
-    if even_zeros > 0.4 and odd_zeros < 0.05:
-        return "utf-16-be"
+    even, odd = sample[0 : 2 * half : 2], sample[1 : 2 * half : 2]
+    # The high byte of each UTF-16 unit of our languages' text is 0x00 (ASCII, Latin-1),
+    # 0x01 (ł ś ğ ş ă đ ơ ư …), 0x03 (combining marks), 0x04 (Cyrillic), 0x1E (Vietnamese)
+    # or 0x20 (punctuation); and ASCII punctuation and digits put zeros in every other byte.
+    for high, low, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        plausible = len(high) - len(high.translate(None, b"\x00\x01\x03\x04\x1e\x20"))
+        if plausible / half > 0.95 and high.count(0) / half > 0.2 and low.count(0) / half < 0.02:
+            return codec
     return None
 
 
@@ -185,7 +191,7 @@ def _mostly_utf8(prefix: bytes) -> bool:
 # 3 for each "Cyrillic" letter beside a Latin one; Vietnamese gets a bonus for each tone mark
 # that follows a vowel, which is where Windows-1258 puts them.
 _POLISH = "ąćęłśźżĄĆĘŁŚŹŻ"
-_CENTRAL = "čďěňřšťžůČĎĚŇŘŠŤŽŮőűŐŰăşţĂŞŢ"  # neighbours' letters that Western text lacks
+_CENTRAL = "čďěňřšťžůČĎĚŇŘŠŤŽŮőűŐŰăşţĂŞŢäöüëÄÖÜË"  # neighbours, and German names
 _TURKISH = "ğıİşŞĞ"
 _WESTERN = "áéíóúñüÁÉÍÓÚÑÜàèìòùÀÈÌÒÙâêîôûÂÊÎÔÛäëïöÄËÏÖçÇßœŒæÆøØåÅãõÃÕÿ"
 _VIETNAMESE = "ăđơưĂĐƠƯ"

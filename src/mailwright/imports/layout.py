@@ -41,9 +41,9 @@ def whole_lines(text: str) -> str:
 
 
 def detect_format(text: str) -> str:
-    lines = [line.strip() for line in islice(io.StringIO(text, newline=""), 200)]
-    lines = [line for line in lines if line][:20]
-    first = lines[0]
+    stripped = (line.strip() for line in io.StringIO(text, newline=""))
+    lines = list(islice((line for line in stripped if line), 20))
+    first = lines[0]  # the caller made sure the text is not blank
     if first.startswith("[") and (len(first) == 1 or first[1] in '{[" '):
         raise ImportFileError(
             "This is a JSON array, not JSON lines: write one JSON object per line "
@@ -96,7 +96,7 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def csv_headers(text: str, delimiter: str, codec: str) -> list[str]:
+def csv_headers(text: str, delimiter: str, codec: str, *, complete: bool) -> list[str]:
     records = _records(text, delimiter)
     raw = next(records, None)
     if raw is None:
@@ -114,7 +114,7 @@ def csv_headers(text: str, delimiter: str, codec: str) -> list[str]:
             "The first row holds data (an email address), not column names: add a first row "
             "naming the columns, e.g. email,name."
         )
-    if next(records, None) is None:
+    if complete and next(records, None) is None:
         raise ImportFileError("The file has a header row but no data rows.")
     return _unique_names(raw)
 

@@ -132,7 +132,7 @@ def sniff(path: str | Path, *, format: str | None = None, encoding: str | None =
     delimiter = "\t" if fmt == "tsv" else sniff_delimiter(text)
     if format is None and delimiter == "\t":
         fmt = "tsv"
-    headers = csv_headers(text, delimiter, codec)
+    headers = csv_headers(text, delimiter, codec, complete=complete)
     return Sniffed(fmt, codec, detected, delimiter, headers, size)
 
 
@@ -189,6 +189,11 @@ def _skip_rest(readline, line: str) -> None:
         line = readline(MAX_RECORD_CHARS)
 
 
+def _display(codec: str) -> str:
+    """The encoding as a row error names it: utf-8-sig and utf-16-le are utf-8 and utf-16."""
+    return codec.removesuffix("-sig").removesuffix("-le").removesuffix("-be")
+
+
 def _span(first: int, last: int) -> str:
     return f"line {first}" if first >= last else f"lines {first}–{last}"
 
@@ -232,7 +237,7 @@ class RowReader:
         headers = self.sniffed.headers
         width = len(headers)
         delimiter = self.sniffed.delimiter
-        codec = self.sniffed.encoding
+        codec = _display(self.sniffed.encoding)
         skip = self.skip
         lines = _Lines(text)
         reader = csv.reader(lines, delimiter=delimiter)
@@ -298,7 +303,7 @@ class RowReader:
         readline = text.readline
         limit = MAX_RECORD_CHARS + 1
         blank = dict.fromkeys(self.sniffed.headers, "")
-        codec = self.sniffed.encoding
+        codec = _display(self.sniffed.encoding)
         skip = self.skip
         line_no = number = 0
         while True:
