@@ -15,6 +15,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailwright.imports.reading import (
     MAX_RECORD_CHARS,
@@ -130,6 +132,37 @@ def test_jsonl_detected_from_content_not_extension(tmp_path):
     assert got[2].error == "not a JSON object but a string"
     assert got[3].line == 5 and got[3].error.startswith("not valid JSON (Expecting")
     assert [r.number for r in got] == [1, 2, 3, 4]
+
+
+def test_hostile_json_lines(tmp_path):
+    path = write(
+        tmp_path,
+        '{"email": "a@x.pl"}\n'
+        + "[" * 100_000
+        + "]" * 100_000
+        + '\n{"email": "b@x.pl", "n": '
+        + "9" * 5000
+        + "}\n"
+        + json.dumps({f"k{i}": i for i in range(600)})
+        + '\n{"email": "c@x.pl", "note": "'
+        + "x" * 70_000
+        + '"}\n{"email": "d@x.pl", "nul": "\\u0000"}\n',
+    )
+    got = rows(path)
+    assert [r.error for r in got] == [
+        None,
+        "not valid JSON (nested too deeply)",
+        "not valid JSON (a number too long to read)",
+        "600 fields, at most 500 can be imported",
+        "field longer than 65,536 characters",
+        "contains a NUL character",
+    ]
+
+
+def test_json_lines_with_too_many_keys_in_all(tmp_path):
+    lines = [json.dumps({"email": f"p{i}@x.pl", f"k{i}": 1}) for i in range(600)]
+    with pytest.raises(ImportFileError, match="more than 500 different keys"):
+        sniff(write(tmp_path, "\n".join(lines)))
 
 
 def test_format_can_be_forced(tmp_path):
@@ -491,3 +524,28 @@ def test_fraction_reports_progress(tmp_path):
     assert seen == sorted(seen)
     assert seen[2] == pytest.approx(0.5, abs=0.02)
     assert seen[-1] == pytest.approx(1.0, abs=0.02)
+
+
+# --- never a crash ------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [b"email", b"name", b"a@x.pl", b",", b";", b"\t", b"|", b'"', b"\n", b"\r", b"\r\n", b"{",
+     b"}", b"[", b'"email": ', b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", "Łó".encode(),
+     "Łó".encode("cp1250"), "Ж".encode("cp1251"), b"\x81", b"\xc3", b" "]
+)  # fmt: skip
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pieces=st.lists(_PIECES, max_size=60), fmt=st.sampled_from([None, "csv", "tsv", "jsonl"]))
+def test_any_bytes_give_a_file_error_or_rows(tmp_path, pieces, fmt):
+    path = write(tmp_path, b"".join(pieces), name="fuzz.csv")
+    try:
+        sniffed = sniff(path, format=fmt)
+    except ImportFileError as exc:
+        assert str(exc)
+        return
+    for row in RowReader(path, sniffed):
+        assert (row.values is None) != (row.error is None)
+        assert row.number >= 1 and row.line >= 1

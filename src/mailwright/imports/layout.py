@@ -63,7 +63,7 @@ def detect_format(text: str) -> str:
 def _json_or_none(line: str) -> object:
     try:
         return json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -138,7 +138,8 @@ def jsonl_keys(text: str, codec: str) -> list[str]:
     keys: dict[str, None] = {}
     for line in islice(io.StringIO(text, newline=""), 1000):
         record = _json_or_none(line) if line.strip() else None
-        if isinstance(record, dict):
+        # An object with too many keys is that row's error, not the file's.
+        if isinstance(record, dict) and len(record) <= MAX_COLUMNS:
             keys.update(dict.fromkeys(record))
             if len(keys) > MAX_COLUMNS:
                 raise ImportFileError(
@@ -163,6 +164,8 @@ def json_values(line: str) -> tuple[dict[str, str], str | None]:
         return {}, f"not valid JSON ({exc.msg} at column {exc.colno})"
     except RecursionError:
         return {}, "not valid JSON (nested too deeply)"
+    except ValueError:  # an integer with more digits than Python converts (4,300)
+        return {}, "not valid JSON (a number too long to read)"
     if not isinstance(record, dict):
         kind = {list: "a list", str: "a string"}.get(type(record), "a plain value")
         return {}, f"not a JSON object but {kind}"
