@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import secrets
 
 from django.db import migrations, models
 
@@ -14,6 +15,8 @@ def rekey(apps, schema_editor):
     Suppression = apps.get_model("consent", "Suppression")
     PrivacySalt = apps.get_model("consent", "PrivacySalt")
     salt_row = PrivacySalt.objects.filter(id=1).first()
+    if salt_row is None and Suppression.objects.exists():
+        salt_row = PrivacySalt.objects.create(id=1, salt=secrets.token_hex(32))
     seen = set()
     for entry in Suppression.objects.exclude(email=None).order_by("id").iterator():
         local, at, domain = entry.email.rpartition("@")
@@ -23,13 +26,12 @@ def rekey(apps, schema_editor):
             continue
         seen.add(key)
         entry.email_key = key
-        if salt_row is not None:
-            digest = hmac.new(salt_row.salt.encode(), key.encode("utf-8", "surrogatepass"),
-                              hashlib.sha256).hexdigest()
-            if Suppression.objects.filter(email_hash=digest).exclude(id=entry.id).exists():
-                entry.delete()  # another entry (perhaps an erasure) already stands for it
-                continue
-            entry.email_hash = digest
+        digest = hmac.new(salt_row.salt.encode(), key.encode("utf-8", "surrogatepass"),
+                          hashlib.sha256).hexdigest()
+        if Suppression.objects.filter(email_hash=digest).exclude(id=entry.id).exists():
+            entry.delete()  # another entry (perhaps an erasure) already stands for it
+            continue
+        entry.email_hash = digest
         entry.save(update_fields=["email_key", "email_hash"])
 
 
