@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mailwright.contacts.hygiene import Verdict
 from mailwright.contacts.management.commands.hygiene import read_addresses
+from tests.contacts.test_hygiene import TinyDns
 
 MAILWRIGHT = str(Path(sys.executable).with_name("mailwright"))
 
@@ -117,3 +118,33 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
     done = run(tmp_path, "--offline", str(tmp_path / "nope.txt"))
     assert done.returncode == 1
     assert b"cannot read" in done.stderr and b"No such file" in done.stderr
+
+
+def test_dns_checks_against_the_given_name_server(tmp_path):
+    server = TinyDns()
+    try:
+        done = run(
+            tmp_path,
+            "--nameserver",
+            f"127.0.0.1:{server.port}",
+            "--timeout",
+            "1",
+            stdin=b"ana@has-mx.org\nbob@a-only.org\ncy@null-mx.org\ndee@gone.org\nx@broken.org\n",
+        )
+    finally:
+        server.close()
+    assert done.returncode == 0, done.stderr
+    lines = verdicts(done.stdout)
+    assert [(v["valid"], v["risk"], v["reasons"]) for v in lines] == [
+        (True, "ok", []),
+        (True, "ok", []),
+        (False, "no_mx", ["the domain accepts no email (null MX)"]),
+        (False, "no_mx", ["the domain does not exist"]),
+        (True, "ok", ["DNS did not answer"]),
+    ]
+
+
+def test_a_bad_nameserver_option_is_a_clear_error(tmp_path):
+    done = run(tmp_path, "--nameserver", "dns.example.com")
+    assert done.returncode == 1
+    assert b"--nameserver must be an IP address" in done.stderr

@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import dns.resolver
 from django.core.management.base import BaseCommand, CommandError
 
 from mailwright.contacts.hygiene import Checker, Summary, Verdict
@@ -53,6 +55,24 @@ def read_addresses(stream: BinaryIO) -> Iterator[str | Verdict]:
             yield text
 
 
+def _resolver(nameserver: str) -> dns.resolver.Resolver:
+    host, port = nameserver, 53
+    if nameserver.count(":") == 1 or nameserver.startswith("["):  # IPv4:PORT or [IPv6]:PORT
+        host, _, port_text = nameserver.rpartition(":")
+        host = host.strip("[]")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise CommandError(f"--nameserver: bad port in {nameserver!r}")
+        port = int(port_text)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise CommandError(f"--nameserver must be an IP address, got {host!r}") from None
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [host]
+    resolver.port = port
+    return resolver
+
+
 class Command(BaseCommand):
     help = (
         "Address hygiene: `hygiene check [--offline] [--summary] [FILE]` reads addresses, one "
@@ -71,6 +91,11 @@ class Command(BaseCommand):
             "--timeout", type=float, default=2.0, help="seconds per domain for DNS (default 2)"
         )
         chk.add_argument(
+            "--nameserver",
+            metavar="IP[:PORT]",
+            help="ask this DNS server instead of the system's resolvers",
+        )
+        chk.add_argument(
             "--summary", action="store_true", help="print a summary of the list to stderr"
         )
 
@@ -82,7 +107,8 @@ class Command(BaseCommand):
             stream = sys.stdin.buffer if path == "-" else open(path, "rb")
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-        checker = Checker(offline=opts["offline"], timeout=opts["timeout"])
+        resolver = _resolver(opts["nameserver"]) if opts["nameserver"] else None
+        checker = Checker(offline=opts["offline"], timeout=opts["timeout"], resolver=resolver)
         summary = Summary()
         try:
             for verdict in checker.check_many(read_addresses(stream)):
