@@ -26,6 +26,14 @@ TYPO = "typo"
 NO_MX = "no_mx"
 INVALID = "invalid"
 RISKS = (OK, ROLE, DISPOSABLE, TYPO, NO_MX, INVALID)  # ascending precedence
+RISK_LABELS = {
+    OK: "ok",
+    ROLE: "role account",
+    DISPOSABLE: "disposable",
+    TYPO: "likely typo",
+    NO_MX: "no mail server",
+    INVALID: "invalid",
+}
 
 LOCAL_PART_MAX_OCTETS = 64  # RFC 5321 §4.5.3.1.1 (email-validator checks it only when strict)
 
@@ -276,6 +284,10 @@ class Summary:
                 "the list was probably scraped from web sites or bought."
             )
         return warnings
+
+    def labelled_counts(self) -> list[tuple[str, str, int]]:
+        """(risk, label, count) for each risk, for people."""
+        return [(risk, RISK_LABELS[risk], self.counts.get(risk, 0)) for risk in RISKS]
 
     def as_dict(self) -> dict:
         return {
