@@ -199,6 +199,11 @@ GUARD_BOUNCE_RATE = env_float("MW_GUARD_BOUNCE_RATE", 0.05)
 GUARD_COMPLAINT_RATE = env_float("MW_GUARD_COMPLAINT_RATE", 0.003)
 FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
 
+# Address hygiene (docs/hygiene.md): an import or audience with a larger share of invalid
+# (or mail-less domain) addresses, or of role/disposable ones, looks bought or scraped.
+HYGIENE_HOLD_INVALID = env_float("MW_HYGIENE_HOLD_INVALID", 0.10)
+HYGIENE_HOLD_ROLE_DISPOSABLE = env_float("MW_HYGIENE_HOLD_ROLE_DISPOSABLE", 0.30)
+
 # /metrics: open to loopback clients; others must send "Authorization: Bearer <token>".
 METRICS_TOKEN = env_str("MW_METRICS_TOKEN", "")
 

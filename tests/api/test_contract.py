@@ -98,15 +98,15 @@ def test_batch_upserts_by_normalized_email(api, newsletter):
                 {"email": "new2@example.com", "subscriptions": [subscribe(topic="nope")]},
                 "a string, not an object",
                 {"email": "extra@example.com", "unknown": 1},
-                {"email": "NEW@Example.com", "name": "Second write wins"},  # local part kept
-                {"email": "new@example.COM", "name": "Newer"},  # updates row 1
+                {"email": "NEW@Example.com", "name": "Second write"},  # one person: row 1
+                {"email": "new@example.COM", "name": "Newer"},  # updates row 1 again
             ]
         },
     )
     assert r.status_code == 200, r.content
     body = r.json()
-    assert body["created"] == 2
-    assert body["updated"] == 2
+    assert body["created"] == 1
+    assert body["updated"] == 3
     assert [(e["index"], e["code"]) for e in body["errors"]] == [
         (2, "invalid"),
         (3, "unknown_topic"),
@@ -122,11 +122,12 @@ def test_batch_upserts_by_normalized_email(api, newsletter):
 
     # good rows were kept; bad rows left nothing behind
     assert Contact.objects.get(email="user@example.com").name == "Updated"
-    assert Contact.objects.get(email="new@example.com").name == "Newer"
+    assert Contact.objects.get(email="new@example.com").name == "Newer"  # first spelling kept
+    assert Contact.objects.filter(email_key="new@example.com").count() == 1
     assert Contact.objects.filter(email="new2@example.com").count() == 0
-    # SPEC §2.1: the local part is kept, so NEW@ and new@ are different addresses
-    assert Contact.objects.filter(email="NEW@example.com").count() == 1
-    assert Contact.objects.count() == 3
+    # Issue 10: the local part's spelling is kept for sending, but NEW@ and new@ are one person
+    assert Contact.objects.filter(email="NEW@example.com").count() == 0
+    assert Contact.objects.count() == 2
 
 
 def test_batch_limit(api):

@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.audit.actors import Actor
-from mailwright.consent.hashing import address_hash
+from mailwright.consent.hashing import address_hashes
 from mailwright.consent.models import Suppression
 from mailwright.consent.suppression import do_suppress
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
@@ -51,7 +51,7 @@ def list_suppressions(
         qs = qs.filter(reason=reason)
     if email:
         try:
-            qs = qs.filter(email_hash=address_hash(normalize_email(email)))
+            qs = qs.filter(email_hash__in=address_hashes(normalize_email(email)))
         except InvalidAddress as exc:
             raise ApiError(422, "invalid", str(exc), "email") from None
     return page(request, response, qs, limit, offset)
@@ -65,7 +65,7 @@ def add_suppression(request, data: SuppressionIn):
         email = normalize_email(data.email)
     except InvalidAddress as exc:
         raise ApiError(422, "invalid", str(exc), "email") from None
-    existing = Suppression.objects.filter(email_hash=address_hash(email)).first()
+    existing = Suppression.objects.filter(email_hash__in=address_hashes(email)).first()
     if existing:
         return Status(200, existing)
     by = Actor.from_api_key(request)

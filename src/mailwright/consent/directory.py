@@ -10,7 +10,7 @@ from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent.suppression import is_erased, is_suppressed
-from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.contacts.addresses import InvalidAddress, email_key, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 
 
@@ -84,7 +84,7 @@ def upsert(data: ContactInput, *, by: Actor, create_only: bool = False) -> tuple
             field="email",
             code="erased",
         )
-    contact = Contact.objects.select_for_update().filter(email=email).first()
+    contact = Contact.objects.select_for_update().filter(email_key=email_key(email)).first()
     created = contact is None
     if contact is not None and create_only:
         raise ContactError(

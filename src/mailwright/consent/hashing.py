@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from django.db import IntegrityError, transaction
 
+from mailwright.contacts.addresses import email_key
+
 
 @lru_cache(maxsize=1)
 def _salt() -> bytes:
@@ -24,9 +26,21 @@ def _salt() -> bytes:
     return row.salt.encode()
 
 
+def _hmac(text: str) -> str:
+    return hmac.new(_salt(), text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
 def address_hash(email: str) -> str:
-    """HMAC-SHA256 of the normalized address under this installation's salt."""
-    return hmac.new(_salt(), email.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of the address's key (contacts.addresses.email_key: local part
+    case-insensitive) under this installation's salt."""
+    return _hmac(email_key(email))
+
+
+def address_hashes(email: str) -> list[str]:
+    """The hashes an entry for this address may carry: the key's, and, for a spelling with
+    capitals, the spelling's own (erasures recorded before keys were case-insensitive)."""
+    key = email_key(email)
+    return [_hmac(key)] if key == email else [_hmac(key), _hmac(email)]
 
 
 def reset_cache() -> None:

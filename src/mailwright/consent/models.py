@@ -150,6 +150,8 @@ class Suppression(models.Model):
 
     # Blank after the person is erased: then only the salted hash remains.
     email = models.CharField(max_length=320, null=True, blank=True, unique=True)
+    # contacts.addresses.email_key of `email` (blank after erasure): what sends compare.
+    email_key = models.CharField(max_length=320, blank=True, default="", db_index=True)
     email_hash = models.CharField(max_length=64, unique=True)
     reason = models.CharField(max_length=24, choices=Reason.choices)
     detail = models.TextField(blank=True)

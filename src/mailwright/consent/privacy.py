@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
-from mailwright.consent.hashing import address_hash
+from mailwright.consent.hashing import address_hash, address_hashes
 from mailwright.consent.models import ConsentEvent, PrivacyAudit, Suppression
 from mailwright.consent.signals import erasing
 from mailwright.consent.topics import text_of
-from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.contacts.addresses import InvalidAddress, email_key, normalize_email
 from mailwright.contacts.models import Contact
 
 ERASED_EMAIL = "erased-{id}@erased.invalid"
@@ -27,17 +27,10 @@ def find_contact(email: str) -> Contact:
         address = normalize_email(email)
     except InvalidAddress as exc:
         raise PrivacyError(str(exc)) from None
-    contact = Contact.objects.filter(email=address).first()
+    # One contact per key: however the person capitalises their address.
+    contact = Contact.objects.filter(email_key=email_key(address)).first()
     if contact is not None:
         return contact
-    # People rarely remember how they capitalised their address: accept a unique match.
-    matches = list(Contact.objects.filter(email__iexact=address)[:2])
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise PrivacyError(
-            f"several contacts match {address} ignoring case; give the exact address"
-        )
     raise PrivacyError(f"no contact with the address {address}")
 
 
@@ -125,7 +118,7 @@ def export(contact: Contact, *, by: Actor) -> dict:
         ],
         "suppression": [
             {"reason": s.reason, "detail": s.detail, "at": s.created_at.isoformat()}
-            for s in Suppression.objects.filter(email_hash=address_hash(contact.email))
+            for s in Suppression.objects.filter(email_hash__in=address_hashes(contact.email))
         ],
     }
     _audit(PrivacyAudit.Action.EXPORT, contact.email, by, {"contact": contact.id})
@@ -139,10 +132,16 @@ def erase(contact: Contact, *, by: Actor) -> None:
     email = contact.email
     digest = address_hash(email)
     placeholder = ERASED_EMAIL.format(id=contact.id)
+    # An entry under the spelling's own hash (recorded before keys were case-insensitive)
+    # gives way to the one under the key's hash.
+    Suppression.objects.filter(email_hash__in=address_hashes(email)).exclude(
+        email_hash=digest
+    ).delete()
     Suppression.objects.update_or_create(
         email_hash=digest,
         defaults={
             "email": None,
+            "email_key": "",
             "reason": Suppression.Reason.ERASED,
             "detail": "erased at the person's request",
             "created_at": timezone.now(),

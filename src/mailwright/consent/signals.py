@@ -10,3 +10,7 @@ erasing = Signal()
 # must mail someone (the double opt-in confirmation): the delivery layer queues it on the
 # service stream.
 service_mail = Signal()
+
+# Sent inside a merge's transaction with `survivor` (a Contact) and `merged_ids` (the contacts
+# about to be deleted): every app moves what it holds about them to the survivor.
+merging = Signal()

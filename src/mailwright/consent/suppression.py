@@ -14,9 +14,10 @@ from django.utils import timezone
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.consent import ledger
-from mailwright.consent.hashing import address_hash
+from mailwright.consent.hashing import address_hash, address_hashes
 from mailwright.consent.models import Suppression
 from mailwright.contacts import actions as contact_actions
+from mailwright.contacts.addresses import email_key
 from mailwright.contacts.models import Contact
 
 
@@ -25,19 +26,23 @@ def suppressed_among(emails: Iterable[str]) -> set[str]:
     emails = set(emails)
     if not emails:
         return set()
-    by_hash = {address_hash(e): e for e in emails}
-    found = set()
-    # Plain SQL: the engine asks this for every batch it sends (200 addresses, 400 params).
+    # By hash of the key (case variants are one address), and of a capitalised spelling's own
+    # hash for erasures recorded before keys were case-insensitive.
+    by_hash: dict[str, set[str]] = {}
+    for e in emails:
+        for digest in address_hashes(e):
+            by_hash.setdefault(digest, set()).add(e)
+    found: set[str] = set()
+    # Plain SQL: the engine asks this for every batch it sends (200 addresses).
     table = Suppression._meta.db_table
-    by_email, by_digest = ", ".join(["%s"] * len(emails)), ", ".join(["%s"] * len(by_hash))
+    marks = ", ".join(["%s"] * len(by_hash))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT email, email_hash FROM {table} "  # noqa: S608
-            f"WHERE email IN ({by_email}) OR email_hash IN ({by_digest})",
-            [*emails, *by_hash],
+            f"SELECT email_hash FROM {table} WHERE email_hash IN ({marks})",  # noqa: S608
+            list(by_hash),
         )
-        for email, digest in cursor.fetchall():
-            found.add(email if email in emails else by_hash[digest])
+        for (digest,) in cursor.fetchall():
+            found |= by_hash[digest]
     return found
 
 
@@ -48,7 +53,7 @@ def is_suppressed(email: str) -> bool:
 def is_erased(email: str) -> bool:
     """The person asked to be erased: the address must not come back."""
     return Suppression.objects.filter(
-        email_hash=address_hash(email), reason=Suppression.Reason.ERASED
+        email_hash__in=address_hashes(email), reason=Suppression.Reason.ERASED
     ).exists()
 
 
@@ -59,11 +64,14 @@ def do_suppress(
     """Add the address to the suppression list (no-op if already there): a hard bounce also
     marks the contact `bounced`; the consent ledger and the audit log record it."""
     by = by or Actor(channel=CHANNEL_FOR_REASON.get(reason, "admin"), actor="mailwright")
-    digest = address_hash(email)
+    existing = Suppression.objects.filter(email_hash__in=address_hashes(email)).first()
+    if existing is not None:
+        return existing
     entry, created = Suppression.objects.get_or_create(
-        email_hash=digest,
+        email_hash=address_hash(email),
         defaults={
             "email": email,
+            "email_key": email_key(email),
             "reason": reason,
             "detail": detail[:2000],
             "delivery": delivery,
@@ -71,7 +79,7 @@ def do_suppress(
         },
     )
     if created:
-        contact = Contact.objects.filter(email=email).first()
+        contact = Contact.objects.filter(email_key=email_key(email)).first()
         if contact is not None:
             if reason == Suppression.Reason.HARD_BOUNCE and contact.status == Contact.Status.ACTIVE:
                 contact_actions.do_set_status(contact, Contact.Status.BOUNCED, by=by)

@@ -34,6 +34,15 @@ def normalize_email(raw: str) -> str:
     return f"{result.local_part}@{domain.lower()}"
 
 
+def email_key(address: str) -> str:
+    """The identity of an address for deduplication: its normalized form with the local part
+    lower-cased too, as every large mailbox provider treats it (`Ana@x.pl` and `ana@x.pl` are
+    one person). Takes an address already through `normalize_email`; the spelling given is kept
+    for display and sending, this key only decides "the same contact"."""
+    local, at, domain = address.rpartition("@")
+    return f"{local.lower()}{at}{domain.lower()}" if at else address.lower()
+
+
 def mailbox_key(raw: str) -> str:
     """One key per mailbox, however the address is spelled: for abuse limits, never for
     sending or storing. Compatibility forms fold to their plain letters (NFKC: fullwidth

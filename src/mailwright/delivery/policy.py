@@ -31,7 +31,7 @@ def marketing_audience(topic_ids: list[int], *, now=None, exclude_campaign: int 
     confirmed = Subscription.objects.filter(
         contact=OuterRef("pk"), topic_id__in=topic_ids, state=Subscription.State.CONFIRMED
     )
-    suppressed = Suppression.objects.filter(email=OuterRef("email"))
+    suppressed = Suppression.objects.filter(email_key=OuterRef("email_key"))
     qs = (
         Contact.objects.filter(status=Contact.Status.ACTIVE)
         .filter(Exists(confirmed))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from mailwright.consent.signals import erasing
+from mailwright.consent.signals import erasing, merging
 from mailwright.delivery.models import CapturedMessage, Delivery
 
 
@@ -18,3 +18,9 @@ def erase(sender, contact, email: str, placeholder: str, **_kwargs) -> None:
         email=placeholder, content=None, last_reply="", message_id=""
     )
     CapturedMessage.objects.filter(to=email).delete()
+
+
+@receiver(merging, dispatch_uid="delivery.privacy.merge")
+def merge(sender, survivor, merged_ids: list[int], **_kwargs) -> None:
+    """A merged contact's deliveries are the survivor's history."""
+    Delivery.objects.filter(contact_id__in=merged_ids).update(contact=survivor)

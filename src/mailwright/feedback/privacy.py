@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.dispatch import receiver
 
-from mailwright.consent.signals import erasing
+from mailwright.consent.signals import erasing, merging
 from mailwright.feedback.models import Event, InboundMessage, WebhookDelivery
 
 
@@ -17,3 +17,9 @@ def erase(sender, contact, email: str, placeholder: str, **_kwargs) -> None:
         Q(delivery__contact=contact) | Q(mail_from__iexact=email) | Q(rcpt_to__iexact=email)
     ).delete()
     WebhookDelivery.objects.filter(payload__data__email=email).update(payload={"erased": True})
+
+
+@receiver(merging, dispatch_uid="feedback.privacy.merge")
+def merge(sender, survivor, merged_ids: list[int], **_kwargs) -> None:
+    """A merged contact's events (opens, clicks, bounces, …) are the survivor's history."""
+    Event.objects.filter(contact_id__in=merged_ids).update(contact=survivor)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from mailwright.audit.actors import Actor
 from mailwright.audit.events import DomainEvent, emit
 from mailwright.consent import actions as consent_actions
+from mailwright.contacts.addresses import email_key
 from mailwright.contacts.models import Contact
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.bounces import (
@@ -102,7 +103,8 @@ def handle(event, esp_name: str) -> dict:
     elif kind == EventType.UNSUBSCRIBED:
         contact = delivery.contact if delivery else None
         if contact is None and outcome["recipient"]:
-            contact = Contact.objects.filter(email__iexact=outcome["recipient"].strip()).first()
+            key = email_key(outcome["recipient"].strip())
+            contact = Contact.objects.filter(email_key=key).first()
         if contact is not None:
             consent_actions.do_unsubscribe(
                 contact,

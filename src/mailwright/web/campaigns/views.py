@@ -14,6 +14,7 @@ from mailwright.campaigns.campaigns import create_campaign, update_campaign
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.consent import directory
+from mailwright.contacts import hygiene
 from mailwright.contacts.segments import SegmentError
 from mailwright.delivery import sending
 from mailwright.feedback import reports
@@ -117,6 +118,11 @@ def campaign_detail(request, campaign_id: int):
     context = _status_context(campaign)
     context["topics"] = campaign.topics.all()
     context["missing_postal_address"] = missing_postal_address()
+    if campaign.state == Campaign.State.DRAFT:
+        try:
+            context["hygiene"] = hygiene.summarize_contacts(sending.audience(campaign))
+        except SegmentError:
+            pass  # the send step names the segment's problem
     return render(request, "web/campaigns/detail.html", context)
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailwright.consent.hashing import address_hash
+from mailwright.consent.hashing import address_hashes
 from mailwright.consent.models import Suppression
 from mailwright.consent.suppression import do_suppress, suppressed_among
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
@@ -46,7 +46,7 @@ def _suppressions(form: SuppressionFilterForm):
     if q:
         match = Q(email__icontains=q)
         try:  # an erased address is found by its hash, and only shown as that
-            match |= Q(email_hash=address_hash(normalize_email(q)))
+            match |= Q(email_hash__in=address_hashes(normalize_email(q)))
         except InvalidAddress:
             pass
         rows = rows.filter(match)
@@ -81,7 +81,7 @@ def suppression_list(request):
         return _suppression_page(request, add_form=form)
     email = form.cleaned_data["email"]
     if suppressed_among([email]):
-        entry = Suppression.objects.filter(email_hash=address_hash(email)).first()
+        entry = Suppression.objects.filter(email_hash__in=address_hashes(email)).first()
         why = f" ({entry.reason})" if entry else ""
         messages.info(request, f"{email} is already suppressed{why}.")
     else:
