@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from mailwright.contacts import attributes
+
 __all__ = [
-    "ATTRIBUTE_KEY",
     "FIELDS",
-    "MULTI_COLUMN_TARGETS",
     "TARGETS",
     "MappingError",
     "attribute_key",
@@ -31,10 +31,9 @@ FIELDS = (
     "anniversary",
     "consent",  # evidence of consent: a date/time, yes/true, or a text naming the source
 )
-# A column maps to one of FIELDS, to "attributes.<key>", or to "" (ignored).
+# A column maps to one of FIELDS, to "attributes.<key>" (a key as contacts.attributes.KEY
+# allows), or to "" (ignored); each target takes at most one column.
 TARGETS = (*FIELDS, "attributes.<key>", "")
-MULTI_COLUMN_TARGETS = frozenset({"tags"})  # their columns are combined; others take one
-ATTRIBUTE_KEY = re.compile(r"[a-z0-9_]{1,64}")
 
 
 class MappingError(ValueError):
@@ -136,10 +135,13 @@ for _target, _names in SYNONYMS.items():
 
 
 def attribute_key(header: str) -> str:
-    """The custom-attribute key for a header: lowercase [a-z0-9_], at most 64 characters
-    ("Ulubiony kolor" → "ulubiony_kolor", "Град" → "grad"); "" when nothing is left."""
+    """The custom-attribute key for a header: lowercase [a-z0-9_], not starting with a digit,
+    at most 64 characters ("Ulubiony kolor" → "ulubiony_kolor", "Град" → "grad", "2024
+    score" → "_2024_score"); "" when nothing is left."""
     folded = _fold(header).translate(_CYRILLIC)
     slug = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+    if slug[:1].isdigit():
+        slug = "_" + slug
     return slug[:64].rstrip("_")
 
 
@@ -150,7 +152,7 @@ def auto_map(headers: list[str]) -> dict[str, str]:
     taken: set[str] = set()
     for index, header in enumerate(headers, 1):
         target = _BY_KEY.get(normalize_header(header), "")
-        if target and (target not in taken or target in MULTI_COLUMN_TARGETS):
+        if target and target not in taken:
             mapping[header] = target
             taken.add(target)
             continue
@@ -168,7 +170,7 @@ def auto_map(headers: list[str]) -> dict[str, str]:
 def validate_mapping(mapping: dict, headers: list[str]) -> None:
     """Raise MappingError unless `mapping` (header -> target) can be used for a file with
     these headers: known columns, known targets, exactly one email column, and no field or
-    attribute filled from two columns (except tags). Headers left out are ignored."""
+    attribute filled from two columns. Headers left out are ignored."""
     if not isinstance(mapping, dict):
         raise MappingError("The column mapping must be an object of column name → field.")
     known = set(headers)
@@ -184,10 +186,10 @@ def validate_mapping(mapping: dict, headers: list[str]) -> None:
             continue
         if target.startswith("attributes."):
             key = target.removeprefix("attributes.")
-            if not ATTRIBUTE_KEY.fullmatch(key):
+            if not attributes.KEY.match(key):
                 raise MappingError(
                     f"Column {header!r}: {key!r} is not a valid attribute key (use 1 to 64 "
-                    "lowercase letters a-z, digits and _)."
+                    "lowercase letters a-z, digits and _, not starting with a digit)."
                 )
         elif target not in FIELDS:
             raise MappingError(
@@ -202,7 +204,7 @@ def validate_mapping(mapping: dict, headers: list[str]) -> None:
             f"(the file's columns are {_names(headers)})."
         )
     for target, columns in by_target.items():
-        if len(columns) > 1 and target not in MULTI_COLUMN_TARGETS:
+        if len(columns) > 1:
             raise MappingError(
                 f"Columns {_names(columns)} are all mapped to {target}: choose one of them."
             )
