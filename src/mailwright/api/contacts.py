@@ -131,7 +131,7 @@ def export_contacts(
     """Every contact matching the filters as CSV (UTF-8 with BOM), streamed. Audited."""
     chosen = filtered(request)
     pieces = export.do_export(chosen.queryset(), by=actor(request), filters=chosen.params())
-    return export.response(pieces, "contacts.csv")
+    return export.response(request, pieces, "contacts.csv")
 
 
 @router.post("/batch", response=BatchOut)

@@ -10,6 +10,7 @@ import io
 from collections.abc import AsyncIterator, Iterator
 
 from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
@@ -93,9 +94,9 @@ def do_export(qs: QuerySet[Contact], *, by: Actor, filters: dict) -> Iterator[st
 
 
 async def _pieces(pieces: Iterator[str]) -> AsyncIterator[bytes]:
-    # Under ASGI Django would read a synchronous iterator to the end before sending anything;
-    # an async one is sent as it comes. Each piece is read (with its queries) in the thread
-    # the view ran in.
+    # Under ASGI Django reads a synchronous iterator to the end before sending anything (all
+    # of it in memory); an async one is sent as it comes. Each piece is read (with its
+    # queries) in the thread the view ran in.
     done = object()
     while True:
         piece = await sync_to_async(next, thread_sensitive=True)(pieces, done)
@@ -104,8 +105,16 @@ async def _pieces(pieces: Iterator[str]) -> AsyncIterator[bytes]:
         yield piece.encode("utf-8")
 
 
-def response(pieces: Iterator[str], filename: str) -> StreamingHttpResponse:
-    out = StreamingHttpResponse(_pieces(pieces), content_type="text/csv; charset=utf-8")
+def _encoded(pieces: Iterator[str]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield piece.encode("utf-8")
+
+
+def response(request, pieces: Iterator[str], filename: str) -> StreamingHttpResponse:
+    """The CSV as it is produced: an async iterator under ASGI (`mailwright web`), a plain
+    one under WSGI; either way Django sends each piece when it comes."""
+    content = _pieces(pieces) if isinstance(request, ASGIRequest) else _encoded(pieces)
+    out = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
     out["Content-Disposition"] = f'attachment; filename="{filename}"'
     out["Cache-Control"] = "no-store"
     return out

@@ -88,7 +88,7 @@ def parse(params: Mapping[str, str]) -> ContactFilter:
     if get["state"] and get["state"] not in STATES:
         raise FilterError("state", f"must be one of {', '.join(STATES)}")
     if get["state"] == "none" and not get["topic"]:
-        raise FilterError("state", "'none' (not subscribed) needs a topic")
+        raise FilterError("state", "“none” (not subscribed) needs a topic")
     if get["topic"] and not Topic.objects.filter(key=get["topic"][:64]).exists():
         raise FilterError("topic", f"unknown topic {get['topic'][:64]!r}")
     if get["tag"]:
