@@ -241,3 +241,42 @@ def test_list_filters_and_export(api, newsletter):
     assert b"'=cy@example.com" in b"".join(r.streaming_content)
     assert_error(api.get("/contacts/export.csv", topic="nope"), 422, "invalid", "topic")
     assert AuditEntry.objects.filter(action="contact.export").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_streams_under_asgi(api_key, recwarn):
+    """Through uvicorn as `mailwright web` runs it: the CSV arrives in chunks (chunked
+    transfer, no Content-Length), complete, and Django did not have to read it all into
+    memory first (it warns when it must: a synchronous iterator under ASGI)."""
+    from tests.web_server import WebServer
+
+    declare(n="number")
+    Contact.objects.bulk_create(
+        [Contact(email=f"p{i:04d}@example.com", attributes={"n": i}) for i in range(2100)]
+    )
+    server = WebServer(fast_path=False).start()
+    try:
+        answer = server.request(
+            "GET",
+            "/api/v1/contacts/export.csv",
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
+    finally:
+        server.stop()
+    assert answer.status == 200
+    assert answer.headers["transfer-encoding"] == "chunked"
+    assert "content-length" not in answer.headers
+    body, chunks = answer.body, []
+    while body:  # undo the chunked encoding
+        size, rest = body.split(b"\r\n", 1)
+        if int(size, 16) == 0:
+            break
+        chunks.append(rest[: int(size, 16)])
+        body = rest[int(size, 16) + 2 :]
+    assert len(chunks) >= 4  # the header, then one piece per 1,000 contacts
+    lines = b"".join(chunks).decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "email,name,language,time_zone,status,tags,birthday,anniversary,created_at,subscriptions,n"
+    )
+    assert len(lines) == 2101 and lines[-1].startswith("p2099@example.com,")
+    assert not [w for w in recwarn if "synchronous iterators" in str(w.message)]

@@ -338,3 +338,27 @@ def test_export_selected_rows_from_the_bulk_form(staff, people):
     response = staff.post("/contacts/bulk/", data)
     _, rows = read_csv(response)
     assert [r["email"] for r in rows] == ["cy@example.org"]
+
+
+def test_settings_attributes_add_and_refused_type_change(staff, people):
+    page = staff.get("/settings/attributes/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    bad = staff.post(
+        "/settings/attributes/", {"csrfmiddlewaretoken": csrf, "key": "Plan", "type": "string"}
+    )
+    assert bad.status_code == 400 and "must be 1 to 64 lowercase letters" in bad.content.decode()
+    done = staff.post(
+        "/settings/attributes/",
+        {"csrfmiddlewaretoken": csrf, "key": "plan", "type": "string", "label": "Plan"},
+        follow=True,
+    )
+    assert "Attribute “plan” added." in done.content.decode()
+    assert '<tr data-key="plan">' in done.content.decode()
+    Contact.objects.filter(pk=people["ana"].pk).update(attributes={"plan": "pro"})
+    refused = staff.post(
+        "/settings/attributes/plan/", {"csrfmiddlewaretoken": csrf, "label": "P", "type": "number"}
+    )
+    assert refused.status_code == 400
+    assert "1 contact has a value that does not convert (e.g. &#x27;pro&#x27;)" in (
+        refused.content.decode()
+    )

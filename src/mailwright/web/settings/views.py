@@ -14,7 +14,12 @@ from mailwright.audit.models import AuditEntry
 from mailwright.consent import organisation
 from mailwright.contacts import attribute_store
 from mailwright.contacts.models import AttributeDefinition, Contact
-from mailwright.web.settings.forms import AttributeEditForm, AttributeForm, OrganisationForm
+from mailwright.web.settings.forms import (
+    ATTRIBUTE_TYPES,
+    AttributeEditForm,
+    AttributeForm,
+    OrganisationForm,
+)
 from mailwright.web.shell.helpers import paginate, staff_actor
 
 
@@ -79,11 +84,10 @@ def attribute_list(request):
         else:
             messages.success(request, f"Attribute “{data['key'].strip()}” added.")
             return redirect("web:attribute_list")
-    context = {
-        "form": form,
-        "attributes": AttributeDefinition.objects.order_by("key"),
-        "nav_section": "settings",
-    }
+    attributes = list(AttributeDefinition.objects.order_by("key"))
+    for a in attributes:
+        a.type_label = dict(ATTRIBUTE_TYPES)[a.type]
+    context = {"form": form, "attributes": attributes, "nav_section": "settings"}
     return render(
         request, "web/settings/attributes.html", context, status=400 if form.errors else 200
     )
