@@ -179,7 +179,12 @@ def test_bulk_needs_a_selection_and_its_inputs(staff, people):
     )
     page = staff.get(response["Location"]).content.decode()
     assert "basis: A confirmed subscription needs its consent basis" in page
+    for ids in (["x"], ["-1"], [str(2**64)]):
+        response, _ = bulk(staff, action="delete", scope="selected", ids=ids)
+        page = staff.get(response["Location"]).content.decode()
+        assert "The selection is not a list of contacts." in page
     assert not AuditEntry.objects.filter(action__startswith="contact.bulk").exists()
+    assert Contact.objects.count() == 4
 
 
 def test_subscribe_all_matching_skips_people_who_said_no(staff, people, offers):

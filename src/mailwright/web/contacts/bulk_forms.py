@@ -50,7 +50,9 @@ class BulkForm(forms.Form):
         try:
             ids = sorted({int(i) for i in raw_ids})
         except ValueError:
-            raise forms.ValidationError("The selection is not a list of contacts.") from None
+            ids = [0]
+        if ids and not 0 < ids[0] <= ids[-1] < 2**63:
+            raise forms.ValidationError("The selection is not a list of contacts.")
         if len(ids) > MAX_SELECTED:
             raise forms.ValidationError(
                 f"Select at most {MAX_SELECTED:,} rows, or choose “all matching”."
