@@ -289,9 +289,27 @@ def newsletter(db):
     return Topic.objects.create(key="newsletter", name="Newsletter", consent_text="Send me news")
 
 
+def declare(**types: str) -> None:
+    """Declare custom attributes (key=type) that are not declared yet: every write path
+    refuses undeclared ones."""
+    from mailwright.contacts.models import AttributeDefinition
+
+    for key, type_ in types.items():
+        AttributeDefinition.objects.get_or_create(key=key, defaults={"type": type_})
+
+
+def _type_of(value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, (int, float)) else "string"
+
+
 def make_contact(email: str, topic=None, state: str = "confirmed", name: str = "", **extra):
+    """A contact through directory.upsert; attributes given are declared first (by the type
+    of their value)."""
     from mailwright.consent import directory
 
+    declare(**{k: _type_of(v) for k, v in (extra.get("attributes") or {}).items()})
     subs = []
     if topic is not None:
         subs = [directory.SubscriptionRequest(topic.key, state, "double opt-in on our site")]

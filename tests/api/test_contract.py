@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.util import MJML, SIMPLE_HTML, assert_error, subscribe
+from tests.conftest import declare
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ def test_create_topic(api):
 
 
 def test_create_contact_with_subscriptions(api, newsletter):
+    declare(plan="string", seats="number")
     r = api.post(
         "/contacts",
         {
@@ -79,6 +81,7 @@ def test_patch_contact(api, newsletter):
     assert body["email"] == "bob@example.com"
     assert body["subscriptions"][0]["state"] == "confirmed"
     # fields left out are unchanged
+    declare(vip="bool")
     r = api.patch(f"/contacts/{cid}", {"attributes": {"vip": True}})
     assert r.json()["name"] == "Robert"
     assert r.json()["attributes"] == {"vip": True}

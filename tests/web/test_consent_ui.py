@@ -20,7 +20,7 @@ from mailwright.consent.models import (
 )
 from mailwright.consent.organisation import current as current_organisation
 from mailwright.contacts.models import Contact, Topic
-from tests.conftest import make_campaign, make_contact
+from tests.conftest import declare, make_campaign, make_contact
 
 
 @pytest.fixture
@@ -374,11 +374,12 @@ def test_erase_flow(staff, newsletter):
 
 def test_contact_edit_rectifies(staff, newsletter):
     contact = make_contact("ana@example.com", newsletter, name="Ana")
+    declare(city="string")
     page = staff.get(f"/contacts/{contact.id}/edit/")
     assert page.status_code == 200
     response = staff.post(
         f"/contacts/{contact.id}/edit/",
-        {"name": "Ana Nowak", "language": "pl", "attributes": '{"city": "Kraków"}'},
+        {"name": "Ana Nowak", "language": "pl", "attr_city": "Kraków"},
         follow=True,
     )
     assert "Contact ana@example.com updated." in text(response)
@@ -390,24 +391,26 @@ def test_contact_edit_rectifies(staff, newsletter):
 
 
 @pytest.mark.parametrize(
-    "attributes, error",
+    "field, value, error",
     [
-        ("{not json", "This is not valid JSON"),
-        ("[1, 2]", "must be a JSON object"),
-        ('"text"', "must be a JSON object"),
-        ('{"x": "' + "y" * 10_100 + '"}', "larger than 10,000"),  # from directory.upsert
+        ("attr_orders", "many", "attributes.orders: expected a number"),
+        ("attr_since", "2020-02-31", "Enter a valid date"),
+        ("attr_city", "y" * 1001, "at most 1000 characters"),
+        ("birthday", "2999-01-01", "birthday: cannot be in the future"),
+        ("tags", ", ".join(f"t{i}" for i in range(51)), "at most 50 tags"),
     ],
 )
-def test_contact_edit_bad_attributes_are_form_errors(staff, newsletter, attributes, error):
-    contact = make_contact("ana@example.com", newsletter, name="Ana", attributes={"a": 1})
+def test_contact_edit_bad_attributes_are_form_errors(staff, newsletter, field, value, error):
+    contact = make_contact("ana@example.com", newsletter, name="Ana", attributes={"orders": 1})
+    declare(since="date", city="string")
     response = staff.post(
         f"/contacts/{contact.id}/edit/",
-        {"name": "Changed", "language": "en", "attributes": attributes},
+        {"name": "Changed", "language": "en", "attr_orders": "1", field: value},
     )
     assert response.status_code == 200
     assert error in text(response)
     contact.refresh_from_db()
-    assert contact.name == "Ana" and contact.attributes == {"a": 1}
+    assert contact.name == "Ana" and contact.attributes == {"orders": 1}
 
 
 def test_contact_edit_bad_language_is_a_form_error(staff, newsletter):

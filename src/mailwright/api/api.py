@@ -5,6 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from mailwright.api import (
+    attributes,
     audit,
     campaigns,
     contacts,
@@ -74,6 +75,7 @@ api = MailwrightAPI(
 errors.install(api)
 api.add_router("/topics", topics.router)
 api.add_router("/contacts", contacts.router)
+api.add_router("/attributes", attributes.router)
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)

@@ -21,6 +21,7 @@ from mailwright.api.schemas import (
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import directory, privacy
+from mailwright.contacts import export, listing
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact, Topic
 from mailwright.feedback import engagement, timeline
@@ -41,6 +42,9 @@ def contact_out(contact: Contact) -> dict:
         "language": contact.language,
         "attributes": contact.attributes,
         "tags": contact.tags,
+        "time_zone": contact.time_zone,
+        "birthday": contact.birthday,
+        "anniversary": contact.anniversary,
         "status": contact.status,
         "created_at": contact.created_at,
         "subscriptions": [
@@ -50,36 +54,84 @@ def contact_out(contact: Contact) -> dict:
     }
 
 
+EDITABLE = ("name", "language", "attributes", "tags", "time_zone", "birthday", "anniversary")
+
+
 def to_input(data: dict, email: str | None = None) -> directory.ContactInput:
+    """`data` holds only the fields the client sent (`exclude_unset`): a field left out stays
+    as it is; attributes are merged, tags replaced, a null date cleared."""
     subs = [directory.SubscriptionRequest(**s) for s in data.get("subscriptions") or []]
     return directory.ContactInput(
         email=email if email is not None else data["email"],
         name=data.get("name"),
         language=data.get("language"),
         attributes=data.get("attributes"),
+        tags=data.get("tags"),
+        time_zone=data.get("time_zone"),
+        birthday=data.get("birthday", directory.KEEP),
+        anniversary=data.get("anniversary", directory.KEEP),
         subscriptions=subs,
     )
 
 
 @router.post("", response={201: ContactOut})
 def create_contact(request, data: ContactIn):
-    contact, _ = directory.upsert(to_input(data.dict()), by=actor(request), create_only=True)
+    payload = data.model_dump(exclude_unset=True)
+    contact, _ = directory.upsert(to_input(payload), by=actor(request), create_only=True)
     return Status(201, contact_out(contact))
+
+
+def filtered(request):
+    """The contact list's filters from the query string (as in the UI)."""
+    try:
+        chosen = listing.parse(request.GET)
+    except listing.FilterError as exc:
+        raise ApiError(422, "invalid", str(exc), exc.field) from None
+    return chosen
 
 
 @router.get("", response=list[ContactOut])
 def list_contacts(
-    request, response: HttpResponse, email: str = "", q: str = "", limit: int = 100, offset: int = 0
+    request,
+    response: HttpResponse,
+    email: str = "",
+    q: str = "",
+    status: str = "",
+    topic: str = "",
+    state: str = "",
+    tag: str = "",
+    language: str = "",
+    created_after: str = "",
+    created_before: str = "",
+    limit: int = 100,
+    offset: int = 0,
 ):
-    qs = Contact.objects.order_by("id")
+    """Contacts, oldest first, filtered like the UI list (see docs/contacts.md)."""
+    qs = filtered(request).queryset().order_by("id")
     if email:
         try:
             qs = qs.filter(email=normalize_email(email))
         except InvalidAddress as exc:
             raise ApiError(422, "invalid", str(exc), "email") from None
-    if q:
-        qs = qs.filter(email__icontains=q[:200]) | qs.filter(name__icontains=q[:200])
     return [contact_out(c) for c in page(request, response, qs, limit, offset)]
+
+
+@router.get("/export.csv", response=None)
+def export_contacts(
+    request,
+    q: str = "",
+    status: str = "",
+    topic: str = "",
+    state: str = "",
+    tag: str = "",
+    language: str = "",
+    created_after: str = "",
+    created_before: str = "",
+):
+    """Every contact matching the filters as CSV (UTF-8 with BOM), streamed. Audited."""
+    chosen = filtered(request)
+    pieces = export.do_export(chosen.queryset(), by=actor(request), filters=chosen.params())
+    return export.response(request, pieces, "contacts.csv")
 
 
 @router.post("/batch", response=BatchOut)
@@ -108,7 +160,8 @@ def batch_contacts(request, data: BatchIn):
             continue
         try:
             with transaction.atomic():
-                _, was_created = directory.upsert(to_input(item.dict()), by=by)
+                payload = item.model_dump(exclude_unset=True)
+                _, was_created = directory.upsert(to_input(payload), by=by)
         except directory.ContactError as exc:
             errors.append(
                 {"index": index, "code": exc.code, "message": str(exc), "field": exc.field or None}
@@ -130,9 +183,7 @@ def update_contact(request, contact_id: int, data: ContactPatch):
     payload = data.dict(exclude_unset=True)
     by = actor(request)
     contact, _ = directory.upsert(to_input(payload, email=contact.email), by=by)
-    privacy.record_rectification(
-        contact, by, sorted(k for k in ("name", "language", "attributes") if k in payload)
-    )
+    privacy.record_rectification(contact, by, sorted(k for k in EDITABLE if k in payload))
     return contact_out(contact)
 
 

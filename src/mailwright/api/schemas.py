@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Schema
@@ -45,19 +45,31 @@ class SubscriptionOut(Schema):
     updated_at: datetime
 
 
-class ContactIn(In):
+class ContactFields(In):
+    """The fields a writer may set; left out = unchanged (consent.directory validates)."""
+
+    name: str | None = Field(None, max_length=200)
+    language: str | None = Field(None, max_length=16)
+    attributes: dict[str, Any] | None = Field(
+        None,
+        description="declared attributes only (GET /attributes), typed; merged into the"
+        " contact's attributes, a null value removes one",
+    )
+    tags: list[str] | None = Field(
+        None, max_length=200, description="at most 50, each 1-64 characters; replaces the list"
+    )
+    time_zone: str | None = Field(None, max_length=64, description="IANA, e.g. Europe/Warsaw")
+    birthday: str | None = Field(None, max_length=32, description="YYYY-MM-DD, not in the future")
+    anniversary: str | None = Field(None, max_length=32, description="YYYY-MM-DD")
+    subscriptions: list[SubscriptionIn] = Field(default_factory=list, max_length=100)
+
+
+class ContactIn(ContactFields):
     email: str = Field(max_length=320)
-    name: str | None = Field(None, max_length=200)
-    language: str | None = Field(None, max_length=16)
-    attributes: dict[str, Any] | None = None
-    subscriptions: list[SubscriptionIn] = Field(default_factory=list, max_length=100)
 
 
-class ContactPatch(In):
-    name: str | None = Field(None, max_length=200)
-    language: str | None = Field(None, max_length=16)
-    attributes: dict[str, Any] | None = None
-    subscriptions: list[SubscriptionIn] = Field(default_factory=list, max_length=100)
+class ContactPatch(ContactFields):
+    pass
 
 
 class ContactOut(Schema):
@@ -67,6 +79,9 @@ class ContactOut(Schema):
     language: str
     attributes: dict[str, Any]
     tags: list[str]
+    time_zone: str
+    birthday: date | None
+    anniversary: date | None
     status: str
     subscriptions: list[SubscriptionOut]
     created_at: datetime
@@ -318,3 +333,28 @@ class TimelineEntryOut(Schema):
     campaign: int | None
     machine: bool
     data: dict[str, Any]
+
+
+class AttributeIn(In):
+    key: str = Field(max_length=64, description="lowercase [a-z_][a-z0-9_]{0,63}")
+    type: Literal["string", "number", "date", "bool"]
+    label: str = Field("", max_length=200)
+
+
+class AttributePatch(In):
+    label: str | None = Field(None, max_length=200)
+    type: Literal["string", "number", "date", "bool"] | None = Field(
+        None, description="only when every stored value converts"
+    )
+
+
+class AttributeOut(Schema):
+    key: str
+    type: str
+    label: str
+    created_at: datetime
+
+
+class AttributeDeletedOut(Schema):
+    key: str
+    contacts_changed: int

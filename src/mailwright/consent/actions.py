@@ -27,8 +27,9 @@ class SubscriptionError(ValueError):
     """A requested subscription change is not allowed."""
 
 
-def _set(contact: Contact, topic: Topic, state: str, by: Actor, basis: str, text_version):
-    """Move contact × topic to `state` with its ledger entry; None if already there."""
+def set_state(contact: Contact, topic: Topic, state: str, by: Actor, basis: str, text_version):
+    """Move contact × topic to `state` with its ledger entry; None if already there. Writes no
+    audit row: for the actions here and the batched ones (consent.bulk_actions), which do."""
     sub = Subscription.objects.select_for_update().filter(contact=contact, topic=topic).first()
     previous = sub.state if sub else ""
     if previous == state:
@@ -70,7 +71,7 @@ def do_set_subscription(
     if state == Subscription.State.UNSUBSCRIBED:
         do_unsubscribe(contact, by=by, topics=[topic], campaign_id=campaign_id)
         return Subscription.objects.filter(contact=contact, topic=topic).first()
-    changed = _set(contact, topic, state, by, basis, text_version)
+    changed = set_state(contact, topic, state, by, basis, text_version)
     if changed is None:
         return Subscription.objects.filter(contact=contact, topic=topic).first()
     sub, previous = changed
@@ -112,7 +113,7 @@ def do_unsubscribe(
     changed = [
         t.key
         for t in targets
-        if _set(contact, t, Subscription.State.UNSUBSCRIBED, by, "", None) is not None
+        if set_state(contact, t, Subscription.State.UNSUBSCRIBED, by, "", None) is not None
     ]
     status_before = contact.status
     if topics is None and contact.status == Contact.Status.ACTIVE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import transaction
 
@@ -10,6 +11,8 @@ from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent.suppression import is_erased, is_suppressed
+from mailwright.contacts import attributes as attribute_values
+from mailwright.contacts import fields as contact_fields
 from mailwright.contacts.addresses import InvalidAddress, email_key, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 
@@ -30,16 +33,66 @@ class SubscriptionRequest:
     basis: str = ""
 
 
+KEEP = object()  # a date field not given (None clears it)
+
+
 @dataclass
 class ContactInput:
+    """What a writer gives; None (or KEEP for the dates) leaves a field as it is. Attributes
+    are merged into the contact's (a None value removes one); tags replace the list.
+    `attributes_as_text`: the values come from a form or a file (text to parse)."""
+
     email: str
     name: str | None = None
     language: str | None = None
     attributes: dict | None = None
     subscriptions: list[SubscriptionRequest] = field(default_factory=list)
+    tags: list[str] | None = None
+    time_zone: str | None = None
+    birthday: date | str | object | None = KEEP
+    anniversary: date | str | object | None = KEEP
+    attributes_as_text: bool = False
 
 
-def _validate(data: ContactInput) -> tuple[str, dict[str, Topic]]:
+@dataclass
+class _Clean:
+    email: str
+    topics: dict[str, Topic]
+    attributes: dict | None
+    tags: list[str] | None
+    time_zone: str | None
+    dates: dict
+
+
+def _clean_fields(data: ContactInput) -> dict:
+    """Tags, time zone, dates and attributes, cleaned; ContactError naming the field."""
+    out: dict = {"dates": {}}
+    try:
+        out["tags"] = None if data.tags is None else contact_fields.clean_tags(data.tags)
+        out["time_zone"] = (
+            None if data.time_zone is None else contact_fields.clean_time_zone(data.time_zone)
+        )
+        for name in ("birthday", "anniversary"):
+            value = getattr(data, name)
+            if value is not KEEP:
+                out["dates"][name] = contact_fields.clean_date(
+                    value, name, past_only=name == "birthday"
+                )
+    except contact_fields.FieldError as exc:
+        raise ContactError(str(exc), field=exc.field) from None
+    out["attributes"] = None
+    if data.attributes is not None:
+        try:
+            out["attributes"] = attribute_values.clean(
+                data.attributes, from_text=data.attributes_as_text
+            )
+        except attribute_values.AttributeValueError as exc:
+            where = f"attributes.{exc.key}" if exc.key else "attributes"
+            raise ContactError(str(exc), field=where) from None
+    return out
+
+
+def _validate(data: ContactInput) -> _Clean:
     try:
         email = normalize_email(data.email)
     except InvalidAddress as exc:
@@ -71,13 +124,14 @@ def _validate(data: ContactInput) -> tuple[str, dict[str, Topic]]:
                 " (e.g. 'double opt-in on our site')",
                 field=f"{where}.basis",
             )
-    return email, topics
+    return _Clean(email=email, topics=topics, **_clean_fields(data))
 
 
 @transaction.atomic
 def upsert(data: ContactInput, *, by: Actor, create_only: bool = False) -> tuple[Contact, bool]:
     """Create or update a contact by normalized email. Returns (contact, created)."""
-    email, topics = _validate(data)
+    clean = _validate(data)
+    email, topics = clean.email, clean.topics
     if is_erased(email):
         raise ContactError(
             "this address was erased at the person's request and cannot be added again",
@@ -96,8 +150,14 @@ def upsert(data: ContactInput, *, by: Actor, create_only: bool = False) -> tuple
         contact.name = data.name.strip()
     if data.language is not None:
         contact.language = data.language
-    if data.attributes is not None:
-        contact.attributes = data.attributes
+    if clean.attributes is not None:
+        contact.attributes = attribute_values.apply(contact.attributes, clean.attributes)
+    if clean.tags is not None:
+        contact.tags = clean.tags
+    if clean.time_zone is not None:
+        contact.time_zone = clean.time_zone
+    for name, value in clean.dates.items():
+        setattr(contact, name, value)
     contact.save()
     if created:
         audit.record(by, "contact.create", "contact", contact.pk)

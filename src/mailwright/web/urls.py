@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from mailwright.web.campaigns import views as campaigns
 from mailwright.web.contacts import duplicates
+from mailwright.web.contacts import list_views as contact_list
 from mailwright.web.contacts import views as contacts
 from mailwright.web.delivery import views as delivery
 from mailwright.web.feedback import views as feedback
@@ -23,7 +24,7 @@ urlpatterns = [
     path("login/", shell.LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("account/password/", shell.PasswordChangeView.as_view(), name="password_change"),
-    path("contacts/", contacts.contact_list, name="contact_list"),
+    path("contacts/", contact_list.contact_list, name="contact_list"),
     path("contacts/new/", contacts.contact_new, name="contact_new"),
     path("contacts/duplicates/", duplicates.duplicate_list, name="contact_duplicates"),
     path(
@@ -31,6 +32,8 @@ urlpatterns = [
         duplicates.duplicate_resolve,
         name="contact_duplicates_resolve",
     ),
+    path("contacts/bulk/", contact_list.contact_bulk, name="contact_bulk"),
+    path("contacts/export.csv", contact_list.contact_export_csv, name="contact_export_csv"),
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path(
@@ -81,6 +84,13 @@ urlpatterns = [
     path("privacy/", privacy.privacy_page, name="privacy"),
     path("settings/organisation/", settings.organisation_settings, name="organisation_settings"),
     path("settings/audit-log/", settings.audit_log, name="audit_log"),
+    path("settings/attributes/", settings.attribute_list, name="attribute_list"),
+    path("settings/attributes/<str:key>/", settings.attribute_edit, name="attribute_edit"),
+    path(
+        "settings/attributes/<str:key>/delete/",
+        settings.attribute_delete,
+        name="attribute_delete",
+    ),
     path("outbox/", outbox.captured_list, name="captured_list"),
     path("outbox/clear/", outbox.captured_clear, name="captured_clear"),
     path("outbox/<int:message_id>/", outbox.captured_detail, name="captured_detail"),

@@ -3,11 +3,10 @@ consent.directory.upsert) validate it."""
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.conf import settings
 
+from mailwright.contacts import fields as contact_fields
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Topic
 from mailwright.web.shell.forms import NoLabelSuffix, one_line
@@ -50,48 +49,104 @@ class ContactForm(NoLabelSuffix, forms.Form):
         return cleaned
 
 
-class ContactEditForm(NoLabelSuffix, forms.Form):
-    """Rectification: name, language and attributes (a JSON object)."""
+ATTRIBUTE_PREFIX = "attr_"
 
-    ATTRIBUTES_LIMIT = 20_000
+
+class ContactEditForm(NoLabelSuffix, forms.Form):
+    """Rectification: name, language, tags, time zone, dates, and one input per declared
+    attribute (typed: number, date, checkbox, text). Values are passed on as text; the domain
+    (consent.directory.upsert → contacts.attributes.clean) parses and validates them."""
 
     name = forms.CharField(max_length=200, required=False)
     language = forms.ChoiceField(choices=settings.LANGUAGES)
-    attributes = forms.CharField(
-        label="Attributes (JSON)",
+    tags = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "code"}),
-        help_text='A JSON object, e.g. {"city": "Kraków", "plan": "pro"}. Empty means none.',
+        max_length=5000,
+        help_text="Separated by commas, e.g. “vip, fair-2026”. At most 50, each up to 64"
+        " characters.",
+    )
+    time_zone = forms.ChoiceField(label="Time zone", choices=(), required=False)
+    birthday = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    anniversary = forms.DateField(
+        label="Anniversary (e.g. customer since)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    @classmethod
-    def initial_for(cls, contact) -> dict:
-        return {
+    def __init__(self, *args, contact, definitions, **kwargs) -> None:
+        kwargs.setdefault("initial", self.initial_for(contact, definitions))
+        super().__init__(*args, **kwargs)
+        self.contact = contact
+        self.definitions = list(definitions)
+        self.fields["time_zone"].choices = [(z, z) for z in contact_fields.time_zones()]
+        for d in self.definitions:
+            self.fields[ATTRIBUTE_PREFIX + d.key] = _attribute_field(d)
+
+    @staticmethod
+    def initial_for(contact, definitions) -> dict:
+        initial = {
             "name": contact.name,
             "language": contact.language,
-            "attributes": json.dumps(contact.attributes or {}, indent=2, ensure_ascii=False),
+            "tags": ", ".join(contact.tags or []),
+            "time_zone": contact.time_zone,
+            "birthday": contact.birthday,
+            "anniversary": contact.anniversary,
         }
+        values = contact.attributes or {}
+        for d in definitions:
+            if d.key in values:
+                initial[ATTRIBUTE_PREFIX + d.key] = values[d.key]
+        return initial
+
+    def attribute_fields(self):
+        return [self[ATTRIBUTE_PREFIX + d.key] for d in self.definitions]
+
+    def main_fields(self):
+        return [f for f in self.visible_fields() if not f.name.startswith(ATTRIBUTE_PREFIX)]
 
     def clean_name(self) -> str:
         return one_line(self.cleaned_data["name"], "name")
 
-    def clean_attributes(self) -> dict:
-        raw = self.cleaned_data["attributes"].strip()
-        if not raw:
-            return {}
-        if len(raw) > self.ATTRIBUTES_LIMIT:
-            raise forms.ValidationError(
-                f"The attributes are longer than {self.ATTRIBUTES_LIMIT:,} characters."
-            )
-        try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            raise forms.ValidationError(f"This is not valid JSON: {exc}.") from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(
-                'The attributes must be a JSON object, e.g. {"city": "Kraków"}.'
-            )
-        return value
+    def attributes_as_text(self) -> dict:
+        """Declared attribute → text for contacts.attributes.clean(from_text=True); empty text
+        removes the value. An unticked checkbox sets false only where a value was stored."""
+        stored = self.contact.attributes or {}
+        out: dict = {}
+        for d in self.definitions:
+            value = self.cleaned_data.get(ATTRIBUTE_PREFIX + d.key)
+            if d.type == "bool":
+                out[d.key] = "true" if value else ("false" if d.key in stored else None)
+            elif d.type == "date":
+                out[d.key] = value.isoformat() if value else ""
+            else:
+                out[d.key] = value or ""
+        return out
+
+    def field_for(self, error_field: str) -> str | None:
+        """The form field a domain error names (attributes.plan → attr_plan)."""
+        if error_field.startswith("attributes."):
+            name = ATTRIBUTE_PREFIX + error_field.removeprefix("attributes.")
+            return name if name in self.fields else None
+        name = error_field.split("[")[0]
+        return name if name in self.fields else None
+
+
+def _attribute_field(definition) -> forms.Field:
+    label = definition.label or definition.key
+    help_text = f"{definition.key} · {definition.type}"
+    if definition.type == "bool":
+        return forms.BooleanField(label=label, required=False, help_text=help_text)
+    if definition.type == "date":
+        widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        return forms.DateField(label=label, required=False, widget=widget, help_text=help_text)
+    if definition.type == "number":
+        widget = forms.NumberInput(attrs={"step": "any"})
+        return forms.CharField(
+            label=label, required=False, max_length=40, widget=widget, help_text=help_text
+        )
+    return forms.CharField(label=label, required=False, max_length=1000, help_text=help_text)
 
 
 class EraseForm(NoLabelSuffix, forms.Form):

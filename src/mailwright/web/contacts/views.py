@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,23 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import directory, privacy
-from mailwright.contacts.models import Contact, Subscription
+from mailwright.contacts import fields as contact_fields
+from mailwright.contacts.models import AttributeDefinition, Contact, Subscription
 from mailwright.feedback import timeline
 from mailwright.web.contacts.forms import ContactEditForm, ContactForm, EraseForm, SubscribeForm
 from mailwright.web.shell import analytics
 from mailwright.web.shell.helpers import json_download, paginate, staff_actor
-
-
-@login_required
-@require_GET
-def contact_list(request):
-    query = request.GET.get("q", "").strip()[:320]
-    contacts = Contact.objects.all()
-    if query:
-        contacts = contacts.filter(Q(email__icontains=query) | Q(name__icontains=query))
-    return render(
-        request, "web/contacts/list.html", {"page": paginate(request, contacts), "q": query}
-    )
 
 
 @login_required
@@ -156,41 +144,44 @@ class _NotThisContact(Exception):
     pass
 
 
+EDITABLE = ("name", "language", "tags", "time_zone", "birthday", "anniversary", "attributes")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, contact_id: int):
-    """Rectification: name, language and attributes, through directory.upsert."""
+    """Rectification: the person's fields and declared attributes, through directory.upsert
+    (attributes are merged: an emptied input removes that attribute, others stay)."""
     contact, refused = _live_contact(request, contact_id)
     if refused:
         return refused
-    form = ContactEditForm(request.POST or None, initial=ContactEditForm.initial_for(contact))
+    definitions = AttributeDefinition.objects.order_by("key")
+    form = ContactEditForm(request.POST or None, contact=contact, definitions=definitions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
+                before = {f: getattr(contact, f) for f in EDITABLE}
                 saved, created = directory.upsert(
                     directory.ContactInput(
                         email=contact.email,
                         name=data["name"],
                         language=data["language"],
-                        attributes=data["attributes"],
+                        tags=contact_fields.split_tags(data["tags"]),
+                        time_zone=data["time_zone"] or None,
+                        birthday=data["birthday"],
+                        anniversary=data["anniversary"],
+                        attributes=form.attributes_as_text(),
+                        attributes_as_text=True,
                     ),
                     by=staff_actor(request),
                 )
                 if created or saved.pk != contact.pk:
                     raise _NotThisContact  # the stored address no longer normalizes to itself
-                changed = [
-                    f
-                    for f, before in (
-                        ("name", contact.name),
-                        ("language", contact.language),
-                        ("attributes", contact.attributes),
-                    )
-                    if data[f] != before
-                ]
+                changed = [f for f in EDITABLE if getattr(saved, f) != before[f]]
                 privacy.record_rectification(saved, staff_actor(request), changed)
         except directory.ContactError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            form.add_error(form.field_for(exc.field), str(exc))
         except _NotThisContact:
             form.add_error(
                 None, "This contact's stored address could not be matched; nothing was saved."

@@ -41,3 +41,33 @@ class OrganisationForm(NoLabelSuffix, forms.Form):
 
     def clean_from_name(self) -> str:
         return one_line(self.cleaned_data["from_name"], "From name")
+
+
+ATTRIBUTE_TYPES = [
+    ("string", "Text"),
+    ("number", "Number"),
+    ("date", "Date"),
+    ("bool", "Yes/no"),
+]
+
+
+class AttributeForm(NoLabelSuffix, forms.Form):
+    """Declare an attribute (contacts.attribute_store checks the key)."""
+
+    key = forms.CharField(
+        max_length=64,
+        help_text="Lowercase letters, digits and _, e.g. plan or orders_2024. Used in the API,"
+        " imports, segments and templates (contact.attributes.plan); cannot be changed later.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    label = forms.CharField(max_length=200, required=False, help_text="Shown in the UI.")
+    type = forms.ChoiceField(choices=ATTRIBUTE_TYPES, initial="string")
+
+
+class AttributeEditForm(NoLabelSuffix, forms.Form):
+    label = forms.CharField(max_length=200, required=False)
+    type = forms.ChoiceField(
+        choices=ATTRIBUTE_TYPES,
+        help_text="Changing the type converts every stored value; if one does not convert,"
+        " nothing changes and you are told how many contacts block it.",
+    )

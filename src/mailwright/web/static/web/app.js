@@ -36,3 +36,28 @@ document.addEventListener("click", function (event) {
     done(document.execCommand && document.execCommand("copy") ? "Copied." : "Press Ctrl+C (⌘C) to copy the selected text.");
   }
 });
+
+// The contact list's bulk bar: show the inputs of the chosen action (data-for="action …"),
+// and a header checkbox (data-select-all="NAME") that ticks every row's checkbox.
+(function () {
+  function sync(select) {
+    document.querySelectorAll("[data-for]").forEach(function (el) {
+      var show = el.getAttribute("data-for").split(" ").indexOf(select.value) !== -1;
+      el.hidden = !show;
+      el.querySelectorAll("input, select").forEach(function (input) { input.disabled = !show; });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-bulk-action]")) sync(event.target);
+    var all = event.target.getAttribute && event.target.getAttribute("data-select-all");
+    if (all) {
+      document.querySelectorAll('input[type="checkbox"][name="' + all + '"]').forEach(function (box) {
+        box.checked = event.target.checked;
+      });
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var select = document.querySelector("[data-bulk-action]");
+    if (select) sync(select);
+  });
+})();
