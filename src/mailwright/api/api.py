@@ -10,6 +10,7 @@ from mailwright.api import (
     contacts,
     errors,
     outbox,
+    segments,
     streams,
     suppressions,
     templates,
@@ -74,6 +75,7 @@ api = MailwrightAPI(
 errors.install(api)
 api.add_router("/topics", topics.router)
 api.add_router("/contacts", contacts.router)
+api.add_router("/segments", segments.router)
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)

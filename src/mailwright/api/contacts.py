@@ -22,7 +22,8 @@ from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import directory, privacy
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.contacts.models import Contact, Topic
+from mailwright.contacts.models import Contact, Segment, Topic
+from mailwright.contacts.segments import compile_segment
 from mailwright.feedback import engagement, timeline
 
 router = Router(tags=["contacts"])
@@ -69,9 +70,21 @@ def create_contact(request, data: ContactIn):
 
 @router.get("", response=list[ContactOut])
 def list_contacts(
-    request, response: HttpResponse, email: str = "", q: str = "", limit: int = 100, offset: int = 0
+    request,
+    response: HttpResponse,
+    email: str = "",
+    q: str = "",
+    segment: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ):
+    """`?segment=ID`: only the members of that stored segment."""
     qs = Contact.objects.order_by("id")
+    if segment is not None:
+        stored = Segment.objects.filter(pk=segment).values_list("tree", flat=True).first()
+        if stored is None:
+            raise ApiError(404, "not_found", f"no segment with id {segment}", "segment")
+        qs = qs.filter(compile_segment(stored, "tree"))
     if email:
         try:
             qs = qs.filter(email=normalize_email(email))
