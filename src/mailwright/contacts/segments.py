@@ -266,7 +266,8 @@ def _number(c: _Cond, ctx) -> Q:
     values = c.text_list() if c.op == "in" else [c.value]
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or abs(v) > 1e15:
-            raise c.error(f"{c.field} is a number attribute: give a number, not {str(v)[:40]!r}")
+            shown = "nothing" if v in ("", None) else repr(str(v)[:40])
+            raise c.error(f"{c.field} is a number attribute: give a number, not {shown}")
     if c.op == "in":
         result = sql.attribute_number(key, "=", values[0])
         for v in values[1:]:
