@@ -22,10 +22,18 @@ class Condition(Func):
     output_field = BooleanField()
 
     def __init__(
-        self, column: str, *, sqlite: tuple[str, tuple], postgresql: tuple[str, tuple]
+        self,
+        column: str,
+        *,
+        sqlite: tuple[str, tuple],
+        postgresql: tuple[str, tuple],
+        never_null: bool = False,
     ) -> None:
         super().__init__(F(column))
         self.variants = {"sqlite": sqlite, "postgresql": postgresql}
+        # A fragment that cannot be NULL goes bare, so an index can answer it (PostgreSQL
+        # uses the GIN index on tags for `tags @> ...`, not for COALESCE(tags @> ..., FALSE)).
+        self.never_null = never_null
 
     def as_sql(self, compiler, connection, **extra):
         col_sql, col_params = compiler.compile(self.source_expressions[0])
@@ -33,7 +41,8 @@ class Condition(Func):
             raise NotImplementedError(f"segments do not support {connection.vendor}")
         template, params = self.variants[connection.vendor]
         # A column reference has no parameters; the template's own follow in order.
-        sql = f"COALESCE(({template.format(col=col_sql)}), FALSE)"
+        sql = template.format(col=col_sql)
+        sql = f"({sql})" if self.never_null else f"COALESCE(({sql}), FALSE)"
         return sql, (*col_params, *params)
 
 
@@ -97,7 +106,8 @@ def attribute_bool(key: str, value: bool) -> Q:
 def has_any_tag(tags: list[str]) -> Q:
     """Contacts whose tags include exactly one of `tags` (case-sensitive, as stored). On
     SQLite through json_each (LIKE or instr would let `vip` match `not-vip`); on PostgreSQL
-    by JSON containment (`tags @> '["vip"]'`, which the GIN index answers)."""
+    by JSON containment (`tags @> '["vip"]'`, which the GIN index of migration
+    0004_segment_indexes answers)."""
     marks = ", ".join(["%s"] * len(tags))  # placeholders only: the tags are parameters
     in_json = "EXISTS (SELECT 1 FROM json_each({col}) AS tag WHERE tag.type = 'text'"
     in_json += f" AND tag.value IN ({marks}))"
@@ -107,6 +117,7 @@ def has_any_tag(tags: list[str]) -> Q:
             "tags",
             sqlite=(in_json, tuple(tags)),
             postgresql=(contains, tuple(json.dumps([tag]) for tag in tags)),
+            never_null=True,  # tags is NOT NULL; EXISTS is never NULL
         )
     )
 
