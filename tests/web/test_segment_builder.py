@@ -168,5 +168,5 @@ def test_list_shows_counts_and_delete_is_refused_while_a_draft_uses_it(staff, au
         name="Draft", template_id=tpl_id, topic_keys=["newsletter"], segment_id=segment.pk
     )
     r = staff.post(f"/contacts/segments/{segment.pk}/delete/", follow=True)
-    assert "Not deleted: draft campaign “Draft”" in r.content.decode()
+    assert "Not deleted: draft campaign &#x27;Draft&#x27; (id" in r.content.decode()
     assert Segment.objects.filter(pk=segment.pk).exists()

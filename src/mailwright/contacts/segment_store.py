@@ -114,7 +114,7 @@ def do_delete_segment(segment_id: int, *, by: Actor) -> None:
     segment = Segment.objects.select_for_update().get(pk=segment_id)
     drafts = drafts_using(segment)
     if drafts:
-        names = ", ".join(f"“{c.name}” (id {c.pk})" for c in drafts[:5])
+        names = ", ".join(f"{c.name!r} (id {c.pk})" for c in drafts[:5])
         raise SegmentStoreError(
             f"draft campaign{'s' if len(drafts) > 1 else ''} {names} use"
             f"{'' if len(drafts) > 1 else 's'} this segment; pick another segment there first",

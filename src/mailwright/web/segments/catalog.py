@@ -31,9 +31,10 @@ OP_LABELS = {
 KIND_OP_LABELS = {
     "tag": {"eq": "has tag", "neq": "does not have tag", "in": "has any of the tags"},
     "subscription": {"eq": "is", "neq": "is not", "in": "is any of", "exists": "has any state"},
-    "activity": {"eq": "days"},
-    "purchased": {"exists": "has purchased"},
-    "received": {"eq": "campaign"},
+    # The field's own label says it all ("Opened in the last" [30] days): no operator word.
+    "activity": {"eq": ""},
+    "purchased": {"exists": ""},
+    "received": {"eq": ""},
 }
 MONTHS = [
     "January",
@@ -112,7 +113,7 @@ def catalog() -> dict:
         kind: [[op, KIND_OP_LABELS.get(kind, {}).get(op, OP_LABELS[op])] for op in op_list]
         for kind, op_list in OPS_BY_KIND.items()
     }
-    ops["received"] = [["eq", "campaign"]]  # one campaign at a time in the builder
+    ops["received"] = [["eq", ""]]  # one campaign at a time in the builder
     ops["builtin"] = [["eq", "is"]]
     return {
         "fields": fields,

@@ -180,7 +180,7 @@
     var ops = catalog.ops[kind] || [["eq", "is"]];
     var opControl = ops.length > 1
       ? select("Operator", ops, c.op, function (v) { c.op = v; c.value = defaultValue(c); changed(true); })
-      : el("span", { className: "op-label", text: ops[0][1] });
+      : (ops[0][1] ? el("span", { className: "op-label", text: ops[0][1] }) : null);
     var remove = el("button", { type: "button", className: "small remove", "aria-label": "Remove condition", text: "✕" });
     remove.addEventListener("click", function () { parent.children.splice(index, 1); changed(true); });
     return el("div", { className: "cond", "data-path": path }, [
