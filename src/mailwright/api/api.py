@@ -11,6 +11,7 @@ from mailwright.api import (
     contacts,
     errors,
     outbox,
+    segments,
     streams,
     suppressions,
     templates,
@@ -76,6 +77,7 @@ errors.install(api)
 api.add_router("/topics", topics.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/attributes", attributes.router)
+api.add_router("/segments", segments.router)
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)

@@ -27,6 +27,7 @@ def campaign_out(c: Campaign, with_counts: bool = True) -> dict:
         "template": c.template_id,
         "topics": sorted(t.key for t in c.topics.all()),
         "segment": c.segment,
+        "segment_id": c.saved_segment_id,
         "from_email": c.from_email,
         "from_name": c.from_name,
         "reply_to": c.reply_to,
@@ -47,6 +48,7 @@ def create(request, data: CampaignIn):
         template_id=data.template,
         topic_keys=data.topics,
         segment=data.segment,
+        segment_id=data.segment_id,
         from_email=data.from_email,
         from_name=data.from_name,
         reply_to=data.reply_to,
@@ -80,7 +82,7 @@ def update(request, campaign_id: int, data: CampaignPatch):
     """Change a draft (409 invalid_state once it is sending or sent)."""
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
-        if value is None and name != "segment":  # null segment: everyone on the topics
+        if value is None and name not in ("segment", "segment_id"):  # null: no segment
             raise ApiError(422, "invalid", f"{name} cannot be null", name)
     renamed = {"template": "template_id", "topics": "topic_keys"}
     changes = {renamed.get(name, name): value for name, value in changes.items()}

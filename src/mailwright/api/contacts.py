@@ -23,7 +23,8 @@ from mailwright.consent import actions as consent_actions
 from mailwright.consent import directory, privacy
 from mailwright.contacts import export, listing
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.contacts.models import Contact, Topic
+from mailwright.contacts.models import Contact, Segment, Topic
+from mailwright.contacts.segments import compile_segment
 from mailwright.feedback import engagement, timeline
 
 router = Router(tags=["contacts"])
@@ -103,11 +104,18 @@ def list_contacts(
     language: str = "",
     created_after: str = "",
     created_before: str = "",
+    segment: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ):
-    """Contacts, oldest first, filtered like the UI list (see docs/contacts.md)."""
+    """Contacts, oldest first, filtered like the UI list (see docs/contacts.md);
+    `?segment=ID`: only the members of that stored segment."""
     qs = filtered(request).queryset().order_by("id")
+    if segment is not None:
+        stored = Segment.objects.filter(pk=segment).values_list("tree", flat=True).first()
+        if stored is None:
+            raise ApiError(404, "not_found", f"no segment with id {segment}", "segment")
+        qs = qs.filter(compile_segment(stored, "tree"))
     if email:
         try:
             qs = qs.filter(email=normalize_email(email))

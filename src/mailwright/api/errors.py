@@ -142,9 +142,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(SegmentError)
     def _segment(request, exc: SegmentError):
-        return api.create_response(
-            request, body("invalid_segment", str(exc), "segment"), status=422
-        )
+        return api.create_response(request, body("invalid_segment", str(exc), exc.root), status=422)
 
     @api.exception_handler(CampaignStateError)
     def _state(request, exc: CampaignStateError):

@@ -130,6 +130,7 @@ class CampaignIn(In):
     template: int
     topics: list[str] = Field(min_length=1, max_length=100)
     segment: dict[str, Any] | None = None
+    segment_id: int | None = Field(None, description="a stored segment (AND `segment`)")
     from_email: str = Field("", max_length=320)
     from_name: str = Field("", max_length=200)
     reply_to: str = Field("", max_length=320)
@@ -144,11 +145,44 @@ class CampaignPatch(In):
     template: int | None = None
     topics: list[str] | None = Field(None, min_length=1, max_length=100)
     segment: dict[str, Any] | None = None
+    segment_id: int | None = None
     from_email: str | None = Field(None, max_length=320)
     from_name: str | None = Field(None, max_length=200)
     reply_to: str | None = Field(None, max_length=320)
     track_opens: bool | None = None
     track_clicks: bool | None = None
+
+
+class SegmentIn(In):
+    name: str = Field(max_length=200)
+    description: str = Field("", max_length=5000)
+    tree: dict[str, Any] = Field(description="the filter tree (docs/segments.md)")
+
+
+class SegmentPatch(In):
+    """Changes to a stored segment; fields left out stay as they are."""
+
+    name: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    tree: dict[str, Any] | None = None
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    description: str
+    tree: dict[str, Any]
+    count: int | None = Field(None, description="contacts it matches now (null unless asked)")
+    created_at: datetime
+    updated_at: datetime
+
+
+class SegmentCountIn(In):
+    segment: dict[str, Any] = Field(description="a filter tree, as stored segments have")
+
+
+class SegmentCountOut(Schema):
+    count: int
 
 
 class Counts(Schema):
@@ -168,6 +202,7 @@ class CampaignOut(Schema):
     template: int
     topics: list[str]
     segment: dict[str, Any] | None
+    segment_id: int | None = None
     from_email: str
     from_name: str
     reply_to: str

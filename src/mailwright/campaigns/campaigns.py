@@ -8,7 +8,7 @@ from mailwright.campaigns.actions import CampaignStateError
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.consent.directory import ContactError
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.contacts.models import Topic
+from mailwright.contacts.models import Segment, Topic
 from mailwright.contacts.segments import compile_segment
 
 
@@ -19,6 +19,7 @@ def create_campaign(
     template_id: int,
     topic_keys: list[str],
     segment: dict | None = None,
+    segment_id: int | None = None,
     from_email: str = "",
     from_name: str = "",
     reply_to: str = "",
@@ -30,6 +31,7 @@ def create_campaign(
         template_id=template_id,
         topic_keys=topic_keys,
         segment=segment,
+        segment_id=segment_id,
         from_email=from_email,
         from_name=from_name,
         reply_to=reply_to,
@@ -46,11 +48,12 @@ def update_campaign(campaign: Campaign, **changes) -> Campaign:
     """Change a draft: any of create_campaign's arguments; those not given stay as they are."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     ensure_draft(campaign)
-    unknown = set(changes) - {*EDITABLE, "template_id", "topic_keys"}
+    unknown = set(changes) - {*EDITABLE, "template_id", "topic_keys", "segment_id"}
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
     current = {name: getattr(campaign, name) for name in EDITABLE}
     current["template_id"] = campaign.template_id
+    current["segment_id"] = campaign.saved_segment_id
     current["topic_keys"] = [t.key for t in campaign.topics.all()]
     merged = {**current, **changes}
     switches = {name: bool(merged.pop(name)) for name in ("track_opens", "track_clicks")}
@@ -74,7 +77,7 @@ EDITABLE = (
 
 
 def _validated(
-    *, name, template_id, topic_keys, segment, from_email, from_name, reply_to
+    *, name, template_id, topic_keys, segment, segment_id, from_email, from_name, reply_to
 ) -> tuple[dict, list[Topic]]:
     name = name.strip()
     if not name:
@@ -91,6 +94,15 @@ def _validated(
     if not topics:
         raise ContactError("choose at least one topic", field="topics")
     compile_segment(segment)  # raises SegmentError on a malformed tree
+    saved = None
+    if segment_id is not None:
+        # Locked until the campaign is saved, so the segment cannot be deleted meanwhile
+        # (deleting one a draft uses is refused: contacts.segment_store.do_delete_segment).
+        saved = Segment.objects.select_for_update().filter(pk=segment_id).first()
+        if saved is None:
+            raise ContactError(
+                f"no segment with id {segment_id}", field="segment_id", code="not_found"
+            )
     addresses = {}
     for fieldname, value in (("from_email", from_email), ("reply_to", reply_to)):
         if value:
@@ -104,6 +116,7 @@ def _validated(
         "name": name,
         "template": template,
         "segment": segment,
+        "saved_segment": saved,
         "from_email": addresses.get("from_email", ""),
         "from_name": from_name.strip(),
         "reply_to": addresses.get("reply_to", ""),

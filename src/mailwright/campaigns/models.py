@@ -33,6 +33,16 @@ class Campaign(models.Model):
     template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="campaigns")
     topics = models.ManyToManyField("contacts.Topic", related_name="campaigns")
     segment = models.JSONField(null=True, blank=True)
+    # A stored segment, evaluated at send time (AND the inline `segment` when both are set).
+    # SET_NULL: deleting a segment a draft uses is refused (contacts.segment_store); after
+    # the send the audience is frozen in the ledger and the reference no longer matters.
+    saved_segment = models.ForeignKey(
+        "contacts.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
     from_email = models.CharField(max_length=320, blank=True)
     from_name = models.CharField(max_length=200, blank=True)
     reply_to = models.CharField(max_length=320, blank=True)

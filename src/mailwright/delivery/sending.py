@@ -15,6 +15,7 @@ from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
 from mailwright.campaigns.templates import check_contexts
 from mailwright.consent import organisation
+from mailwright.contacts.models import Segment
 from mailwright.contacts.segments import compile_segment
 from mailwright.delivery import policy
 from mailwright.delivery.models import Delivery
@@ -22,10 +23,14 @@ from mailwright.delivery.models import Delivery
 
 def audience(campaign: Campaign):
     """Contacts who get this campaign: those the consent policy allows on its topics, and
-    who match its segment."""
+    who match both its stored segment (read now, at send time) and its inline segment."""
     topic_ids = list(campaign.topics.values_list("id", flat=True))
+    saved_tree = None
+    if campaign.saved_segment_id:
+        stored = Segment.objects.filter(pk=campaign.saved_segment_id)
+        saved_tree = stored.values_list("tree", flat=True).first()
     return policy.marketing_audience(topic_ids, exclude_campaign=campaign.id).filter(
-        compile_segment(campaign.segment)
+        compile_segment(saved_tree, "saved_segment"), compile_segment(campaign.segment)
     )
 
 

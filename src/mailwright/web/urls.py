@@ -13,6 +13,7 @@ from mailwright.web.delivery import views as delivery
 from mailwright.web.feedback import views as feedback
 from mailwright.web.outbox import views as outbox
 from mailwright.web.privacy import views as privacy
+from mailwright.web.segments.urls import urlpatterns as segment_urls
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.templates_editor import views as templates
@@ -34,6 +35,7 @@ urlpatterns = [
     ),
     path("contacts/bulk/", contact_list.contact_bulk, name="contact_bulk"),
     path("contacts/export.csv", contact_list.contact_export_csv, name="contact_export_csv"),
+    *segment_urls,
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path(

@@ -6,7 +6,7 @@ from django import forms
 
 from mailwright.campaigns.models import Template
 from mailwright.consent import organisation
-from mailwright.contacts.models import Topic
+from mailwright.contacts.models import Segment, Topic
 from mailwright.web.shell.forms import NoLabelSuffix
 
 
@@ -18,6 +18,13 @@ class CampaignForm(NoLabelSuffix, forms.Form):
         to_field_name="key",
         widget=forms.CheckboxSelectMultiple,
         help_text="Contacts confirmed on any of these topics receive the campaign.",
+    )
+    saved_segment = forms.ModelChoiceField(
+        label="Segment",
+        queryset=Segment.objects.all(),
+        required=False,
+        empty_label="Everyone confirmed on the topics",
+        help_text="A stored segment (Contacts → Segments), read when the campaign is sent.",
     )
     from_email = forms.CharField(label="From address", max_length=320, required=False)
     from_name = forms.CharField(label="From name", max_length=200, required=False)

@@ -62,6 +62,7 @@ def campaign_edit(request, campaign_id: int):
         "name": campaign.name,
         "template": campaign.template_id,
         "topics": list(campaign.topics.all()),
+        "saved_segment": campaign.saved_segment_id,
         "from_email": campaign.from_email,
         "from_name": campaign.from_name,
         "reply_to": campaign.reply_to,
@@ -88,6 +89,7 @@ def _fields(data: dict) -> dict:
         "name": data["name"],
         "template_id": data["template"].pk,
         "topic_keys": [t.key for t in data["topics"]],
+        "segment_id": data["saved_segment"].pk if data["saved_segment"] else None,
         "from_email": data["from_email"],
         "from_name": data["from_name"],
         "reply_to": data["reply_to"],
@@ -118,12 +120,20 @@ def campaign_detail(request, campaign_id: int):
     context = _status_context(campaign)
     context["topics"] = campaign.topics.all()
     context["missing_postal_address"] = missing_postal_address()
+    context.update(_audience_context(campaign))
+    return render(request, "web/campaigns/detail.html", context)
+
+
+def _audience_context(campaign: Campaign) -> dict:
+    """The stored segment's name and, for a draft, how many would receive it now."""
+    out = {"saved_segment": campaign.saved_segment, "audience_now": None, "audience_error": ""}
     if campaign.state == Campaign.State.DRAFT:
         try:
-            context["hygiene"] = hygiene.summarize_contacts(sending.audience(campaign))
-        except SegmentError:
-            pass  # the send step names the segment's problem
-    return render(request, "web/campaigns/detail.html", context)
+            out["audience_now"] = sending.audience(campaign).count()
+            out["hygiene"] = hygiene.summarize_contacts(sending.audience(campaign))
+        except SegmentError as exc:
+            out["audience_error"] = str(exc)
+    return out
 
 
 @login_required
