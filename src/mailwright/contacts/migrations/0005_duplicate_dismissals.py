@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0003_email_key_dates_attributes_segments'),
+        ('contacts', '0004_segment_indexes'),
     ]
 
     operations = [
