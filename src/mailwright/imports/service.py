@@ -51,7 +51,7 @@ def imports_dir() -> Path:
     return path
 
 
-def _too_large() -> TooLarge:
+def too_large() -> TooLarge:
     limit = settings.IMPORT_MAX_BYTES
     return TooLarge(
         f"the file is larger than the import limit of {limit:,} bytes (MW_IMPORT_MAX_BYTES);"
@@ -66,7 +66,7 @@ def _store(source: BinaryIO | str | Path, target: Path) -> int:
     limit = settings.IMPORT_MAX_BYTES
     if isinstance(source, (str, Path)):
         if Path(source).stat().st_size > limit:
-            raise _too_large()
+            raise too_large()
         with Path(source).open("rb") as f, target.open("wb") as out:
             shutil.copyfileobj(f, out, CHUNK)
         return target.stat().st_size
@@ -80,7 +80,7 @@ def _store(source: BinaryIO | str | Path, target: Path) -> int:
         for chunk in chunks:
             size += len(chunk)
             if size > limit:
-                raise _too_large()
+                raise too_large()
             out.write(chunk)
     return size
 
@@ -158,6 +158,18 @@ def discard(imp: Import, *, by: Actor) -> None:
         audit.record(by, "import.delete", "import", imp.pk, before={"state": imp.state})
         imp.delete()
     running.file_path(imp).unlink(missing_ok=True)
+
+
+def keep_choices(
+    imp: Import, *, topic_keys: list[str], basis: str, send_optin: bool = False
+) -> Import:
+    """Remember topics, basis and opt-in for an upload whose mapping still needs a person
+    (the API's PATCH, the UI's mapping step); `configure` validates them."""
+    _check_state(imp, State.UPLOADED, doing="change")
+    imp.topic_keys = [k[:64] for k in topic_keys[:50]]
+    imp.basis, imp.send_optin = (basis or "")[:300], bool(send_optin)
+    imp.save(update_fields=["topic_keys", "basis", "send_optin", "updated_at"])
+    return imp
 
 
 def _check_state(imp: Import, *allowed: str, doing: str) -> None:
