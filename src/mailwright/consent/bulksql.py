@@ -51,8 +51,18 @@ def insert_rows(
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)})"  # noqa: S608
         f" VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    rows = [row + extra for row in rows] if extra else rows
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [row + extra for row in rows] if extra else rows)
+        if connection.vendor != "postgresql":
+            cursor.executemany(sql, rows)  # SQLite reuses the prepared statement: fast
+            return
+        # psycopg's client-side cursor quotes every value in Python and sends an
+        # executemany as one statement per row: COPY streams the rows instead.
+        table = qn(meta.db_table)
+        names = ", ".join(qn(c) for c in columns)
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def update_rows(model: type[Model], attnames: tuple[str, ...], rows: list[tuple]) -> None:
