@@ -12,6 +12,7 @@ from mailwright.consent.actions import do_unsubscribe
 from mailwright.consent.models import ConsentEvent, Suppression
 from mailwright.consent.suppression import do_suppress
 from mailwright.contacts.models import AttributeDefinition, Contact, Subscription
+from mailwright.delivery.models import Delivery
 from mailwright.imports import service
 from mailwright.imports.models import Import
 from tests.conftest import ADMIN, make_contact
@@ -182,3 +183,13 @@ def test_bad_rows_mixed_with_good_ones_keep_the_good(newsletter, tmp_path):
     )
     assert imp.counts["imported"] == 2 and imp.counts["rejected"] == 1
     assert issues(imp)[0][:2] == (3, "rejected")
+
+
+def test_optin_emails_go_to_pending_rows_within_the_hourly_limit(newsletter, tmp_path, settings):
+    settings.IMPORT_OPTIN_PER_HOUR = 2
+    text = "email,consent\na@example.pl,\nb@example.pl,\nc@example.pl,\nd@example.pl,yes\n"
+    imp = run_import(write(tmp_path, text), topics=["newsletter"], send_optin=True)
+    assert imp.optin == {"sent": 2, "not_sent": 1}
+    queued = Delivery.objects.filter(stream=Delivery.Stream.SERVICE, content__kind="optin")
+    assert queued.count() == 2
+    assert {d.contact.email for d in queued} <= {"a@example.pl", "b@example.pl", "c@example.pl"}
