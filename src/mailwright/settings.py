@@ -123,7 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "webhooks"],
+        "QUEUES": ["default", "webhooks", "imports"],
     }
 }
 
@@ -203,6 +203,13 @@ FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
 # (or mail-less domain) addresses, or of role/disposable ones, looks bought or scraped.
 HYGIENE_HOLD_INVALID = env_float("MW_HYGIENE_HOLD_INVALID", 0.10)
 HYGIENE_HOLD_ROLE_DISPOSABLE = env_float("MW_HYGIENE_HOLD_ROLE_DISPOSABLE", 0.30)
+# Contact imports (docs/importing.md): the largest upload, opt-in emails an import may send
+# per hour, and the share of rows with consent evidence below which an import is held.
+IMPORT_MAX_BYTES = env_int("MW_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+IMPORT_OPTIN_PER_HOUR = env_int("MW_IMPORT_OPTIN_PER_HOUR", 1000)
+IMPORT_HOLD_CONSENT_SHARE = env_float("MW_IMPORT_HOLD_CONSENT_SHARE", 0.5)
+IMPORT_BATCH_SIZE = env_int("MW_IMPORT_BATCH_SIZE", 2000)  # records per transaction
+IMPORT_STALE_SECONDS = env_int("MW_IMPORT_STALE_SECONDS", 60)  # no heartbeat: process gone
 
 # /metrics: open to loopback clients; others must send "Authorization: Bearer <token>".
 METRICS_TOKEN = env_str("MW_METRICS_TOKEN", "")

@@ -10,6 +10,7 @@ from mailwright.api import (
     campaigns,
     contacts,
     errors,
+    imports,
     outbox,
     segments,
     streams,
@@ -82,6 +83,7 @@ api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
+api.add_router("/imports", imports.router)
 api.add_router("/suppressions", suppressions.router)
 api.add_router("/audit-log", audit.router)
 api.add_router("/streams", streams.router)

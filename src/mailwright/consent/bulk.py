@@ -1,0 +1,295 @@
+"""The batched write path for imports (SPEC §2.3–2.4): many contacts with their subscriptions
+in one round trip per table, by the same rules as `directory.upsert` and the merge rule
+(`merging.merged_state`):
+
+- an erased or suppressed address is never added or re-subscribed (the row is refused with
+  the reason alone);
+- a withdrawal always wins: an unsubscribed topic, or a contact who is unsubscribed from
+  everything, bounced or complained, gets no subscription from an import;
+- a confirmed subscription with evidence in the ledger is not downgraded by a row without
+  evidence; a row with evidence confirms (with the import's basis), one without makes the
+  subscription pending;
+- every subscription change is a ledger event (channel "import"), written by
+  `ledger.append_many` under one head lock.
+
+The caller (imports.running) runs each batch in one transaction and writes one audit row per
+import, not per row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
+
+from mailwright.audit.actors import Actor
+from mailwright.consent import bulksql, ledger
+from mailwright.consent.actions import LEDGER_ACTIONS
+from mailwright.consent.hashing import address_hashes
+from mailwright.consent.merging import confirmed_with_evidence, merged_state
+from mailwright.consent.models import Suppression
+from mailwright.contacts.models import Contact, Subscription, Topic
+
+State = Subscription.State
+SUPPRESSED_REASONS = {
+    Suppression.Reason.HARD_BOUNCE: "suppressed (hard bounce)",
+    Suppression.Reason.COMPLAINT: "suppressed (complaint)",
+    Suppression.Reason.MANUAL: "suppressed (added to the suppression list)",
+    Suppression.Reason.SOFT_BOUNCES: "suppressed (repeated soft bounces)",
+    Suppression.Reason.ERASED: "erased at the person's request: cannot be added again",
+}
+WITHDRAWN = (Contact.Status.UNSUBSCRIBED, Contact.Status.BOUNCED, Contact.Status.COMPLAINED)
+# Contact fields an import writes; a blank value in the file never clears one.
+FIELDS = ("name", "language", "time_zone", "birthday", "anniversary")
+
+IMPORTED, UPDATED, UNCHANGED, REJECTED = "imported", "updated", "unchanged", "rejected"
+
+
+@dataclass(slots=True)
+class Incoming:
+    """One person from the file, already validated and cleaned."""
+
+    email: str  # normalized (contacts.addresses.normalize_email), spelling kept
+    key: str  # contacts.addresses.email_key
+    name: str = ""
+    language: str = ""
+    time_zone: str = ""
+    birthday: date | None = None
+    anniversary: date | None = None
+    tags: list[str] = field(default_factory=list)
+    attributes: dict = field(default_factory=dict)  # cleaned, no None values
+    evidence: bool = False  # the row carries consent evidence
+    fill_only: bool = False  # a later duplicate: only fills blanks, never overwrites
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one Incoming: `result` is imported/updated/unchanged/rejected."""
+
+    result: str
+    reason: str = ""
+    contact_id: int | None = None
+    pending_topics: list[str] = field(default_factory=list)  # newly pending: opt-in candidates
+
+
+def suppression_reasons(emails: list[str]) -> dict[str, str]:
+    """address → why it may not be imported, for the suppressed or erased ones (one query)."""
+    by_hash: dict[str, str] = {}
+    for email in emails:
+        for digest in address_hashes(email):
+            by_hash[digest] = email
+    found: dict[str, str] = {}
+    rows = Suppression.objects.filter(email_hash__in=list(by_hash)).values_list(
+        "email_hash", "reason"
+    )
+    for digest, reason in rows:
+        found[by_hash[digest]] = SUPPRESSED_REASONS.get(reason, "suppressed")
+    return found
+
+
+def _merge_fields(contact: Contact, row: Incoming) -> bool:
+    """Apply the row to the contact; True when something changed."""
+    changed = False
+    for name in FIELDS:
+        value = getattr(row, name)
+        if value in ("", None):
+            continue
+        current = getattr(contact, name)
+        if row.fill_only and current not in ("", None, "en", "UTC"):
+            continue
+        if current != value:
+            setattr(contact, name, value)
+            changed = True
+    if row.tags:
+        tags = list(dict.fromkeys([*(contact.tags or []), *row.tags]))
+        if tags != (contact.tags or []):
+            contact.tags = tags
+            changed = True
+    if row.attributes:
+        current = contact.attributes or {}
+        if row.fill_only:
+            merged = {**row.attributes, **current}
+        else:
+            merged = {**current, **row.attributes}
+        if merged != current:
+            contact.attributes = merged
+            changed = True
+    return changed
+
+
+@dataclass(slots=True)
+class _Live:
+    """A contact that may get subscriptions: its row, id, address and status."""
+
+    index: int
+    pk: int
+    email: str
+    status: str
+
+
+def _insert_contacts(rows: list[Incoming], now) -> dict[str, int]:
+    """INSERT the new contacts; returns key → id."""
+    empty_list = bulksql.db_json(Contact, "tags", [])
+    empty_dict = bulksql.db_json(Contact, "attributes", {})
+    values = []
+    for r in rows:
+        values.append(
+            (
+                r.email,
+                r.key,
+                r.name,
+                r.language or "en",
+                r.time_zone or "UTC",
+                bulksql.db_date(r.birthday),
+                bulksql.db_date(r.anniversary),
+                bulksql.db_json(Contact, "tags", r.tags) if r.tags else empty_list,
+                bulksql.db_json(Contact, "attributes", r.attributes)
+                if r.attributes
+                else empty_dict,
+            )
+        )
+    bulksql.insert_rows(Contact, CONTACT_COLUMNS, values, now=now)
+    found = Contact.objects.filter(email_key__in=[r.key for r in rows]).values_list(
+        "email_key", "pk"
+    )
+    return dict(found)
+
+
+CONTACT_COLUMNS = (
+    "email",
+    "email_key",
+    "name",
+    "language",
+    "time_zone",
+    "birthday",
+    "anniversary",
+    "tags",
+    "attributes",
+)
+UPDATE_COLUMNS = (*FIELDS, "tags", "attributes", "updated_at")
+
+
+def _update_contacts(contacts: list[Contact], now) -> None:
+    at = bulksql.db_datetime(now)
+    bulksql.update_rows(
+        Contact,
+        UPDATE_COLUMNS,
+        [
+            (
+                c.name,
+                c.language,
+                c.time_zone,
+                bulksql.db_date(c.birthday),
+                bulksql.db_date(c.anniversary),
+                bulksql.db_json(Contact, "tags", c.tags),
+                bulksql.db_json(Contact, "attributes", c.attributes),
+                at,
+                c.pk,
+            )
+            for c in contacts
+        ],
+    )
+
+
+def upsert_batch(
+    rows: list[Incoming], *, topics: list[Topic], basis: str, by: Actor
+) -> list[Outcome]:
+    """Create or update these contacts (distinct keys) and subscribe them to `topics` by the
+    rules above. Must run inside the caller's transaction. One Outcome per row, in order."""
+    outcomes: list[Outcome] = [Outcome(UNCHANGED) for _ in rows]
+    refused = suppression_reasons([r.email for r in rows])
+    existing = {c.email_key: c for c in Contact.objects.filter(email_key__in=[r.key for r in rows])}
+    new: list[int] = []
+    changed: list[Contact] = []
+    live: list[_Live] = []  # rows whose contact may get subscriptions
+    for i, row in enumerate(rows):
+        if row.email in refused:
+            outcomes[i] = Outcome(REJECTED, refused[row.email])
+            continue
+        contact = existing.get(row.key)
+        if contact is None:
+            new.append(i)
+            outcomes[i].result = IMPORTED
+            continue
+        if contact.status == Contact.Status.ERASED:
+            outcomes[i] = Outcome(REJECTED, SUPPRESSED_REASONS[Suppression.Reason.ERASED])
+            continue
+        if _merge_fields(contact, row):
+            changed.append(contact)
+            outcomes[i].result = UPDATED
+        live.append(_Live(i, contact.pk, contact.email, contact.status))
+
+    now = timezone.now()
+    if new:
+        ids = _insert_contacts([rows[i] for i in new], now)
+        for i in new:
+            live.append(_Live(i, ids[rows[i].key], rows[i].email, Contact.Status.ACTIVE))
+    _update_contacts(changed, now)
+    for person in live:
+        outcomes[person.index].contact_id = person.pk
+    if topics:
+        _subscribe(rows, outcomes, live, topics=topics, basis=basis, by=by, now=now)
+    return outcomes
+
+
+def _subscribe(rows, outcomes, live: list[_Live], *, topics, basis, by, now) -> None:
+    row_of = {p.pk: p.index for p in live}
+    current = {
+        (contact_id, topic_id): (pk, state)
+        for pk, contact_id, topic_id, state in Subscription.objects.filter(
+            contact_id__in=list(row_of), topic_id__in=[t.pk for t in topics]
+        ).values_list("pk", "contact_id", "topic_id", "state")
+    }
+    # Evidence is only asked for where it decides something: a confirmed subscription and
+    # a row without evidence.
+    doubtful = {
+        cid
+        for (cid, _), (_, state) in current.items()
+        if state == State.CONFIRMED and not rows[row_of[cid]].evidence
+    }
+    evidence = confirmed_with_evidence(list(doubtful)) if doubtful else set()
+    creates: list[tuple] = []
+    updates: list[tuple] = []
+    entries: list[ledger.Entry] = []
+    basis = basis[:300]
+    at = bulksql.db_datetime(now)
+    for person in live:
+        if person.status in WITHDRAWN:
+            continue  # unsubscribed from everything, bounced or complained: withdrawal wins
+        row = rows[person.index]
+        outcome = outcomes[person.index]
+        wanted = State.CONFIRMED if row.evidence else State.PENDING
+        for topic in topics:
+            pk, state = current.get((person.pk, topic.pk), (None, ""))
+            if state:
+                target = merged_state(
+                    [(state, (person.pk, topic.key) in evidence), (wanted, row.evidence)]
+                )
+            else:
+                target = wanted
+            if target == state:
+                continue
+            if pk is None:
+                creates.append((person.pk, topic.pk, target, basis))
+            else:
+                updates.append((target, basis, at, pk))
+            entries.append(
+                ledger.Entry(
+                    person.pk,
+                    person.email,
+                    topic.key,
+                    LEDGER_ACTIONS[target],
+                    state,
+                    target,
+                    topic.consent_version,
+                )
+            )
+            if outcome.result == UNCHANGED:
+                outcome.result = UPDATED
+            if target == State.PENDING:
+                outcome.pending_topics.append(topic.key)
+    bulksql.insert_rows(
+        Subscription, ("contact_id", "topic_id", "state", "basis"), creates, now=now
+    )
+    bulksql.update_rows(Subscription, ("state", "basis", "updated_at"), updates)
+    ledger.append_many(entries, by=by, basis=basis)
