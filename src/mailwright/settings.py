@@ -123,7 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "webhooks"],
+        "QUEUES": ["default", "webhooks", "imports"],
     }
 }
 
@@ -198,6 +198,12 @@ GUARD_MIN_DELIVERIES = env_int("MW_GUARD_MIN_DELIVERIES", 200)
 GUARD_BOUNCE_RATE = env_float("MW_GUARD_BOUNCE_RATE", 0.05)
 GUARD_COMPLAINT_RATE = env_float("MW_GUARD_COMPLAINT_RATE", 0.003)
 FEEDBACK_ID_SENDER = env_str("MW_FEEDBACK_ID_SENDER", "mailwright")
+
+# Contact imports (docs/importing.md): the largest upload, opt-in emails an import may send
+# per hour, and the share of rows with consent evidence below which an import is held.
+IMPORT_MAX_BYTES = env_int("MW_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+IMPORT_OPTIN_PER_HOUR = env_int("MW_IMPORT_OPTIN_PER_HOUR", 1000)
+IMPORT_HOLD_CONSENT_SHARE = env_float("MW_IMPORT_HOLD_CONSENT_SHARE", 0.5)
 
 # /metrics: open to loopback clients; others must send "Authorization: Bearer <token>".
 METRICS_TOKEN = env_str("MW_METRICS_TOKEN", "")

@@ -14,7 +14,7 @@ from mailwright.audit.log import truncate_ip
 from mailwright.consent.models import ConsentEvent, LedgerHead
 
 GENESIS = "0" * 64
-__all__ = ["GENESIS", "Actor", "append", "truncate_ip", "verify"]
+__all__ = ["GENESIS", "Actor", "Entry", "append", "append_many", "truncate_ip", "verify"]
 
 
 def event_digest(prev_hash: str, fields: dict) -> str:
@@ -82,6 +82,83 @@ def append(
         head.last_hash = event.hash
         head.save(update_fields=["last_hash"])
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One event for `append_many`: contact (id and address), topic and the state change."""
+
+    contact_id: int
+    email: str
+    topic_key: str
+    action: str
+    state_from: str
+    state_to: str
+    text_version: int | None = None
+
+
+def append_many(entries: list[Entry], *, by: Actor, basis: str = "") -> int:
+    """Write many ledger events with one head lock and one INSERT (the batched variant of
+    `append`, for imports): the chain is computed here, in order. Must run inside the
+    caller's transaction. Returns how many were written."""
+    if not entries:
+        return 0
+    with transaction.atomic():
+        head, _ = LedgerHead.objects.select_for_update().get_or_create(
+            id=1, defaults={"last_hash": GENESIS}
+        )
+        now = timezone.now()
+        at = now.isoformat()
+        source_ip = truncate_ip(by.source_ip)
+        user_agent = by.user_agent[:400]
+        actor = by.actor[:200]
+        basis = basis[:300]
+        prev = head.last_hash
+        rows = []
+        for e in entries:
+            pii = pii_digest(e.email, source_ip, user_agent)
+            digest = event_digest(
+                prev,
+                {
+                    "contact": e.contact_id,
+                    "pii": pii,
+                    "topic": e.topic_key,
+                    "action": e.action,
+                    "from": e.state_from,
+                    "to": e.state_to,
+                    "basis": basis,
+                    "text_version": e.text_version,
+                    "channel": by.channel,
+                    "actor": actor,
+                    "at": at,
+                },
+            )
+            rows.append(
+                ConsentEvent(
+                    contact_id=e.contact_id,
+                    contact_ref=e.contact_id,
+                    email=e.email,
+                    topic_key=e.topic_key,
+                    action=e.action,
+                    state_from=e.state_from,
+                    state_to=e.state_to,
+                    basis=basis,
+                    text_version=e.text_version,
+                    channel=by.channel,
+                    actor=actor,
+                    source_ip=source_ip,
+                    user_agent=user_agent,
+                    created_at=now,
+                    pii_digest=pii,
+                    prev_hash=prev,
+                    hash=digest,
+                )
+            )
+            prev = digest
+        ConsentEvent.objects.bulk_create(rows, batch_size=1000)
+        head.last_hash = prev
+        head.save(update_fields=["last_hash"])
+    return len(rows)
 
 
 @dataclass(frozen=True)

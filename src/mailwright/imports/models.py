@@ -47,6 +47,7 @@ class Import(models.Model):
     hygiene = models.JSONField(default=dict, blank=True)  # contacts.hygiene.Summary.as_dict()
     consent_share = models.FloatField(null=True, blank=True)  # rows with consent evidence
     hold_reasons = models.JSONField(default=list, blank=True)
+    risk_accepted = models.BooleanField(default=False)  # confirmed before the analysis ran
     optin = models.JSONField(default=dict, blank=True)  # {"sent": n, "waiting": n}
     error = models.TextField(blank=True)
 
