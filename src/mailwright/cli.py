@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     except ImproperlyConfigured as exc:
         print(f"mailwright: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    except BrokenPipeError:
+        # The reader went away (`mailwright … | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

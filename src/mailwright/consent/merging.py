@@ -167,7 +167,7 @@ def _merge_fields(keep: Contact, gone: list[Contact]) -> None:
 def merge_case_variants(by: Actor | None = None) -> int:
     """Contacts left without a key by the migration (a case variant of an older contact's
     address) are merged into the contact holding the key. Returns how many were merged."""
-    by = by or Actor.system("address-key migration")
+    by = by or Actor.system("address-key migration", channel="admin")
     merged = 0
     for contact in Contact.objects.filter(email_key__isnull=True).exclude(
         status=Contact.Status.ERASED

@@ -22,7 +22,7 @@ from mailwright.consent import organisation
 from mailwright.consent.models import ConsentText
 from mailwright.consent.signals import service_mail
 from mailwright.consent.suppression import is_erased, suppressed_among
-from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.contacts.addresses import InvalidAddress, email_key, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 
 MAX_TOPICS = 50
@@ -80,7 +80,8 @@ def subscribe(
     if is_erased(address) or suppressed_among([address]):
         return SubscribeResult(contact=None)
     contact, created = Contact.objects.get_or_create(
-        email=address, defaults={"name": name, "language": _language(language)}
+        email_key=email_key(address),
+        defaults={"email": address, "name": name, "language": _language(language)},
     )
     if not created and name and not contact.name:
         contact.name = name

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
-from mailwright.contacts.models import Contact
+from mailwright.contacts.models import Contact, DuplicateDismissal
 
 
 @transaction.atomic
@@ -27,3 +27,14 @@ def do_set_status(contact: Contact, status: str, *, by: Actor) -> bool:
         after={"status": status},
     )
     return True
+
+
+@transaction.atomic
+def do_dismiss_duplicates(loose_key: str, *, by: Actor) -> bool:
+    """An operator says a near-duplicate group is different people; True if newly recorded."""
+    _, created = DuplicateDismissal.objects.get_or_create(
+        loose_key=loose_key[:320], defaults={"dismissed_by": by.actor[:200]}
+    )
+    if created:
+        audit.record(by, "contact.duplicates_dismissed", "contact", "", after={"key": loose_key})
+    return created

@@ -140,3 +140,15 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DuplicateDismissal(models.Model):
+    """An operator reviewed a group of near-duplicates (contacts.near_duplicates) and said
+    they are different people: the group is not offered again."""
+
+    loose_key = models.CharField(max_length=320, unique=True)
+    dismissed_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.loose_key

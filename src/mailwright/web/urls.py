@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from mailwright.web.campaigns import views as campaigns
+from mailwright.web.contacts import duplicates
 from mailwright.web.contacts import views as contacts
 from mailwright.web.delivery import views as delivery
 from mailwright.web.feedback import views as feedback
@@ -25,6 +26,12 @@ urlpatterns = [
     path("account/password/", shell.PasswordChangeView.as_view(), name="password_change"),
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/new/", contacts.contact_new, name="contact_new"),
+    path("contacts/duplicates/", duplicates.duplicate_list, name="contact_duplicates"),
+    path(
+        "contacts/duplicates/resolve/",
+        duplicates.duplicate_resolve,
+        name="contact_duplicates_resolve",
+    ),
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path(
