@@ -57,7 +57,7 @@ class UploadForm(NoLabelSuffix, forms.Form):
     )
     topics = forms.MultipleChoiceField(
         label="Subscribe to topics",
-        required=False,
+        error_messages={"required": "Choose at least one topic to subscribe these people to."},
         widget=forms.CheckboxSelectMultiple,
         help_text="Every imported person is subscribed to these topics: confirmed when their "
         "row carries consent evidence, pending otherwise.",
@@ -65,6 +65,7 @@ class UploadForm(NoLabelSuffix, forms.Form):
     basis = forms.CharField(
         label="Lawful basis",
         max_length=300,
+        error_messages={"required": "Say why you may email these people."},
         help_text="Why you may email these people, e.g. “double opt-in on our site”, “existing "
         "customers, soft opt-in”, “signed up at the Kraków fair, 2024”. Recorded with every "
         "subscription in the consent ledger.",
@@ -124,22 +125,15 @@ class EncodingForm(NoLabelSuffix, forms.Form):
         self.fields["encoding"].widget.attrs["data-autosubmit"] = ""
 
 
-def target_choices(current: list[str]) -> list:
-    """The options of a column's select: contact fields, declared attributes (and any
-    attribute the detected mapping proposes that is not declared yet), or ignore."""
+def target_choices() -> list:
+    """The options of a column's select: contact fields, the declared custom attributes
+    (imports only fill declared ones: Settings → Attributes), or ignore."""
     declared = [
         (f"attributes.{a.key}", a.label or a.key) for a in AttributeDefinition.objects.all()
     ]
-    known = {value for value, _ in declared}
-    proposed = sorted(
-        {t for t in current if t.startswith("attributes.") and t not in known},
-    )
-    attributes = declared + [
-        (t, f"new attribute “{t.removeprefix('attributes.')}”") for t in proposed
-    ]
     choices: list = [("Contact fields", list(FIELD_LABELS))]
-    if attributes:
-        choices.append(("Custom attributes", attributes))
+    if declared:
+        choices.append(("Custom attributes", declared))
     choices.append(IGNORE)
     return choices
 
@@ -150,7 +144,7 @@ class MappingForm(NoLabelSuffix, forms.Form):
     def __init__(self, *args, headers: list[str], mapping: dict[str, str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.headers = headers
-        choices = target_choices(list(mapping.values()))
+        choices = target_choices()
         for index, header in enumerate(headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=header or f"column {index + 1}",

@@ -5,9 +5,7 @@ mailwright.imports.service, which validates, audits and runs."""
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
 from itertools import islice
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,14 +16,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mailwright.imports import service
+from mailwright.contacts import attributes
+from mailwright.imports import running, service
+from mailwright.imports.mapping import MappingError, auto_map, validate_mapping
 from mailwright.imports.models import Import, ImportIssue
-from mailwright.imports.reading import ImportFileError, RowReader, Sniffed
+from mailwright.imports.reading import ImportFileError, RowReader, sniff
 from mailwright.web.imports.forms import EncodingForm, MappingForm, UploadForm, encoding_label
 from mailwright.web.shell.helpers import csv_cell, paginate, staff_actor
 
 PREVIEW_ROWS = 5
-STALE_SECONDS = 60  # a running import without a heartbeat this long was killed (service.resume)
+ACTIVE = (Import.State.ANALYSING, Import.State.RUNNING)
+# The topics, basis and opt-in choice of an upload whose mapping still needs a person (the
+# service stores them only with a usable mapping), kept in the session until then.
+PENDING = "imports:settings:{}"
 # Where a step's ImportInputError.field lands on the upload form.
 UPLOAD_FIELDS = {"topic_keys": "topics", "topics": "topics", "basis": "basis", "file": "file"}
 COUNT_LABELS = (
@@ -50,11 +53,41 @@ def _context(imp: Import, **extra) -> dict:
 
 
 def is_stale(imp: Import) -> bool:
-    """Running, but its process has not written a heartbeat for a minute: it died."""
-    if imp.state != Import.State.RUNNING:
+    """Analysing or running, but nothing has moved for a minute (no heartbeat, no state
+    change): the process running it died, and service.resume may take it over."""
+    if imp.state not in ACTIVE:
         return False
-    last = imp.heartbeat or imp.started_at or imp.updated_at
-    return last is None or timezone.now() - last > timedelta(seconds=STALE_SECONDS)
+    moments = [t for t in (imp.heartbeat, imp.updated_at, imp.started_at) if t]
+    return not moments or timezone.now() - max(moments) > running.STALE_AFTER
+
+
+def usable_mapping(imp: Import) -> dict[str, str]:
+    """The detected mapping without columns aimed at attributes nobody declared (the service
+    refuses those): such columns are ignored unless a person picks a declared one."""
+    declared = attributes.definitions()
+    return {
+        header: ""
+        if target.startswith("attributes.") and target.removeprefix("attributes.") not in declared
+        else target
+        for header, target in imp.mapping.items()
+    }
+
+
+def import_settings(request, imp: Import) -> dict:
+    """Topics, lawful basis and opt-in choice: the import's own once configured, else what
+    the upload form gave (kept in the session)."""
+    if imp.state == Import.State.READY or imp.basis:
+        return {
+            "topic_keys": list(imp.topic_keys),
+            "basis": imp.basis,
+            "send_optin": imp.send_optin,
+        }
+    pending = request.session.get(PENDING.format(imp.pk)) or {}
+    return {
+        "topic_keys": list(pending.get("topic_keys") or []),
+        "basis": pending.get("basis", ""),
+        "send_optin": bool(pending.get("send_optin")),
+    }
 
 
 def _fail(request, exc: Exception, import_id: int):
@@ -83,18 +116,21 @@ def import_upload(request):
     if form.is_valid():
         data, by = form.cleaned_data, staff_actor(request)
         upload = data["file"]
+        chosen = {
+            "topic_keys": list(data["topics"]),
+            "basis": data["basis"],
+            "send_optin": data["send_optin"],
+        }
         imp = None
         try:
             imp = service.create(upload, name=upload.name, by=by)
-            imp = service.configure(
-                imp,
-                mapping=None,
-                topic_keys=list(data["topics"]),
-                basis=data["basis"],
-                send_optin=data["send_optin"],
-                by=by,
-            )
+            service.configure(imp, mapping=usable_mapping(imp), **chosen, by=by)
         except service.ImportInputError as exc:
+            if imp is not None and exc.field == "mapping":
+                # The columns need a person (no email column found, say): the mapping page
+                # says so and lets them choose; the consent choices wait in the session.
+                request.session[PENDING.format(imp.pk)] = chosen
+                return redirect("web:import_mapping", imp.pk)
             field = UPLOAD_FIELDS.get(exc.field, "file" if imp is None else None)
             form.add_error(field, str(exc))
         else:
@@ -108,18 +144,9 @@ def import_upload(request):
 
 def preview(imp: Import) -> tuple[list, str]:
     """The first PREVIEW_ROWS records, decoded as the import will read them, or why not."""
-    sniffed = Sniffed(
-        format=imp.format,
-        encoding=imp.encoding,
-        encoding_detected=imp.encoding_detected,
-        delimiter=imp.delimiter,
-        headers=list(imp.headers),
-        size=imp.size,
-    )
     try:
-        return list(
-            islice(RowReader(Path(settings.DATA_DIR) / imp.path, sniffed), PREVIEW_ROWS)
-        ), ""
+        reader = RowReader(running.file_path(imp), running.sniffed_of(imp))
+        return list(islice(reader, PREVIEW_ROWS)), ""
     except (ImportFileError, OSError, UnicodeError, ValueError) as exc:
         return [], str(exc)
 
@@ -127,7 +154,7 @@ def preview(imp: Import) -> tuple[list, str]:
 def _mapping_page(request, imp: Import, form: MappingForm | None = None, status: int = 200):
     rows, problem = preview(imp)
     headers = list(imp.headers)
-    form = form or MappingForm(headers=headers, mapping=dict(imp.mapping))
+    form = form or MappingForm(headers=headers, mapping=usable_mapping(imp))
     shown = [
         {"line": r.line, "error": r.error, "cells": [(r.values or {}).get(h, "") for h in headers]}
         for r in rows
@@ -144,7 +171,8 @@ def _mapping_page(request, imp: Import, form: MappingForm | None = None, status:
         encoding_name=encoding_label(imp.encoding),
         preview_rows=shown,
         preview_problem=problem,
-        topics=imp.topic_keys,
+        chosen=import_settings(request, imp),
+        mapping_problem=_mapping_problem(imp),
     )
     return render(request, "web/imports/mapping.html", context, status=status)
 
@@ -157,27 +185,29 @@ def import_mapping(request, import_id: int):
         return redirect("web:import_detail", imp.pk)
     if request.method == "GET":
         return _mapping_page(request, imp)
-    form = MappingForm(request.POST, headers=list(imp.headers), mapping=dict(imp.mapping))
+    form = MappingForm(request.POST, headers=list(imp.headers), mapping=usable_mapping(imp))
     if not form.is_valid():
         return _mapping_page(request, imp, form, status=400)
     by = staff_actor(request)
     try:
-        imp = service.configure(
-            imp,
-            mapping=form.mapping,
-            topic_keys=list(imp.topic_keys),
-            basis=imp.basis,
-            send_optin=imp.send_optin,
-            by=by,
-        )
+        imp = service.configure(imp, mapping=form.mapping, **import_settings(request, imp), by=by)
         imp = service.start(imp, by=by)
     except service.ImportInputError as exc:
         imp.refresh_from_db()
         form.add_error(None, str(exc))
         return _mapping_page(request, imp, form, status=400)
-    if imp.state == Import.State.RUNNING:
-        service.enqueue(imp)
+    request.session.pop(PENDING.format(imp.pk), None)
+    service.enqueue(imp)  # the task worker checks the addresses, then holds or runs it
     return redirect("web:import_detail", imp.pk)
+
+
+def _mapping_problem(imp: Import) -> str:
+    """Why the detected mapping cannot be used as it is (shown before anyone submits)."""
+    try:
+        validate_mapping(usable_mapping(imp), list(imp.headers))
+    except MappingError as exc:
+        return str(exc)
+    return ""
 
 
 @login_required
@@ -189,18 +219,23 @@ def import_encoding(request, import_id: int):
     if not form.is_valid():
         messages.error(request, "Choose one of the listed encodings.")
         return redirect("web:import_mapping", imp.pk)
+    encoding = form.cleaned_data["encoding"]
     try:
+        # The columns as this encoding reads them, mapped afresh (a header such as "Имейл"
+        # is only recognised once decoded right).
+        headers = sniff(running.file_path(imp), format=imp.format, encoding=encoding).headers
+        mapping = usable_mapping(Import(mapping=auto_map(headers)))
         service.configure(
             imp,
-            mapping=None,
-            topic_keys=list(imp.topic_keys),
-            basis=imp.basis,
-            encoding=form.cleaned_data["encoding"],
-            send_optin=imp.send_optin,
+            mapping=mapping,
+            encoding=encoding,
+            **import_settings(request, imp),
             by=staff_actor(request),
         )
+    except ImportFileError as exc:
+        messages.error(request, f"The file cannot be read as {encoding_label(encoding)}: {exc}")
     except service.ImportInputError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, f"Read as {encoding_label(encoding)}: {exc}")
     return redirect("web:import_mapping", imp.pk)
 
 
@@ -245,7 +280,6 @@ def import_detail(request, import_id: int):
         hygiene=hygiene_summary(imp),
         page=paginate(request, issues),
         outcome=outcome,
-        stale=imp.state == Import.State.FAILED,
     )
     return render(request, "web/imports/report.html", context)
 
@@ -259,23 +293,18 @@ def hygiene_summary(imp: Import) -> list[tuple[str, str, str, str]]:
     data = imp.hygiene or {}
     rows = []
     if data:
+        total = data.get("total") or 0
         counts = data.get("counts") or {}
         invalid = counts.get("invalid", 0) + counts.get("no_mx", 0)
         role = counts.get("role", 0) + counts.get("disposable", 0)
+
+        def share(n: int) -> str:
+            return _percent(n / total if total else None)
+
         rows += [
-            ("total", "Addresses checked", "", f"{data.get('total', 0):,}"),
-            (
-                "invalid",
-                "Invalid or no mail server",
-                _percent(data.get("invalid_share")),
-                f"{invalid:,}",
-            ),
-            (
-                "role_disposable",
-                "Role or disposable",
-                _percent(data.get("role_disposable_share")),
-                f"{role:,}",
-            ),
+            ("total", "Addresses checked", "", f"{total:,}"),
+            ("invalid", "Invalid or no mail server", share(invalid), f"{invalid:,}"),
+            ("role_disposable", "Role or disposable", share(role), f"{role:,}"),
             ("typo", "Likely typos", "", f"{counts.get('typo', 0):,}"),
         ]
     if imp.consent_share is not None:

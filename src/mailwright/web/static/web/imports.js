@@ -20,11 +20,14 @@ document.addEventListener("change", function (event) {
   var percent = box.querySelector("[data-percent]");
   var records = box.querySelector("[data-records]");
   var live = box.querySelector("[data-live]");
+  var heading = box.querySelector("[data-heading]");
+  var HEADINGS = { analysing: "Checking the addresses…", running: "Importing…", done: "Finished" };
   var ACTIVE = { analysing: true, running: true };
   var staleShown = !!box.querySelector("[data-stale]");
   var failures = 0;
 
   function show(data) {
+    if (heading && HEADINGS[data.state]) heading.textContent = HEADINGS[data.state];
     bar.value = data.percent;
     bar.textContent = data.percent + "%";
     percent.textContent = data.percent;
