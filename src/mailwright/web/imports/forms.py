@@ -110,8 +110,8 @@ class EncodingForm(NoLabelSuffix, forms.Form):
     encoding = forms.ChoiceField(
         label="Encoding",
         choices=ENCODINGS,
-        help_text="If names in the preview show wrong letters (Å‚ for ł, Ð¸ for и), choose the "
-        "encoding the file was saved in: the preview is read again.",
+        help_text="If names in the preview show wrong letters (say “Ĺ‚” or “і” instead of “ł”), "
+        "choose the encoding the file was saved in: the file is read again.",
     )
 
     def __init__(self, *args, current: str = "", **kwargs) -> None:
