@@ -203,3 +203,30 @@ def test_a_bought_looking_list_is_held_until_imported_anyway(
     page.get_by_role("button", name="Import anyway").click()
     expect(page.get_by_test_id("import-state")).to_have_text("Done", timeout=30_000)
     expect(page.locator('[data-count="imported"] dd')).to_have_text("12")
+
+
+def test_without_javascript_the_progress_page_refreshes_itself(
+    browser, live_server, admin_user, newsletter, task_worker, tmp_path
+):
+    from playwright.sync_api import expect
+
+    path = tmp_path / "list.csv"
+    path.write_text("email,consent\n" + "".join(f"p{i}@example.pl,yes\n" for i in range(5)))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, f"{live_server.url}/contacts/")
+        upload(page, path, "double opt-in on our site")
+        page.get_by_role("button", name="Upload and map columns").click()
+        page.get_by_label("Encoding").select_option("cp1250")
+        page.get_by_role("button", name="Read again").click()  # the no-JS way to re-read
+        expect(page.get_by_test_id("import-encoding")).to_contain_text("Windows-1250")
+        page.get_by_role("button", name="Start import").click()
+        expect(page.get_by_role("heading", name="Checking the addresses…")).to_be_visible()
+        task_worker()
+        # <noscript><meta http-equiv="refresh"> reloads the page until the report shows.
+        expect(page.get_by_test_id("import-state")).to_have_text("Done", timeout=30_000)
+        expect(page.locator('[data-count="imported"] dd')).to_have_text("5")
+    finally:
+        context.close()

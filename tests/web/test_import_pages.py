@@ -327,3 +327,26 @@ def test_progress_endpoint_and_a_stale_import_resumes(
 def test_pages_need_a_sign_in(client, newsletter):
     for name in ("web:import_list", "web:import_upload"):
         assert client.get(reverse(name)).status_code == 302
+
+
+def test_confirmation_emails_are_limited_and_counted_in_the_report(
+    staff, newsletter, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    cache.clear()  # the hourly opt-in budget is counted in the cache
+    settings.IMPORT_OPTIN_PER_HOUR = 2
+    page = html(staff.get(reverse("web:import_upload")))
+    assert "At most 2 confirmation emails go out an hour" in page
+
+    people = "".join(f"p{i}@example.pl,\n" for i in range(3))
+    upload(staff, "email,consent\n" + people, send_optin="on")
+    imp = Import.objects.get()
+    start(staff, imp, {"email": "email", "consent": "consent"}, django_capture_on_commit_callbacks)
+    imp.refresh_from_db()
+    assert imp.state == Import.State.HELD  # nobody has consent evidence
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("web:import_confirm", args=[imp.pk]))
+    report = html(staff.get(reverse("web:import_detail", args=[imp.pk])))
+    assert "Confirmation emails: 2 sent, 1 not sent (over the hourly limit" in report
+    assert Subscription.objects.filter(state="pending").count() == 3

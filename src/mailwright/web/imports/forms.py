@@ -4,6 +4,7 @@ and the column mapping. They shape input; imports.service validates it."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from mailwright.contacts.models import AttributeDefinition, Topic
@@ -73,9 +74,6 @@ class UploadForm(NoLabelSuffix, forms.Form):
     send_optin = forms.BooleanField(
         label="Send a confirmation (double opt-in) email to rows without consent evidence",
         required=False,
-        help_text="They stay pending until they click the link, and get no marketing until "
-        "then. The emails go out slowly (rate-limited), so a large list takes a while and "
-        "does not hurt your sending reputation.",
     )
 
     def __init__(self, *args, max_bytes: int, **kwargs) -> None:
@@ -86,6 +84,12 @@ class UploadForm(NoLabelSuffix, forms.Form):
             f"columns; at most {filesizeformat(max_bytes)}. The encoding is detected."
         )
         self.fields["topics"].choices = [(t.key, t.name) for t in Topic.objects.all()]
+        self.fields["send_optin"].help_text = (
+            "They stay pending, and get no marketing, until they click its link. At most "
+            f"{settings.IMPORT_OPTIN_PER_HOUR:,} confirmation emails go out an hour, across all "
+            "imports, so a large list cannot burst out and hurt your sending reputation; rows "
+            "over the limit stay pending without an email, and the report counts them."
+        )
 
     def clean_basis(self) -> str:
         basis = one_line(self.cleaned_data["basis"], "lawful basis").strip()
