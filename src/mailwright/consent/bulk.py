@@ -23,7 +23,7 @@ from datetime import date
 from django.utils import timezone
 
 from mailwright.audit.actors import Actor
-from mailwright.consent import ledger
+from mailwright.consent import bulksql, ledger
 from mailwright.consent.actions import LEDGER_ACTIONS
 from mailwright.consent.hashing import address_hashes
 from mailwright.consent.merging import confirmed_with_evidence, merged_state
@@ -117,13 +117,78 @@ def _merge_fields(contact: Contact, row: Incoming) -> bool:
     return changed
 
 
-def _new_contact(row: Incoming) -> Contact:
-    contact = Contact(email=row.email, tags=list(row.tags), attributes=dict(row.attributes))
-    for name in FIELDS:
-        value = getattr(row, name)
-        if value not in ("", None):
-            setattr(contact, name, value)
-    return contact
+@dataclass(slots=True)
+class _Live:
+    """A contact that may get subscriptions: its row, id, address and status."""
+
+    index: int
+    pk: int
+    email: str
+    status: str
+
+
+def _insert_contacts(rows: list[Incoming], now) -> dict[str, int]:
+    """INSERT the new contacts; returns key → id."""
+    empty_list = bulksql.db_json(Contact, "tags", [])
+    empty_dict = bulksql.db_json(Contact, "attributes", {})
+    values = []
+    for r in rows:
+        values.append(
+            (
+                r.email,
+                r.key,
+                r.name,
+                r.language or "en",
+                r.time_zone or "UTC",
+                bulksql.db_date(r.birthday),
+                bulksql.db_date(r.anniversary),
+                bulksql.db_json(Contact, "tags", r.tags) if r.tags else empty_list,
+                bulksql.db_json(Contact, "attributes", r.attributes)
+                if r.attributes
+                else empty_dict,
+            )
+        )
+    bulksql.insert_rows(Contact, CONTACT_COLUMNS, values, now=now)
+    found = Contact.objects.filter(email_key__in=[r.key for r in rows]).values_list(
+        "email_key", "pk"
+    )
+    return dict(found)
+
+
+CONTACT_COLUMNS = (
+    "email",
+    "email_key",
+    "name",
+    "language",
+    "time_zone",
+    "birthday",
+    "anniversary",
+    "tags",
+    "attributes",
+)
+UPDATE_COLUMNS = (*FIELDS, "tags", "attributes", "updated_at")
+
+
+def _update_contacts(contacts: list[Contact], now) -> None:
+    at = bulksql.db_datetime(now)
+    bulksql.update_rows(
+        Contact,
+        UPDATE_COLUMNS,
+        [
+            (
+                c.name,
+                c.language,
+                c.time_zone,
+                bulksql.db_date(c.birthday),
+                bulksql.db_date(c.anniversary),
+                bulksql.db_json(Contact, "tags", c.tags),
+                bulksql.db_json(Contact, "attributes", c.attributes),
+                at,
+                c.pk,
+            )
+            for c in contacts
+        ],
+    )
 
 
 def upsert_batch(
@@ -134,16 +199,16 @@ def upsert_batch(
     outcomes: list[Outcome] = [Outcome(UNCHANGED) for _ in rows]
     refused = suppression_reasons([r.email for r in rows])
     existing = {c.email_key: c for c in Contact.objects.filter(email_key__in=[r.key for r in rows])}
-    new: list[tuple[int, Contact]] = []
+    new: list[int] = []
     changed: list[Contact] = []
-    live: list[tuple[int, Contact]] = []  # rows whose contact gets subscriptions
+    live: list[_Live] = []  # rows whose contact may get subscriptions
     for i, row in enumerate(rows):
         if row.email in refused:
             outcomes[i] = Outcome(REJECTED, refused[row.email])
             continue
         contact = existing.get(row.key)
         if contact is None:
-            new.append((i, _new_contact(row)))
+            new.append(i)
             outcomes[i].result = IMPORTED
             continue
         if contact.status == Contact.Status.ERASED:
@@ -152,73 +217,66 @@ def upsert_batch(
         if _merge_fields(contact, row):
             changed.append(contact)
             outcomes[i].result = UPDATED
-        live.append((i, contact))
+        live.append(_Live(i, contact.pk, contact.email, contact.status))
 
     now = timezone.now()
     if new:
-        created = Contact.objects.bulk_create([c for _, c in new])
-        for (i, _), contact in zip(new, created, strict=True):
-            live.append((i, contact))
-    if changed:
-        for contact in changed:
-            contact.updated_at = now
-        Contact.objects.bulk_update(changed, [*FIELDS, "tags", "attributes", "updated_at"])
-    for i, contact in live:
-        outcomes[i].contact_id = contact.pk
+        ids = _insert_contacts([rows[i] for i in new], now)
+        for i in new:
+            live.append(_Live(i, ids[rows[i].key], rows[i].email, Contact.Status.ACTIVE))
+    _update_contacts(changed, now)
+    for person in live:
+        outcomes[person.index].contact_id = person.pk
     if topics:
         _subscribe(rows, outcomes, live, topics=topics, basis=basis, by=by, now=now)
     return outcomes
 
 
-def _subscribe(rows, outcomes, live, *, topics, basis, by, now) -> None:
-    ids = [c.pk for _, c in live]
-    topic_ids = [t.pk for t in topics]
+def _subscribe(rows, outcomes, live: list[_Live], *, topics, basis, by, now) -> None:
+    row_of = {p.pk: p.index for p in live}
     current = {
         (contact_id, topic_id): (pk, state)
         for pk, contact_id, topic_id, state in Subscription.objects.filter(
-            contact_id__in=ids, topic_id__in=topic_ids
+            contact_id__in=list(row_of), topic_id__in=[t.pk for t in topics]
         ).values_list("pk", "contact_id", "topic_id", "state")
     }
     # Evidence is only asked for where it decides something: a confirmed subscription and
     # a row without evidence.
-    row_of = {c.pk: i for i, c in live}
     doubtful = {
         cid
         for (cid, _), (_, state) in current.items()
         if state == State.CONFIRMED and not rows[row_of[cid]].evidence
     }
     evidence = confirmed_with_evidence(list(doubtful)) if doubtful else set()
-    creates: list[Subscription] = []
-    updates: list[Subscription] = []
+    creates: list[tuple] = []
+    updates: list[tuple] = []
     entries: list[ledger.Entry] = []
     basis = basis[:300]
-    for i, contact in live:
-        row = rows[i]
-        if contact.status in WITHDRAWN:
+    at = bulksql.db_datetime(now)
+    for person in live:
+        if person.status in WITHDRAWN:
             continue  # unsubscribed from everything, bounced or complained: withdrawal wins
+        row = rows[person.index]
+        outcome = outcomes[person.index]
         wanted = State.CONFIRMED if row.evidence else State.PENDING
         for topic in topics:
-            pk, state = current.get((contact.pk, topic.pk), (None, ""))
+            pk, state = current.get((person.pk, topic.pk), (None, ""))
             if state:
                 target = merged_state(
-                    [(state, (contact.pk, topic.key) in evidence), (wanted, row.evidence)]
+                    [(state, (person.pk, topic.key) in evidence), (wanted, row.evidence)]
                 )
             else:
                 target = wanted
             if target == state:
                 continue
             if pk is None:
-                sub = Subscription(contact_id=contact.pk, topic_id=topic.pk)
-                sub.state, sub.basis = target, basis
-                creates.append(sub)
+                creates.append((person.pk, topic.pk, target, basis))
             else:
-                sub = Subscription(pk=pk, contact_id=contact.pk, topic_id=topic.pk)
-                sub.state, sub.basis, sub.updated_at = target, basis, now
-                updates.append(sub)
+                updates.append((target, basis, at, pk))
             entries.append(
                 ledger.Entry(
-                    contact.pk,
-                    contact.email,
+                    person.pk,
+                    person.email,
                     topic.key,
                     LEDGER_ACTIONS[target],
                     state,
@@ -226,12 +284,12 @@ def _subscribe(rows, outcomes, live, *, topics, basis, by, now) -> None:
                     topic.consent_version,
                 )
             )
-            if outcomes[i].result == UNCHANGED:
-                outcomes[i].result = UPDATED
+            if outcome.result == UNCHANGED:
+                outcome.result = UPDATED
             if target == State.PENDING:
-                outcomes[i].pending_topics.append(topic.key)
-    if creates:
-        Subscription.objects.bulk_create(creates)
-    if updates:
-        Subscription.objects.bulk_update(updates, ["state", "basis", "updated_at"])
+                outcome.pending_topics.append(topic.key)
+    bulksql.insert_rows(
+        Subscription, ("contact_id", "topic_id", "state", "basis"), creates, now=now
+    )
+    bulksql.update_rows(Subscription, ("state", "basis", "updated_at"), updates)
     ledger.append_many(entries, by=by, basis=basis)

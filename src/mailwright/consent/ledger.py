@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mailwright.audit.actors import Actor
 from mailwright.audit.log import truncate_ip
+from mailwright.consent import bulksql
 from mailwright.consent.models import ConsentEvent, LedgerHead
 
 GENESIS = "0" * 64
@@ -97,10 +98,33 @@ class Entry:
     text_version: int | None = None
 
 
+EVENT_COLUMNS = (
+    "contact_id",
+    "contact_ref",
+    "email",
+    "topic_key",
+    "action",
+    "state_from",
+    "state_to",
+    "basis",
+    "text_version",
+    "channel",
+    "actor",
+    "source_ip",
+    "user_agent",
+    "created_at",
+    "pii_digest",
+    "erased",
+    "prev_hash",
+    "hash",
+)
+
+
 def append_many(entries: list[Entry], *, by: Actor, basis: str = "") -> int:
     """Write many ledger events with one head lock and one INSERT (the batched variant of
     `append`, for imports): the chain is computed here, in order. Must run inside the
-    caller's transaction. Returns how many were written."""
+    caller's transaction. Returns how many were written. The rows go in with one
+    executemany (consent.bulksql), not through the model."""
     if not entries:
         return 0
     with transaction.atomic():
@@ -115,6 +139,7 @@ def append_many(entries: list[Entry], *, by: Actor, basis: str = "") -> int:
         basis = basis[:300]
         prev = head.last_hash
         rows = []
+        created = bulksql.db_datetime(now)
         for e in entries:
             pii = pii_digest(e.email, source_ip, user_agent)
             digest = event_digest(
@@ -134,28 +159,29 @@ def append_many(entries: list[Entry], *, by: Actor, basis: str = "") -> int:
                 },
             )
             rows.append(
-                ConsentEvent(
-                    contact_id=e.contact_id,
-                    contact_ref=e.contact_id,
-                    email=e.email,
-                    topic_key=e.topic_key,
-                    action=e.action,
-                    state_from=e.state_from,
-                    state_to=e.state_to,
-                    basis=basis,
-                    text_version=e.text_version,
-                    channel=by.channel,
-                    actor=actor,
-                    source_ip=source_ip,
-                    user_agent=user_agent,
-                    created_at=now,
-                    pii_digest=pii,
-                    prev_hash=prev,
-                    hash=digest,
+                (
+                    e.contact_id,
+                    e.contact_id,
+                    e.email,
+                    e.topic_key,
+                    e.action,
+                    e.state_from,
+                    e.state_to,
+                    basis,
+                    e.text_version,
+                    by.channel,
+                    actor,
+                    source_ip,
+                    user_agent,
+                    created,
+                    pii,
+                    False,
+                    prev,
+                    digest,
                 )
             )
             prev = digest
-        ConsentEvent.objects.bulk_create(rows, batch_size=1000)
+        bulksql.insert_rows(ConsentEvent, EVENT_COLUMNS, rows, now=now)
         head.last_hash = prev
         head.save(update_fields=["last_hash"])
     return len(rows)

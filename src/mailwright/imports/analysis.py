@@ -42,7 +42,7 @@ def consent_reason(with_evidence: int, total: int, column: str | None) -> str | 
 
 def analyse(import_id: int, *, on_progress: Progress | None = None) -> Import:
     """Analysing → held (with the reasons) or running. Returns the import."""
-    if not claim(import_id, Import.State.ANALYSING):
+    if claim(import_id, Import.State.ANALYSING) is None:
         return Import.objects.get(pk=import_id)
     imp = Import.objects.get(pk=import_id)
     converter = RowConverter(imp.mapping, attributes.definitions(), Checker(offline=True))

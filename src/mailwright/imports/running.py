@@ -1,4 +1,4 @@
-"""The body of an import: the file in batches of BATCH records, one transaction each
+"""The body of an import: the file in batches of MW_IMPORT_BATCH_SIZE records, one transaction each
 (consent.bulk writes the contacts, subscriptions and ledger events; the report's issues and the
 resume point are saved in the same transaction, so a killed process loses nothing it had
 committed), a heartbeat per batch so a dead run can be taken over (`service.resume`), and the
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from mailwright.audit import log as audit
@@ -29,8 +29,6 @@ from mailwright.imports.records import RowConverter, RowRejected
 from mailwright.imports.seen import SeenKeys
 
 log = logging.getLogger(__name__)
-BATCH = 2000
-STALE_AFTER = timedelta(seconds=60)  # no heartbeat for this long: the process is gone
 Progress = Callable[[Import], None]
 
 
@@ -49,13 +47,19 @@ def file_path(imp: Import):
     return settings.DATA_DIR / imp.path
 
 
-def claim(import_id: int, state: str) -> bool:
+def stale_after() -> timedelta:
+    """No heartbeat for this long (MW_IMPORT_STALE_SECONDS, 60): the process is gone."""
+    return timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+
+
+def claim(import_id: int, state: str):
     """Take the import for this process: it is in `state` and nobody's heartbeat is fresh.
-    A conditional UPDATE, so two workers never run one import."""
+    A conditional UPDATE, so two workers never run one import. Returns the heartbeat written
+    (the run's token: a batch commits only while the heartbeat is still ours), or None."""
     now = timezone.now()
-    fresh = now - STALE_AFTER
+    fresh = now - stale_after()
     rows = Import.objects.filter(pk=import_id, state=state).exclude(heartbeat__gte=fresh)
-    return rows.update(heartbeat=now) == 1
+    return now if rows.update(heartbeat=now) == 1 else None
 
 
 @dataclass
@@ -72,8 +76,9 @@ class _Batch:
 
 
 class Runner:
-    def __init__(self, imp: Import, on_progress: Progress | None = None) -> None:
+    def __init__(self, imp: Import, beat, on_progress: Progress | None = None) -> None:
         self.imp = imp
+        self.beat = beat
         self.by = import_actor(imp)
         self.on_progress = on_progress
         self.topics = list(Topic.objects.filter(key__in=imp.topic_keys).order_by("key"))
@@ -95,7 +100,7 @@ class Runner:
                 self._remember(row)  # resuming: earlier rows only teach the duplicates
                 continue
             self._take(batch, row)
-            if len(batch.records) + len(batch.issues) >= BATCH:
+            if len(batch.records) + len(batch.issues) >= settings.IMPORT_BATCH_SIZE:
                 if not self._commit(batch, reader.fraction):
                     return self._reload()
                 batch = _Batch()
@@ -170,12 +175,12 @@ class Runner:
         imp = self.imp
         state = (
             Import.objects.select_for_update()
-            .filter(pk=imp.pk)
+            .filter(pk=imp.pk, heartbeat=self.beat)
             .values_list("state", flat=True)
             .first()
         )
         if state != Import.State.RUNNING:
-            return False
+            return False  # cancelled, or taken over by another process after we stalled
         counts = dict(self.counts)
         outcomes = bulk.upsert_batch(batch.rows, topics=self.topics, basis=imp.basis, by=self.by)
         issues = list(batch.issues)
@@ -213,6 +218,7 @@ class Runner:
             heartbeat=now,
             updated_at=now,
         )
+        self.beat = now
         self.counts = counts
         if last is not None:
             imp.records_done = last.number
@@ -272,11 +278,17 @@ def _fold(first: bulk.Incoming, later: bulk.Incoming) -> None:
 def run(import_id: int, *, on_progress: Progress | None = None) -> Import:
     """Import the records after records_done, if this process can claim the import (it is
     running and nobody else's heartbeat is fresh); returns the import as it ends."""
-    if not claim(import_id, Import.State.RUNNING):
+    beat = claim(import_id, Import.State.RUNNING)
+    if beat is None:
         return Import.objects.get(pk=import_id)
     imp = Import.objects.get(pk=import_id)
+    if connection.vendor == "sqlite":
+        # The indexes this writes into (address keys, ledger hashes) are random-access: a
+        # page cache of 64 MB instead of 2 MB keeps them off the disk.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -65536")
     try:
-        return Runner(imp, on_progress).run()
+        return Runner(imp, beat, on_progress).run()
     except Exception as exc:
         log.exception("import %s failed", import_id)
         Import.objects.filter(pk=import_id).update(

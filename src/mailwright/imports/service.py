@@ -135,6 +135,31 @@ def create(fileobj_or_path: BinaryIO | str | Path, *, name: str, by: Actor) -> I
     return imp
 
 
+def reread(imp: Import, *, encoding: str | None = None, format: str | None = None) -> Import:
+    """Sniff the stored file again with this encoding or format (the operator knows better
+    than the detection); the mapping is detected afresh for the new column names."""
+    _check_state(imp, State.UPLOADED, State.READY, doing="change the encoding of")
+    if format is not None and format not in FORMATS:
+        raise ImportInputError(f"unknown format {format!r}: use csv, tsv or jsonl", field="format")
+    headers = list(imp.headers)
+    _apply_sniff(imp, format=format, encoding=encoding or None)
+    if imp.headers != headers:
+        imp.mapping = auto_map(imp.headers)
+    imp.save()
+    return imp
+
+
+def discard(imp: Import, *, by: Actor) -> None:
+    """Delete an import that has not started (or has finished) and its stored file; what it
+    imported stays, and so does the audit log."""
+    if imp.state in (State.ANALYSING, State.RUNNING) and not is_stale(imp):
+        raise ImportInputError("cancel the import first", field="state", code="conflict")
+    with transaction.atomic():
+        audit.record(by, "import.delete", "import", imp.pk, before={"state": imp.state})
+        imp.delete()
+    running.file_path(imp).unlink(missing_ok=True)
+
+
 def _check_state(imp: Import, *allowed: str, doing: str) -> None:
     if imp.state not in allowed:
         raise ImportInputError(
@@ -159,9 +184,7 @@ def configure(
     if format is not None and format not in FORMATS:
         raise ImportInputError(f"unknown format {format!r}: use csv, tsv or jsonl", field="format")
     if encoding or format:
-        _apply_sniff(imp, format=format, encoding=encoding or None)
-        if mapping is None:
-            mapping = auto_map(imp.headers)
+        reread(imp, encoding=encoding, format=format)
     mapping = imp.mapping if mapping is None else mapping
     try:
         validate_mapping(mapping, imp.headers)
@@ -249,12 +272,13 @@ def cancel(imp: Import, *, by: Actor) -> Import:
 
 
 def is_stale(imp: Import) -> bool:
-    return imp.heartbeat is None or imp.heartbeat < timezone.now() - running.STALE_AFTER
+    return imp.heartbeat is None or imp.heartbeat < timezone.now() - running.stale_after()
 
 
 def resume(imp: Import, *, by: Actor) -> Import:
     """Make a failed import, or one whose process died (running or analysing with no
-    heartbeat for 60 s), ready to continue from records_done (then `process`)."""
+    heartbeat for MW_IMPORT_STALE_SECONDS, 60 s), ready to continue from records_done (then
+    `process`)."""
     if imp.state == State.FAILED:
         return _transition(imp, State.RUNNING, by=by, action="import.resume", error="")
     if imp.state in (State.RUNNING, State.ANALYSING):
