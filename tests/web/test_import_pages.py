@@ -350,3 +350,14 @@ def test_confirmation_emails_are_limited_and_counted_in_the_report(
     report = html(staff.get(reverse("web:import_detail", args=[imp.pk])))
     assert "Confirmation emails: 2 sent, 1 not sent (over the hourly limit" in report
     assert Subscription.objects.filter(state="pending").count() == 3
+
+
+def test_discard_an_upload_that_was_not_started(staff, newsletter, settings):
+    upload(staff, GOOD)
+    imp = Import.objects.get()
+    stored = settings.DATA_DIR / imp.path
+    assert stored.exists()
+    response = staff.post(reverse("web:import_discard", args=[imp.pk]), follow=True)
+    assert "The upload of list.csv was discarded." in html(response)
+    assert not Import.objects.exists() and not stored.exists()
+    assert AuditEntry.objects.filter(action="import.delete").count() == 1

@@ -66,6 +66,9 @@ urlpatterns = [
         "contacts/imports/<int:import_id>/confirm/", imports.import_confirm, name="import_confirm"
     ),
     path("contacts/imports/<int:import_id>/cancel/", imports.import_cancel, name="import_cancel"),
+    path(
+        "contacts/imports/<int:import_id>/discard/", imports.import_discard, name="import_discard"
+    ),
     path("contacts/imports/<int:import_id>/resume/", imports.import_resume, name="import_resume"),
     path(
         "contacts/imports/<int:import_id>/report.csv",

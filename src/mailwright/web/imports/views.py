@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mailwright.contacts import attributes
 from mailwright.imports import running, service
-from mailwright.imports.mapping import MappingError, auto_map, validate_mapping
+from mailwright.imports.mapping import MappingError, validate_mapping
 from mailwright.imports.models import Import, ImportIssue
-from mailwright.imports.reading import ImportFileError, RowReader, sniff
+from mailwright.imports.reading import ImportFileError, RowReader
 from mailwright.web.imports.forms import EncodingForm, MappingForm, UploadForm, encoding_label
 from mailwright.web.shell.helpers import csv_cell, paginate, staff_actor
 
@@ -58,7 +58,7 @@ def is_stale(imp: Import) -> bool:
     if imp.state not in ACTIVE:
         return False
     moments = [t for t in (imp.heartbeat, imp.updated_at, imp.started_at) if t]
-    return not moments or timezone.now() - max(moments) > running.STALE_AFTER
+    return not moments or timezone.now() - max(moments) > running.stale_after()
 
 
 def usable_mapping(imp: Import) -> dict[str, str]:
@@ -221,22 +221,25 @@ def import_encoding(request, import_id: int):
         return redirect("web:import_mapping", imp.pk)
     encoding = form.cleaned_data["encoding"]
     try:
-        # The columns as this encoding reads them, mapped afresh (a header such as "Имейл"
-        # is only recognised once decoded right).
-        headers = sniff(running.file_path(imp), format=imp.format, encoding=encoding).headers
-        mapping = usable_mapping(Import(mapping=auto_map(headers)))
-        service.configure(
-            imp,
-            mapping=mapping,
-            encoding=encoding,
-            **import_settings(request, imp),
-            by=staff_actor(request),
-        )
-    except ImportFileError as exc:
-        messages.error(request, f"The file cannot be read as {encoding_label(encoding)}: {exc}")
+        service.reread(imp, encoding=encoding)  # the columns are mapped afresh
     except service.ImportInputError as exc:
-        messages.error(request, f"Read as {encoding_label(encoding)}: {exc}")
+        messages.error(request, f"The file cannot be read as {encoding_label(encoding)}: {exc}")
     return redirect("web:import_mapping", imp.pk)
+
+
+@login_required
+@require_POST
+def import_discard(request, import_id: int):
+    """Delete an upload that was not started, and its stored file."""
+    imp = _import(import_id)
+    name = imp.original_name
+    try:
+        service.discard(imp, by=staff_actor(request))
+    except service.ImportInputError as exc:
+        return _fail(request, exc, import_id)
+    request.session.pop(PENDING.format(import_id), None)
+    messages.success(request, f"The upload of {name} was discarded.")
+    return redirect("web:import_list")
 
 
 # --- held, progress, report ---------------------------------------------------------------------
