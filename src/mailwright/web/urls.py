@@ -11,6 +11,7 @@ from mailwright.web.contacts import list_views as contact_list
 from mailwright.web.contacts import views as contacts
 from mailwright.web.delivery import views as delivery
 from mailwright.web.feedback import views as feedback
+from mailwright.web.imports import views as imports
 from mailwright.web.outbox import views as outbox
 from mailwright.web.privacy import views as privacy
 from mailwright.web.segments.urls import urlpatterns as segment_urls
@@ -49,6 +50,35 @@ urlpatterns = [
         "contacts/<int:contact_id>/unsubscribe/",
         contacts.contact_unsubscribe,
         name="contact_unsubscribe",
+    ),
+    path("contacts/imports/", imports.import_list, name="import_list"),
+    path("contacts/imports/new/", imports.import_upload, name="import_upload"),
+    path("contacts/imports/<int:import_id>/", imports.import_detail, name="import_detail"),
+    path(
+        "contacts/imports/<int:import_id>/mapping/", imports.import_mapping, name="import_mapping"
+    ),
+    path(
+        "contacts/imports/<int:import_id>/encoding/",
+        imports.import_encoding,
+        name="import_encoding",
+    ),
+    path(
+        "contacts/imports/<int:import_id>/progress.json",
+        imports.import_progress,
+        name="import_progress",
+    ),
+    path(
+        "contacts/imports/<int:import_id>/confirm/", imports.import_confirm, name="import_confirm"
+    ),
+    path("contacts/imports/<int:import_id>/cancel/", imports.import_cancel, name="import_cancel"),
+    path(
+        "contacts/imports/<int:import_id>/discard/", imports.import_discard, name="import_discard"
+    ),
+    path("contacts/imports/<int:import_id>/resume/", imports.import_resume, name="import_resume"),
+    path(
+        "contacts/imports/<int:import_id>/report.csv",
+        imports.import_report_csv,
+        name="import_report_csv",
     ),
     path("topics/", topics.topic_list, name="topic_list"),
     path("topics/<int:topic_id>/edit/", topics.topic_edit, name="topic_edit"),
