@@ -156,7 +156,7 @@ def test_report_download_is_formula_safe_and_streamed(
     ("content", "name", "message"),
     [
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "photo.csv", "This file is a PNG image"),
-        (xlsx(), "list.xlsx", "This file is an Excel workbook (.xlsx): save it as CSV"),
+        (xlsx(), "list.xlsx", "This file is an Excel workbook (.xlsx), not a CSV"),
         (b"", "empty.csv", "The submitted file is empty."),
         (b"   \n\n", "blank.csv", "The file is empty"),
         (b"<!DOCTYPE html><html><body><table><tr><td>a@b.pl</td></tr></table>", "x.csv", "HTML"),
