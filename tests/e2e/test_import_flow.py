@@ -175,6 +175,26 @@ def test_import_a_windows_1250_file_and_watch_it_run(
     page.goto(f"{live_server.url}/contacts/?q=Brzęczyszczykiewicz")
     expect(page.get_by_role("cell", name="Grzegorz Brzęczyszczykiewicz")).to_have_count(5)
 
+    # A segment of the people just imported: the live count follows the conditions.
+    page.get_by_role("link", name="Segments").click()
+    page.get_by_role("link", name="New segment").click()
+    count = page.get_by_test_id("live-count")
+    expect(count).to_have_text("30")
+    page.get_by_role("button", name="+ Condition").click()
+    page.get_by_label("Field").select_option(label="City (string)")
+    page.get_by_label("Value").fill("Kraków")
+    expect(count).to_have_text("5")  # Łukasz and the four other rows from Kraków
+    expect(
+        page.get_by_test_id("sample").get_by_role("link", name="lukasz@example.pl")
+    ).to_be_visible()
+    page.get_by_label("Value").fill("Łódź")
+    expect(count).to_have_text("5")
+    page.get_by_label("Value").fill("Chrząszczyżewoszyce")
+    expect(count).to_have_text("5")
+    page.get_by_label("Value").fill("Berlin")
+    expect(count).to_have_text("0")
+    shot(page, "import-segment")
+
 
 def test_a_bought_looking_list_is_held_until_imported_anyway(
     page, live_server, admin_user, newsletter, task_worker, tmp_path
