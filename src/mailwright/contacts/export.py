@@ -39,6 +39,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text and never runs as a formula (CSV injection):
+    every CSV Mailwright writes goes through this."""
     if value is None:
         return ""
     if isinstance(value, bool):

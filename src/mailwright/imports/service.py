@@ -20,6 +20,7 @@ from django.utils import timezone
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.contacts import attributes
+from mailwright.contacts.export import safe_cell
 from mailwright.contacts.models import Topic
 from mailwright.imports import running, tasks
 from mailwright.imports.mapping import MappingError, auto_map, validate_mapping
@@ -316,11 +317,6 @@ def enqueue(imp: Import) -> None:
     transaction.on_commit(lambda: tasks.process_import.enqueue(pk))
 
 
-def _safe(cell: object) -> str:
-    text = "" if cell is None else str(cell)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def report_rows(imp: Import) -> Iterator[list[str]]:
     """The report as CSV rows (header first): record, line, email, outcome, reason — one row
     per rejected or merged record. Cells that a spreadsheet would run as a formula (starting
@@ -328,7 +324,7 @@ def report_rows(imp: Import) -> Iterator[list[str]]:
     yield REPORT_HEADER
     rows = imp.issues.order_by("record").values_list("record", "line", "email", "outcome", "reason")
     for row in rows.iterator(chunk_size=2000):
-        yield [_safe(cell) for cell in row]
+        yield [safe_cell(cell) for cell in row]
 
 
 def report_url(imp: Import) -> str:

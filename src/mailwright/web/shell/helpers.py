@@ -12,6 +12,7 @@ from django.http import HttpResponse
 
 from mailwright.audit.actors import Actor
 from mailwright.consent import organisation
+from mailwright.contacts.export import safe_cell
 
 PAGE_SIZE = 50
 
@@ -41,10 +42,7 @@ def json_download(data: dict, filename: str) -> HttpResponse:
 
 def csv_cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    return safe_cell(value)
 
 
 def csv_download(rows, filename: str) -> HttpResponse:
