@@ -9,7 +9,9 @@ from mailwright.api import (
     audit,
     campaigns,
     contacts,
+    duplicates,
     errors,
+    hygiene,
     imports,
     outbox,
     segments,
@@ -76,6 +78,7 @@ api = MailwrightAPI(
 )
 errors.install(api)
 api.add_router("/topics", topics.router)
+api.add_router("/contacts", duplicates.router)  # before /contacts/{id}
 api.add_router("/contacts", contacts.router)
 api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
@@ -84,6 +87,7 @@ api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/imports", imports.router)
+api.add_router("/hygiene", hygiene.router)
 api.add_router("/suppressions", suppressions.router)
 api.add_router("/audit-log", audit.router)
 api.add_router("/streams", streams.router)
