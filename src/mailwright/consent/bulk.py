@@ -132,8 +132,10 @@ class _Live:
 
 def _insert_contacts(rows: list[Incoming], now) -> dict[str, int]:
     """INSERT the new contacts; returns key → id."""
-    empty_list = bulksql.db_json(Contact, "tags", [])
-    empty_dict = bulksql.db_json(Contact, "attributes", {})
+    # JSON text: SQLite stores it as it is, PostgreSQL's COPY parses it into jsonb (the
+    # field's get_db_prep_save cost ~8 µs a value for the same text).
+    dumps = bulksql.json_text
+    empty_list, empty_dict = dumps([]), dumps({})
     values = []
     for r in rows:
         values.append(
@@ -145,10 +147,8 @@ def _insert_contacts(rows: list[Incoming], now) -> dict[str, int]:
                 r.time_zone or "UTC",
                 bulksql.db_date(r.birthday),
                 bulksql.db_date(r.anniversary),
-                bulksql.db_json(Contact, "tags", r.tags) if r.tags else empty_list,
-                bulksql.db_json(Contact, "attributes", r.attributes)
-                if r.attributes
-                else empty_dict,
+                dumps(r.tags) if r.tags else empty_list,
+                dumps(r.attributes) if r.attributes else empty_dict,
             )
         )
     bulksql.insert_rows(Contact, CONTACT_COLUMNS, values, now=now)

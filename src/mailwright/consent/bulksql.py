@@ -7,6 +7,7 @@ needs no change here."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -25,6 +26,12 @@ def db_date(value: date | None):
 
 def db_json(model: type[Model], attname: str, value):
     return model._meta.get_field(attname).get_db_prep_save(value, connection)
+
+
+def json_text(value) -> str:
+    """A JSONField value (no custom encoder) as the text Django writes, for insert_rows:
+    SQLite stores the text, PostgreSQL's COPY parses it into jsonb."""
+    return json.dumps(value)
 
 
 def _defaults(model: type[Model], given: set[str], now: datetime) -> tuple[list[str], tuple]:
