@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.utils import timezone
 
 from mailwright.audit.actors import Actor
@@ -136,6 +137,7 @@ def _insert_contacts(rows: list[Incoming], now) -> dict[str, int]:
     # field's get_db_prep_save cost ~8 µs a value for the same text).
     dumps = bulksql.json_text
     empty_list, empty_dict = dumps([]), dumps({})
+    db_date = connection.ops.adapt_datefield_value  # looked up once, not per value
     values = []
     for r in rows:
         values.append(
@@ -145,8 +147,8 @@ def _insert_contacts(rows: list[Incoming], now) -> dict[str, int]:
                 r.name,
                 r.language or "en",
                 r.time_zone or "UTC",
-                bulksql.db_date(r.birthday),
-                bulksql.db_date(r.anniversary),
+                None if r.birthday is None else db_date(r.birthday),
+                None if r.anniversary is None else db_date(r.anniversary),
                 dumps(r.tags) if r.tags else empty_list,
                 dumps(r.attributes) if r.attributes else empty_dict,
             )

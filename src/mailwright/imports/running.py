@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
-from mailwright.consent import bulk, ratelimit
+from mailwright.consent import bulk, bulksql, ratelimit
 from mailwright.consent.subscribing import queue_optin_email
 from mailwright.contacts import attributes
 from mailwright.contacts.addresses import email_key
@@ -30,6 +30,7 @@ from mailwright.imports.seen import SeenKeys
 
 log = logging.getLogger(__name__)
 Progress = Callable[[Import], None]
+ISSUE_COLUMNS = ("import_run_id", "record", "line", "email", "outcome", "reason")
 
 
 def import_actor(imp: Import) -> Actor:
@@ -67,7 +68,7 @@ class _Batch:
     rows: list[bulk.Incoming] = field(default_factory=list)
     records: list[Row] = field(default_factory=list)  # the Row each Incoming came from
     index: dict[str, int] = field(default_factory=dict)  # key -> position in rows
-    issues: list[ImportIssue] = field(default_factory=list)  # rows rejected before writing
+    issues: list[tuple] = field(default_factory=list)  # rows rejected before writing (_issue)
     # Duplicates of an earlier row: (position of the row they merge into, their Row, the
     # address as given, the reason). Settled after the write: merged, or rejected with it.
     duplicates: list[tuple[int, Row, str, str]] = field(default_factory=list)
@@ -147,13 +148,14 @@ class Runner:
         batch.records.append(row)
 
     @staticmethod
-    def _issue(row: Row, email: str, outcome: str, reason: str | None) -> ImportIssue:
-        return ImportIssue(
-            record=row.number,
-            line=row.line,
-            email=email[: ImportIssue.MAX_EMAIL],
-            outcome=outcome,
-            reason=(reason or "unreadable row")[:500],
+    def _issue(row: Row, email: str, outcome: str, reason: str | None) -> tuple:
+        """An ImportIssue's values (ISSUE_COLUMNS after the import's id)."""
+        return (
+            row.number,
+            row.line,
+            email[: ImportIssue.MAX_EMAIL],
+            outcome,
+            (reason or "unreadable row")[:500],
         )
 
     # -- one transaction per batch -------------------------------------------------------
@@ -181,6 +183,12 @@ class Runner:
         )
         if state != Import.State.RUNNING:
             return False  # cancelled, or taken over by another process after we stalled
+        if connection.vendor == "postgresql":
+            # This transaction's commit does not wait for its WAL to reach the disk (it is
+            # still atomic and crash-safe): a crash loses at most the last batches, whose
+            # resume point is lost with them, so `resume` imports them again.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         counts = dict(self.counts)
         outcomes = bulk.upsert_batch(batch.rows, topics=self.topics, basis=imp.basis, by=self.by)
         issues = list(batch.issues)
@@ -202,10 +210,10 @@ class Runner:
             else:
                 issues.append(self._issue(row, given, ImportIssue.Outcome.MERGED, reason))
                 counts["merged"] += 1
-        issues.sort(key=lambda i: i.record)
-        for issue in issues:
-            issue.import_run_id = imp.pk
-        ImportIssue.objects.bulk_create(issues)
+        issues.sort()  # by record
+        bulksql.insert_rows(
+            ImportIssue, ISSUE_COLUMNS, [(imp.pk, *issue) for issue in issues], now=timezone.now()
+        )
         if imp.send_optin:
             self._send_optins(outcomes)
         now = timezone.now()
