@@ -66,12 +66,14 @@ def claim(import_id: int, state: str):
 @dataclass
 class _Batch:
     rows: list[bulk.Incoming] = field(default_factory=list)
-    records: list[Row] = field(default_factory=list)  # the Row each Incoming came from
+    # Where each Incoming came from: (record, line, address as given); not the Row, whose
+    # dict of values would stay in memory for the whole batch.
+    records: list[tuple[int, int, str]] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)  # key -> position in rows
     issues: list[tuple] = field(default_factory=list)  # rows rejected before writing (_issue)
-    # Duplicates of an earlier row: (position of the row they merge into, their Row, the
-    # address as given, the reason). Settled after the write: merged, or rejected with it.
-    duplicates: list[tuple[int, Row, str, str]] = field(default_factory=list)
+    # Duplicates of an earlier row: (position of the row they merge into, their source as
+    # in records, the reason). Settled after the write: merged, or rejected with it.
+    duplicates: list[tuple[int, tuple[int, int, str], str]] = field(default_factory=list)
     fill_only: set[int] = field(default_factory=set)  # positions that are themselves duplicates
     last: Row | None = None
 
@@ -119,40 +121,44 @@ class Runner:
     def _take(self, batch: _Batch, row: Row) -> None:
         batch.last = row
         if row.values is None:
-            batch.issues.append(self._issue(row, "", ImportIssue.Outcome.REJECTED, row.error))
+            batch.issues.append(
+                self._issue((row.number, row.line, ""), ImportIssue.Outcome.REJECTED, row.error)
+            )
             return
         given = row.values.get(self.converter.email_column) or ""
+        source = (row.number, row.line, given)
         verdict = self.converter.verdict(row.values)
         try:
             incoming = self.converter.convert(row.values, verdict)
         except RowRejected as exc:
-            batch.issues.append(self._issue(row, given, ImportIssue.Outcome.REJECTED, str(exc)))
+            batch.issues.append(self._issue(source, ImportIssue.Outcome.REJECTED, str(exc)))
             return
         first = self.seen.first(incoming.key, row.number, row.line)
         if first is None:
             batch.index[incoming.key] = len(batch.rows)
             batch.rows.append(incoming)
-            batch.records.append(row)
+            batch.records.append(source)
             return
         reason = f"same address as line {first[1]}: merged into it"
         position = batch.index.get(incoming.key)
         if position is not None:
             _fold(batch.rows[position], incoming)
-            batch.duplicates.append((position, row, given, reason))
+            batch.duplicates.append((position, source, reason))
             return
         incoming.fill_only = True  # its first row is already committed: fill blanks only
         position = batch.index[incoming.key] = len(batch.rows)
         batch.fill_only.add(position)
-        batch.duplicates.append((position, row, given, reason))
+        batch.duplicates.append((position, source, reason))
         batch.rows.append(incoming)
-        batch.records.append(row)
+        batch.records.append(source)
 
     @staticmethod
-    def _issue(row: Row, email: str, outcome: str, reason: str | None) -> tuple:
+    def _issue(source: tuple[int, int, str], outcome: str, reason: str | None) -> tuple:
         """An ImportIssue's values (ISSUE_COLUMNS after the import's id)."""
+        number, line, email = source
         return (
-            row.number,
-            row.line,
+            number,
+            line,
             email[: ImportIssue.MAX_EMAIL],
             outcome,
             (reason or "unreadable row")[:500],
@@ -193,22 +199,21 @@ class Runner:
         outcomes = bulk.upsert_batch(batch.rows, topics=self.topics, basis=imp.basis, by=self.by)
         issues = list(batch.issues)
         counts["rejected"] += len(issues)
-        for position, (outcome, row) in enumerate(zip(outcomes, batch.records, strict=True)):
+        for position, (outcome, source) in enumerate(zip(outcomes, batch.records, strict=True)):
             if outcome.result == bulk.REJECTED:
-                given = row.values.get(self.converter.email_column, "") if row.values else ""
-                issues.append(self._issue(row, given, ImportIssue.Outcome.REJECTED, outcome.reason))
+                issues.append(self._issue(source, ImportIssue.Outcome.REJECTED, outcome.reason))
                 counts["rejected"] += 1
             elif position not in batch.fill_only:
                 counts[outcome.result] += 1
-        for position, row, given, reason in batch.duplicates:
+        for position, source, reason in batch.duplicates:
             outcome = outcomes[position]
             if outcome.result == bulk.REJECTED:
-                if position in batch.fill_only and row is batch.records[position]:
+                if position in batch.fill_only and source is batch.records[position]:
                     continue  # already reported above
-                issues.append(self._issue(row, given, ImportIssue.Outcome.REJECTED, outcome.reason))
+                issues.append(self._issue(source, ImportIssue.Outcome.REJECTED, outcome.reason))
                 counts["rejected"] += 1
             else:
-                issues.append(self._issue(row, given, ImportIssue.Outcome.MERGED, reason))
+                issues.append(self._issue(source, ImportIssue.Outcome.MERGED, reason))
                 counts["merged"] += 1
         issues.sort()  # by record
         bulksql.insert_rows(
