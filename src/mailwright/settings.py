@@ -208,7 +208,7 @@ HYGIENE_HOLD_ROLE_DISPOSABLE = env_float("MW_HYGIENE_HOLD_ROLE_DISPOSABLE", 0.30
 IMPORT_MAX_BYTES = env_int("MW_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 IMPORT_OPTIN_PER_HOUR = env_int("MW_IMPORT_OPTIN_PER_HOUR", 1000)
 IMPORT_HOLD_CONSENT_SHARE = env_float("MW_IMPORT_HOLD_CONSENT_SHARE", 0.5)
-IMPORT_BATCH_SIZE = env_int("MW_IMPORT_BATCH_SIZE", 2000)  # records per transaction
+IMPORT_BATCH_SIZE = env_int("MW_IMPORT_BATCH_SIZE", 10000)  # records per transaction
 IMPORT_STALE_SECONDS = env_int("MW_IMPORT_STALE_SECONDS", 60)  # no heartbeat: process gone
 
 # /metrics: open to loopback clients; others must send "Authorization: Bearer <token>".

@@ -28,6 +28,62 @@ def pii_digest(email: str, source_ip: str, user_agent: str) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_quote = json.encoder.encode_basestring_ascii  # a str as json.dumps (ensure_ascii) writes it
+
+
+def _json_scalar(value) -> str:
+    """An int, str or None as json.dumps writes it."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is str:
+        return _quote(value)
+    return json.dumps(value, default=str)
+
+
+class Digester:
+    """`pii_digest` and `event_digest` for many events of one batch (one actor, basis and
+    time), with the JSON written by hand: the constant parts once, each event's few strings
+    through json's own escaping function. The bytes hashed are identical to those of the
+    json.dumps above, which `verify` recomputes (tests/consent/test_ledger_digest.py proves it
+    with hypothesis); json.dumps with sort_keys cost ~10 µs an event, this ~2."""
+
+    def __init__(
+        self, *, channel: str, actor: str, basis: str, at: str, source_ip: str, user_agent: str
+    ) -> None:
+        self._pii_tail = f",{_quote(source_ip)},{_quote(user_agent)}]"
+        # The keys in sorted order: action, actor, at, basis, channel, contact, from, pii,
+        # text_version, to, topic.
+        self._middle = (
+            f',"actor":{_quote(actor)},"at":{_quote(at)},"basis":{_quote(basis)}'
+            f',"channel":{_quote(channel)},"contact":'
+        )
+        self._quoted: dict[str, str] = {}
+
+    def _q(self, text: str) -> str:
+        quoted = self._quoted.get(text)
+        if quoted is None:
+            quoted = self._quoted[text] = _json_scalar(text)
+        return quoted
+
+    def pii(self, email: str) -> str:
+        payload = f"[{_quote(email)}{self._pii_tail}"
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def event(
+        self, prev_hash: str, *, contact, pii, topic, action, state_from, state_to, text_version
+    ) -> str:
+        q = self._q
+        payload = (
+            f'{prev_hash}|{{"action":{q(action)}{self._middle}{_json_scalar(contact)}'
+            f',"from":{q(state_from)},"pii":{_json_scalar(pii)}'
+            f',"text_version":{_json_scalar(text_version)},"to":{q(state_to)}'
+            f',"topic":{q(topic)}}}'
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def hashed_fields(event: ConsentEvent) -> dict:
     return {
         "contact": event.contact_ref,
@@ -140,23 +196,25 @@ def append_many(entries: list[Entry], *, by: Actor, basis: str = "") -> int:
         prev = head.last_hash
         rows = []
         created = bulksql.db_datetime(now)
+        digester = Digester(
+            channel=by.channel,
+            actor=actor,
+            basis=basis,
+            at=at,
+            source_ip=source_ip,
+            user_agent=user_agent,
+        )
         for e in entries:
-            pii = pii_digest(e.email, source_ip, user_agent)
-            digest = event_digest(
+            pii = digester.pii(e.email)
+            digest = digester.event(
                 prev,
-                {
-                    "contact": e.contact_id,
-                    "pii": pii,
-                    "topic": e.topic_key,
-                    "action": e.action,
-                    "from": e.state_from,
-                    "to": e.state_to,
-                    "basis": basis,
-                    "text_version": e.text_version,
-                    "channel": by.channel,
-                    "actor": actor,
-                    "at": at,
-                },
+                contact=e.contact_id,
+                pii=pii,
+                topic=e.topic_key,
+                action=e.action,
+                state_from=e.state_from,
+                state_to=e.state_to,
+                text_version=e.text_version,
             )
             rows.append(
                 (

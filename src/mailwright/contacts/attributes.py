@@ -23,6 +23,7 @@ MAX_ATTRIBUTES = 100
 TRUE_WORDS = {"true", "yes", "y", "1", "tak", "evet", "sí", "si", "có", "co", "да", "x", "on"}
 FALSE_WORDS = {"false", "no", "n", "0", "nie", "hayır", "hayir", "không", "khong", "не", "off"}
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%Y.%m.%d")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?$")
 
 
@@ -44,6 +45,11 @@ def parse_date(text: str) -> date:
     value = text.strip()
     if len(value) > 32:
         raise ValueError("not a date")
+    if _ISO_DATE.fullmatch(value):  # the common YYYY-MM-DD, without strptime (~15 µs)
+        try:
+            return date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            raise ValueError("not a date") from None  # no other format reads 4-2-2 digits
     if "T" in value or " " in value:  # an ISO date-time: keep the date
         try:
             return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
@@ -62,6 +68,11 @@ def _number(key: str, value, from_text: bool) -> int | float:
         raise AttributeValueError(key, "expected a number, got true/false")
     if isinstance(value, str) and from_text:
         text = value.strip()
+        if text.isascii() and text.isdigit():  # the common whole number: no regex
+            value = int(text)
+            if value > 1e15:
+                raise AttributeValueError(key, "number is too large (at most 10^15)")
+            return value
         if not _NUMBER.match(text):
             raise AttributeValueError(key, f"expected a number, got {text[:40]!r}")
         text = re.sub(r"[ \u00a0\u202f]", "", text).replace(",", ".")

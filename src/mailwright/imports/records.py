@@ -41,6 +41,10 @@ def has_evidence(value: str | None) -> bool:
 
 
 def _one_line(text: str) -> str:
+    # Printable text holds no whitespace but the ASCII space: already one line unless it
+    # has a space at an end or two in a row (the common case costs no regex).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(_CONTROL.sub(" ", text).split())
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
-from mailwright.consent import bulk, ratelimit
+from mailwright.consent import bulk, bulksql, ratelimit
 from mailwright.consent.subscribing import queue_optin_email
 from mailwright.contacts import attributes
 from mailwright.contacts.addresses import email_key
@@ -30,6 +30,7 @@ from mailwright.imports.seen import SeenKeys
 
 log = logging.getLogger(__name__)
 Progress = Callable[[Import], None]
+ISSUE_COLUMNS = ("import_run_id", "record", "line", "email", "outcome", "reason")
 
 
 def import_actor(imp: Import) -> Actor:
@@ -65,12 +66,14 @@ def claim(import_id: int, state: str):
 @dataclass
 class _Batch:
     rows: list[bulk.Incoming] = field(default_factory=list)
-    records: list[Row] = field(default_factory=list)  # the Row each Incoming came from
+    # Where each Incoming came from: (record, line, address as given); not the Row, whose
+    # dict of values would stay in memory for the whole batch.
+    records: list[tuple[int, int, str]] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)  # key -> position in rows
-    issues: list[ImportIssue] = field(default_factory=list)  # rows rejected before writing
-    # Duplicates of an earlier row: (position of the row they merge into, their Row, the
-    # address as given, the reason). Settled after the write: merged, or rejected with it.
-    duplicates: list[tuple[int, Row, str, str]] = field(default_factory=list)
+    issues: list[tuple] = field(default_factory=list)  # rows rejected before writing (_issue)
+    # Duplicates of an earlier row: (position of the row they merge into, their source as
+    # in records, the reason). Settled after the write: merged, or rejected with it.
+    duplicates: list[tuple[int, tuple[int, int, str], str]] = field(default_factory=list)
     fill_only: set[int] = field(default_factory=set)  # positions that are themselves duplicates
     last: Row | None = None
 
@@ -118,42 +121,47 @@ class Runner:
     def _take(self, batch: _Batch, row: Row) -> None:
         batch.last = row
         if row.values is None:
-            batch.issues.append(self._issue(row, "", ImportIssue.Outcome.REJECTED, row.error))
+            batch.issues.append(
+                self._issue((row.number, row.line, ""), ImportIssue.Outcome.REJECTED, row.error)
+            )
             return
         given = row.values.get(self.converter.email_column) or ""
+        source = (row.number, row.line, given)
         verdict = self.converter.verdict(row.values)
         try:
             incoming = self.converter.convert(row.values, verdict)
         except RowRejected as exc:
-            batch.issues.append(self._issue(row, given, ImportIssue.Outcome.REJECTED, str(exc)))
+            batch.issues.append(self._issue(source, ImportIssue.Outcome.REJECTED, str(exc)))
             return
         first = self.seen.first(incoming.key, row.number, row.line)
         if first is None:
             batch.index[incoming.key] = len(batch.rows)
             batch.rows.append(incoming)
-            batch.records.append(row)
+            batch.records.append(source)
             return
         reason = f"same address as line {first[1]}: merged into it"
         position = batch.index.get(incoming.key)
         if position is not None:
             _fold(batch.rows[position], incoming)
-            batch.duplicates.append((position, row, given, reason))
+            batch.duplicates.append((position, source, reason))
             return
         incoming.fill_only = True  # its first row is already committed: fill blanks only
         position = batch.index[incoming.key] = len(batch.rows)
         batch.fill_only.add(position)
-        batch.duplicates.append((position, row, given, reason))
+        batch.duplicates.append((position, source, reason))
         batch.rows.append(incoming)
-        batch.records.append(row)
+        batch.records.append(source)
 
     @staticmethod
-    def _issue(row: Row, email: str, outcome: str, reason: str | None) -> ImportIssue:
-        return ImportIssue(
-            record=row.number,
-            line=row.line,
-            email=email[: ImportIssue.MAX_EMAIL],
-            outcome=outcome,
-            reason=(reason or "unreadable row")[:500],
+    def _issue(source: tuple[int, int, str], outcome: str, reason: str | None) -> tuple:
+        """An ImportIssue's values (ISSUE_COLUMNS after the import's id)."""
+        number, line, email = source
+        return (
+            number,
+            line,
+            email[: ImportIssue.MAX_EMAIL],
+            outcome,
+            (reason or "unreadable row")[:500],
         )
 
     # -- one transaction per batch -------------------------------------------------------
@@ -181,31 +189,36 @@ class Runner:
         )
         if state != Import.State.RUNNING:
             return False  # cancelled, or taken over by another process after we stalled
+        if connection.vendor == "postgresql":
+            # This transaction's commit does not wait for its WAL to reach the disk (it is
+            # still atomic and crash-safe): a crash loses at most the last batches, whose
+            # resume point is lost with them, so `resume` imports them again.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         counts = dict(self.counts)
         outcomes = bulk.upsert_batch(batch.rows, topics=self.topics, basis=imp.basis, by=self.by)
         issues = list(batch.issues)
         counts["rejected"] += len(issues)
-        for position, (outcome, row) in enumerate(zip(outcomes, batch.records, strict=True)):
+        for position, (outcome, source) in enumerate(zip(outcomes, batch.records, strict=True)):
             if outcome.result == bulk.REJECTED:
-                given = row.values.get(self.converter.email_column, "") if row.values else ""
-                issues.append(self._issue(row, given, ImportIssue.Outcome.REJECTED, outcome.reason))
+                issues.append(self._issue(source, ImportIssue.Outcome.REJECTED, outcome.reason))
                 counts["rejected"] += 1
             elif position not in batch.fill_only:
                 counts[outcome.result] += 1
-        for position, row, given, reason in batch.duplicates:
+        for position, source, reason in batch.duplicates:
             outcome = outcomes[position]
             if outcome.result == bulk.REJECTED:
-                if position in batch.fill_only and row is batch.records[position]:
+                if position in batch.fill_only and source is batch.records[position]:
                     continue  # already reported above
-                issues.append(self._issue(row, given, ImportIssue.Outcome.REJECTED, outcome.reason))
+                issues.append(self._issue(source, ImportIssue.Outcome.REJECTED, outcome.reason))
                 counts["rejected"] += 1
             else:
-                issues.append(self._issue(row, given, ImportIssue.Outcome.MERGED, reason))
+                issues.append(self._issue(source, ImportIssue.Outcome.MERGED, reason))
                 counts["merged"] += 1
-        issues.sort(key=lambda i: i.record)
-        for issue in issues:
-            issue.import_run_id = imp.pk
-        ImportIssue.objects.bulk_create(issues)
+        issues.sort()  # by record
+        bulksql.insert_rows(
+            ImportIssue, ISSUE_COLUMNS, [(imp.pk, *issue) for issue in issues], now=timezone.now()
+        )
         if imp.send_optin:
             self._send_optins(outcomes)
         now = timezone.now()

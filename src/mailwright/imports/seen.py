@@ -1,12 +1,11 @@
 """The addresses an import has already seen in its file, in bounded memory: an open-addressing
-hash table in one bytearray (16 bytes a slot: an 8-byte digest of the address key, the record
+hash table in one bytearray (16 bytes a slot: the 64-bit hash of the address key, the record
 number and the line of its first row), about 27 MB for a million distinct addresses where a
 dict of strings would take ten times that. Two different keys share a 64-bit digest with a
 probability of about 3·10⁻⁸ in a file of a million addresses."""
 
 from __future__ import annotations
 
-import hashlib
 import struct
 
 _SLOT = struct.Struct("<QII")
@@ -24,8 +23,10 @@ class SeenKeys:
 
     @staticmethod
     def _digest(key: str) -> int:
-        raw = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        return int.from_bytes(raw, "little") or 1
+        # Python's own 64-bit string hash (SipHash, keyed per process): computed in C and
+        # cached on the string. The table lives in one process only (a resumed run rebuilds
+        # it from the file), so a per-process key is fine.
+        return hash(key) & 0xFFFFFFFFFFFFFFFF or 1
 
     def first(self, key: str, record: int, line: int) -> tuple[int, int] | None:
         """(record, line) of the first row with this key; None (and remembered as this
