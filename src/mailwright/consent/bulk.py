@@ -121,14 +121,9 @@ def _merge_fields(contact: Contact, row: Incoming) -> bool:
     return changed
 
 
-@dataclass(slots=True)
-class _Live:
-    """A contact that may get subscriptions: its row, id, address and status."""
-
-    index: int
-    pk: int
-    email: str
-    status: str
+# A contact that may get subscriptions: (its row's position, id, address, status); a plain
+# tuple, built once per row of a batch.
+_Live = tuple[int, int, str, str]
 
 
 def _insert_contacts(rows: list[Incoming], now) -> dict[str, int]:
@@ -221,23 +216,28 @@ def upsert_batch(
         if _merge_fields(contact, row):
             changed.append(contact)
             outcomes[i].result = UPDATED
-        live.append(_Live(i, contact.pk, contact.email, contact.status))
+        live.append((i, contact.pk, contact.email, contact.status))
 
+    known = len(live)  # the contacts that existed before this batch; the rest are new
     now = timezone.now()
     if new:
         ids = _insert_contacts([rows[i] for i in new], now)
+        active = Contact.Status.ACTIVE
         for i in new:
-            live.append(_Live(i, ids[rows[i].key], rows[i].email, Contact.Status.ACTIVE))
+            row = rows[i]
+            live.append((i, ids[row.key], row.email, active))
     _update_contacts(changed, now)
-    for person in live:
-        outcomes[person.index].contact_id = person.pk
+    for i, pk, _, _ in live:
+        outcomes[i].contact_id = pk
     if topics:
-        _subscribe(rows, outcomes, live, topics=topics, basis=basis, by=by, now=now)
+        _subscribe(rows, outcomes, live, known, topics=topics, basis=basis, by=by, now=now)
     return outcomes
 
 
-def _subscribe(rows, outcomes, live: list[_Live], *, topics, basis, by, now) -> None:
-    row_of = {p.pk: p.index for p in live}
+def _subscribe(rows, outcomes, live: list[_Live], known: int, *, topics, basis, by, now) -> None:
+    """Subscribe the live contacts; only the first `known` of them (contacts that existed
+    before the batch) can have subscriptions already, so only theirs are read."""
+    row_of = {pk: i for i, pk, _, _ in live[:known]}
     topic_ids = {t.pk for t in topics}
     current = {
         (contact_id, topic_id): (pk, state)
@@ -259,41 +259,36 @@ def _subscribe(rows, outcomes, live: list[_Live], *, topics, basis, by, now) -> 
     entries: list[ledger.Entry] = []
     basis = basis[:300]
     at = bulksql.db_datetime(now)
-    for person in live:
-        if person.status in WITHDRAWN:
+    topic_list = [(t.pk, t.key, t.consent_version) for t in topics]
+    no_row = (None, "")
+    Entry = ledger.Entry
+    for index, contact_id, email, status in live:
+        if status in WITHDRAWN:
             continue  # unsubscribed from everything, bounced or complained: withdrawal wins
-        row = rows[person.index]
-        outcome = outcomes[person.index]
+        row = rows[index]
+        outcome = outcomes[index]
         wanted = State.CONFIRMED if row.evidence else State.PENDING
-        for topic in topics:
-            pk, state = current.get((person.pk, topic.pk), (None, ""))
+        for topic_id, topic_key, version in topic_list:
+            pk, state = current.get((contact_id, topic_id), no_row) if current else no_row
             if state:
                 target = merged_state(
-                    [(state, (person.pk, topic.key) in evidence), (wanted, row.evidence)]
+                    [(state, (contact_id, topic_key) in evidence), (wanted, row.evidence)]
                 )
             else:
                 target = wanted
             if target == state:
                 continue
             if pk is None:
-                creates.append((person.pk, topic.pk, target, basis))
+                creates.append((contact_id, topic_id, target, basis))
             else:
                 updates.append((target, basis, at, pk))
             entries.append(
-                ledger.Entry(
-                    person.pk,
-                    person.email,
-                    topic.key,
-                    LEDGER_ACTIONS[target],
-                    state,
-                    target,
-                    topic.consent_version,
-                )
+                Entry(contact_id, email, topic_key, LEDGER_ACTIONS[target], state, target, version)
             )
             if outcome.result == UNCHANGED:
                 outcome.result = UPDATED
             if target == State.PENDING:
-                outcome.pending_topics.append(topic.key)
+                outcome.pending_topics.append(topic_key)
     bulksql.insert_rows(
         Subscription, ("contact_id", "topic_id", "state", "basis"), creates, now=now
     )
