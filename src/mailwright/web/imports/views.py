@@ -291,6 +291,13 @@ def _percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
 
+def checked_text(total: int, sample_of: int | None) -> str:
+    """How many addresses the analysis checked: all, or a sample of a large file."""
+    if sample_of:
+        return f"{total:,} (a sample of the {sample_of:,} rows)"
+    return f"{total:,}"
+
+
 def hygiene_summary(imp: Import) -> list[tuple[str, str, str, str]]:
     """(key, label, share, count) rows of the import's hygiene and consent figures."""
     data = imp.hygiene or {}
@@ -305,7 +312,7 @@ def hygiene_summary(imp: Import) -> list[tuple[str, str, str, str]]:
             return _percent(n / total if total else None)
 
         rows += [
-            ("total", "Addresses checked", "", f"{total:,}"),
+            ("total", "Addresses checked", "", checked_text(total, data.get("sample_of"))),
             ("invalid", "Invalid or no mail server", share(invalid), f"{invalid:,}"),
             ("role_disposable", "Role or disposable", share(role), f"{role:,}"),
             ("typo", "Likely typos", "", f"{counts.get('typo', 0):,}"),
