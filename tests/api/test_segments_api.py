@@ -98,6 +98,18 @@ def test_members_and_contacts_filter(api, people):
     r = api.get("/contacts", segment=sid)
     assert sorted(c["email"] for c in r.json()) == ["ana@example.com", "eva@example.com"]
     assert_error(api.get("/contacts", segment=999999), 404, "not_found", "segment")
+    exported = api.get("/contacts/export.csv", segment=sid)
+    assert exported.status_code == 200
+    lines = b"".join(exported.streaming_content).decode("utf-8-sig").splitlines()
+    assert sorted(line.split(",")[0] for line in lines[1:]) == [
+        "ana@example.com",
+        "eva@example.com",
+    ]
+    assert_error(api.get("/contacts/export.csv", segment=999999), 404, "not_found", "segment")
+    # ?email= finds the one contact whatever the case of the address
+    assert [c["email"] for c in api.get("/contacts", email="ANA@Example.com").json()] == [
+        "ana@example.com"
+    ]
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ from typing import Literal
 
 import pydantic
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from mailwright.api.errors import ApiError, field_from_loc
@@ -22,7 +23,7 @@ from mailwright.audit.actors import Actor
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import directory, privacy
 from mailwright.contacts import export, listing
-from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.contacts.addresses import InvalidAddress, email_key, normalize_email
 from mailwright.contacts.models import Contact, Segment, Topic
 from mailwright.contacts.segments import compile_segment
 from mailwright.feedback import engagement, timeline
@@ -82,63 +83,62 @@ def create_contact(request, data: ContactIn):
     return Status(201, contact_out(contact))
 
 
-def filtered(request):
-    """The contact list's filters from the query string (as in the UI)."""
+class ContactFilters(Schema):
+    """The contact list's filters (as in the UI list, docs/contacts.md), and a stored segment."""
+
+    q: str = ""
+    status: str = ""
+    topic: str = ""
+    state: str = ""
+    tag: str = ""
+    language: str = ""
+    created_after: str = ""
+    created_before: str = ""
+    segment: int | None = None
+
+
+def matching(request, segment: int | None) -> tuple[listing.ContactFilter, QuerySet]:
+    """The filters read from the query string, and the contacts they (and `segment`) match."""
     try:
         chosen = listing.parse(request.GET)
     except listing.FilterError as exc:
         raise ApiError(422, "invalid", str(exc), exc.field) from None
-    return chosen
+    qs = chosen.queryset()
+    if segment is not None:
+        stored = Segment.objects.filter(pk=segment).values_list("tree", flat=True).first()
+        if stored is None:
+            raise ApiError(404, "not_found", f"no segment with id {segment}", "segment")
+        qs = qs.filter(compile_segment(stored, "tree"))
+    return chosen, qs
 
 
 @router.get("", response=list[ContactOut])
 def list_contacts(
     request,
     response: HttpResponse,
+    filters: Query[ContactFilters],
     email: str = "",
-    q: str = "",
-    status: str = "",
-    topic: str = "",
-    state: str = "",
-    tag: str = "",
-    language: str = "",
-    created_after: str = "",
-    created_before: str = "",
-    segment: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ):
-    """Contacts, oldest first, filtered like the UI list (see docs/contacts.md);
-    `?segment=ID`: only the members of that stored segment."""
-    qs = filtered(request).queryset().order_by("id")
-    if segment is not None:
-        stored = Segment.objects.filter(pk=segment).values_list("tree", flat=True).first()
-        if stored is None:
-            raise ApiError(404, "not_found", f"no segment with id {segment}", "segment")
-        qs = qs.filter(compile_segment(stored, "tree"))
+    """Contacts, oldest first, filtered like the UI list; `?segment=ID`: only the members of
+    that stored segment; `?email=`: the one contact with that address, in any case."""
+    _, qs = matching(request, filters.segment)
     if email:
         try:
-            qs = qs.filter(email=normalize_email(email))
+            qs = qs.filter(email_key=email_key(normalize_email(email)))
         except InvalidAddress as exc:
             raise ApiError(422, "invalid", str(exc), "email") from None
-    return [contact_out(c) for c in page(request, response, qs, limit, offset)]
+    return [contact_out(c) for c in page(request, response, qs.order_by("id"), limit, offset)]
 
 
 @router.get("/export.csv", response=None)
-def export_contacts(
-    request,
-    q: str = "",
-    status: str = "",
-    topic: str = "",
-    state: str = "",
-    tag: str = "",
-    language: str = "",
-    created_after: str = "",
-    created_before: str = "",
-):
-    """Every contact matching the filters as CSV (UTF-8 with BOM), streamed. Audited."""
-    chosen = filtered(request)
-    pieces = export.do_export(chosen.queryset(), by=actor(request), filters=chosen.params())
+def export_contacts(request, filters: Query[ContactFilters]):
+    """Every contact matching the filters (and `?segment=ID`) as CSV (UTF-8 with BOM),
+    streamed. Audited."""
+    chosen, qs = matching(request, filters.segment)
+    params = chosen.params() | ({"segment": filters.segment} if filters.segment else {})
+    pieces = export.do_export(qs, by=actor(request), filters=params)
     return export.response(request, pieces, "contacts.csv")
 
 

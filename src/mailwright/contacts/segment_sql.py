@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from django.db import NotSupportedError
 from django.db.models import BooleanField, F, Func, Q
 
 
@@ -38,7 +39,9 @@ class Condition(Func):
     def as_sql(self, compiler, connection, **extra):
         col_sql, col_params = compiler.compile(self.source_expressions[0])
         if connection.vendor not in self.variants:
-            raise NotImplementedError(f"segments do not support {connection.vendor}")
+            raise NotSupportedError(
+                f"segments run on SQLite and PostgreSQL, not {connection.vendor}"
+            )
         template, params = self.variants[connection.vendor]
         # A column reference has no parameters; the template's own follow in order.
         sql = template.format(col=col_sql)
