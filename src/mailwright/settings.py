@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "mailwright.campaigns",
     "mailwright.delivery",
     "mailwright.feedback",
+    "mailwright.transactional",
+    "mailwright.surveys",
     "mailwright.api",
     "mailwright.web",
 ]

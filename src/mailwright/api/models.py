@@ -6,7 +6,14 @@ from django.db import models
 
 
 class ApiKey(models.Model):
+    class Scope(models.TextChoices):
+        FULL = "full", "Full access"
+        SEND = "send", "Send service messages only"
+
     name = models.CharField(max_length=100)
+    # "send": only POST /messages, /messages/batch, GET /messages/{id} and the service
+    # templates' list (a key an application server holds to send receipts and resets).
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.FULL)
     prefix = models.CharField(max_length=16, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -6,6 +6,24 @@ from django.db import models
 
 
 class Template(models.Model):
+    """A marketing template (used by campaigns) or a service template (sent one message at
+    a time through POST /api/v1/messages, addressed by its `key`). A service template's own
+    subject/html/text are in `language`; TemplateTranslation holds the other languages."""
+
+    class Kind(models.TextChoices):
+        MARKETING = "marketing"
+        SERVICE = "service"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MARKETING)
+    # Service templates only: the stable name the API sends by (e.g. "password-reset").
+    key = models.SlugField(max_length=100, null=True, blank=True, unique=True)
+    language = models.CharField(max_length=8, default="en")
+    description = models.TextField(blank=True)
+    # The data fields a service template needs: {name: {"type", "required", "description",
+    # "example"}} (campaigns.service_templates validates `data` against it).
+    fields = models.JSONField(default=dict, blank=True)
+    # One of the starter library's templates (campaigns/starters): read-only, copied to edit.
+    starter = models.BooleanField(default=False)
     name = models.CharField(max_length=200)
     subject = models.CharField(max_length=998)
     html = models.TextField()
@@ -19,6 +37,29 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TemplateTranslation(models.Model):
+    """A service template in another language than its own."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    subject = models.CharField(max_length=998)
+    html = models.TextField()
+    mjml = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "language"], name="one_translation_per_language"
+            )
+        ]
+        ordering = ["template", "language"]
+
+    def __str__(self) -> str:
+        return f"{self.template_id}/{self.language}"
 
 
 class Campaign(models.Model):
