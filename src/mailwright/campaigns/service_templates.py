@@ -9,9 +9,15 @@ recipient; only `email` when the address is not a contact), `organisation`, `lan
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
+
+from markupsafe import Markup
 
 from mailwright.campaigns.models import Template, TemplateTranslation
+from mailwright.campaigns.rendering import compile_template
+from mailwright.consent import organisation as org_settings
 
 LANGUAGES = ("en", "pl", "tr", "es", "vi", "bg")
 
@@ -53,9 +59,69 @@ def source_for(template: Template, language: str) -> tuple[str, str, str]:
     return tr.subject, tr.html, tr.text
 
 
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _check(path: str, spec: dict, value):
+    kind = spec.get("type", "string")
+    if kind == "string":
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise DataError(path, "must be a string")
+        return str(value)
+    if kind in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DataError(path, f"must be a {kind}")
+        if kind == "integer" and value != int(value):
+            raise DataError(path, "must be a whole number")
+        return int(value) if kind == "integer" else value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise DataError(path, "must be true or false")
+        return value
+    if kind == "url":
+        if not isinstance(value, str) or not _URL.match(value):
+            raise DataError(path, "must be an http(s) URL")
+        return value
+    if kind == "email":
+        if not isinstance(value, str) or not _EMAIL.match(value):
+            raise DataError(path, "must be an email address")
+        return value
+    if kind in ("date", "datetime"):
+        try:
+            parse = date.fromisoformat if kind == "date" else datetime.fromisoformat
+            parse(value)
+        except (TypeError, ValueError):
+            raise DataError(path, f"must be an ISO 8601 {kind}") from None
+        return value
+    if kind == "list":
+        if not isinstance(value, list):
+            raise DataError(path, "must be a list")
+        items = spec.get("items") or {}
+        return [_check_fields(f"{path}[{i}]", items, v) for i, v in enumerate(value)]
+    if kind == "object":
+        return _check_fields(path, spec.get("fields") or {}, value)
+    return value
+
+
+def _check_fields(prefix: str, fields: dict, data) -> dict:
+    if not isinstance(data, dict):
+        raise DataError(prefix or "data", "must be an object")
+    out = dict(data)
+    for name, spec in fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        if data.get(name) is None:
+            if spec.get("required"):
+                raise DataError(path, "is required by this template")
+            continue
+        out[name] = _check(path, spec, data[name])
+    return out
+
+
 def validate_data(template: Template, data: dict) -> dict:
-    """Check `data` against template.fields; return it (coerced). Raises DataError."""
-    raise NotImplementedError  # implemented by the starter-library work
+    """Check `data` against template.fields; return it (coerced). Raises DataError naming
+    the field, e.g. `items[2].price: must be a number`."""
+    return _check_fields("", template.fields or {}, data)
 
 
 def render_service(
@@ -70,4 +136,23 @@ def render_service(
 ) -> Rendered:
     """Render one service message. `contact` is the recipient's context dict
     (rendering.contact_context, or {"email": ...}). Raises TemplateError."""
-    raise NotImplementedError  # implemented by the starter-library work
+    subject, html, text = source_for(template, language)
+    compiled = compile_template(subject, html, text)
+
+    def promo(caller=None):
+        if caller is None or not marketing_consent:
+            return Markup("")
+        return caller()
+
+    ctx = {
+        "data": data,
+        "contact": contact,
+        "organisation": org_settings.context(),
+        "language": language,
+        "message": {"id": message_id},
+        "marketing_consent": marketing_consent,
+        "promo": promo,
+        **(extra or {}),
+    }
+    subject_out, html_out, text_out = compiled.render(ctx)
+    return Rendered(subject_out, html_out, text_out, language)
