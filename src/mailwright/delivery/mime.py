@@ -88,12 +88,11 @@ _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9!#$&+.^_`{}~ ()\[\],;=@-]")
 
 def disposition(filename: str) -> str:
     """Content-Disposition for an attachment: a quoted ASCII filename, or RFC 2231
-    (`filename*=utf-8''…`) for any other (with an ASCII fallback for old clients)."""
+    (`filename*=utf-8''…`, percent-encoded) for any other, as the stdlib writes it."""
     _clean(filename, "filename")
     if filename.isascii() and not _UNSAFE_ASCII.search(filename):
         return f'attachment; filename="{filename}"'
-    fallback = _UNSAFE_ASCII.sub("_", filename.encode("ascii", "replace").decode()) or "file"
-    return f"attachment; filename=\"{fallback}\"; filename*=utf-8''{quote(filename, safe='')}"
+    return f"attachment; filename*=utf-8''{quote(filename, safe='')}"
 
 
 def _attachment_part(att: Attachment) -> bytes:
@@ -169,8 +168,8 @@ def assemble(msg: OutgoingMessage, *, eight_bit: bool = False) -> bytes:
         out += f"{name}: {value}\r\n".encode()
     b = boundary.encode("ascii")
     if mixed:
-        out += f'\r\n--{mixed}\r\nContent-Type: multipart/alternative; boundary="{boundary}"\r\n'
-        out += b"\r\n"
+        inner = f'Content-Type: multipart/alternative; boundary="{boundary}"'
+        out += f"\r\n--{mixed}\r\n{inner}\r\n\r\n".encode()
     out += b"\r\n--" + b + b"\r\n"
     for content_type, text in ((b"text/plain", msg.text), (b"text/html", msg.html)):
         cte, body = encode_body(text, eight_bit)
