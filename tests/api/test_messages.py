@@ -106,6 +106,7 @@ def test_message_to_a_plain_address_is_sent_once_and_its_events_show(
     detail = api.get(f"/messages/{first['id']}").json()
     assert detail["state"] == "sent"
     assert detail["last_code"] == 250
+    assert detail["reason"] == ""
     assert detail["sent_at"] is not None
     assert [e["type"] for e in detail["events"]] == ["queued", "sent"]
 
