@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "mailwright.api.body_limit.MessageBodyLimit",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -164,6 +165,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MW_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
+# POST /api/v1/messages[/batch] only: room for 10 MB of attachments in base64 (api/body_limit.py).
+MAX_MESSAGE_REQUEST_BYTES = env_int("MW_MAX_MESSAGE_REQUEST_BYTES", 15 * 1024 * 1024)
 
 # --- Mailwright ---------------------------------------------------------------------------
 ORGANISATION_NAME = env_str("MW_ORG_NAME", "Mailwright")
