@@ -5,6 +5,9 @@ The context a service template sees (SPEC §4.2, plus `data`): `data`, `contact`
 recipient; only `email` when the address is not a contact), `organisation`, `language`,
 `message` (`id`), `marketing_consent` (bool), `promo()` (a block that renders only when
 `marketing_consent` is true: `{% call promo() %}…{% endcall %}`).
+
+Also here: `lint_service` (warnings shown on save and by the API) and
+`save_service_template` (create/replace a service template that is not a starter).
 """
 
 from __future__ import annotations
