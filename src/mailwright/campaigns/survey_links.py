@@ -98,13 +98,13 @@ def _text(scale: str, question: str, links: list[tuple[int, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-_CELL = "padding:0 2px;text-align:center;"
+_CELL = "padding:0 1px;text-align:center;"
 _STAR_LINK = (
     f"display:inline-block;font-size:32px;line-height:36px;color:{STAR_COLOR};"
     "text-decoration:none;font-family:Arial,Helvetica,sans-serif;"
 )
 _BOX_LINK = (
-    "display:inline-block;width:26px;padding:6px 0;font-size:15px;line-height:18px;"
+    "display:inline-block;width:24px;padding:6px 0;font-size:14px;line-height:18px;"
     "font-weight:bold;color:#1f2937;background:#f2f4f7;border:1px solid #d0d5dd;"
     "border-radius:4px;text-decoration:none;text-align:center;"
     "font-family:Arial,Helvetica,sans-serif;"
@@ -129,7 +129,7 @@ def _html(scale: str, question: str, links: list[tuple[int, str]]) -> Markup:
     head = ""
     if question:
         head = (
-            f'<tr><td colspan="{len(links)}" style="padding:0 2px 8px;font-size:16px;'
+            f'<tr><td colspan="{len(links)}" style="padding:0 1px 8px;font-size:16px;'
             f'line-height:22px;font-family:Arial,Helvetica,sans-serif;color:#1f2937;">'
             f"{escape(question)}</td></tr>"
         )

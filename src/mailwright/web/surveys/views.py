@@ -25,7 +25,7 @@ class SurveyForm(forms.Form):
         max_length=64,
         required=False,
         help_text="The number attribute each answer is written to, for segments."
-        " Empty: survey_<key>.",
+        " Empty: survey_ and the key.",
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -58,6 +58,7 @@ def survey_detail(request, key: str):
     initial = {"name": survey.name, "scale": survey.scale, "attribute": survey.attribute}
     initial.update({f"question_{k}": v for k, v in survey.question.items()})
     form = SurveyForm(request.POST or None, initial=initial)
+    form.fields["attribute"].widget.attrs["placeholder"] = attribute_key(survey)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
