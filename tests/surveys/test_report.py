@@ -9,6 +9,8 @@ from mailwright import tokens
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.rendering import compile_template, sample_context
 from mailwright.campaigns.templates import save_template
+from mailwright.contacts.models import Contact
+from mailwright.contacts.segments import compile_segment
 from mailwright.surveys.models import Survey
 from mailwright.surveys.report import report
 from mailwright.surveys.responses import do_record_response, read_link
@@ -119,3 +121,9 @@ def test_a_template_using_the_row_creates_the_survey():
 def test_previews_render_inert_links():
     _, html, text = compile_template("s", '{{ survey_row("x1") }}').render(sample_context())
     assert html.count('href="#"') == 5 and "/s/" not in html and "/s/" not in text
+
+
+def test_a_segment_finds_the_detractors_by_the_attribute(nps):
+    tree = {"field": "attributes.survey_nps", "op": "lte", "value": 6}
+    found = Contact.objects.filter(compile_segment(tree)).order_by("email")
+    assert [c.email for c in found] == [f"p{i}@example.com" for i in (6, 7, 8, 9)]
