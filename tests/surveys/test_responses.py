@@ -135,3 +135,13 @@ def test_bad_tokens_get_a_404_page_for_get_and_post(sent, token):
     assert client.get(f"/s/{token}").status_code == 404
     assert client.post(f"/s/{token}", {"token": token, "score": "5"}).status_code == 404
     assert SurveyResponse.objects.count() == 0
+
+
+def test_a_score_off_the_scale_in_the_form_is_a_400_and_changes_nothing(sent):
+    client = Client(HTTP_USER_AGENT=BROWSER_UA)
+    url = path_of(sent["links"][2])
+    token = url.rsplit("/", 1)[1]
+    client.post(url, {"token": token})
+    for bad in ("9", "zero", "-1"):
+        assert client.post(url, {"token": token, "score": bad}).status_code == 400
+    assert SurveyResponse.objects.get().score == 3

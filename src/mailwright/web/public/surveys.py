@@ -25,8 +25,8 @@ from mailwright.surveys.models import Survey, SurveyResponse
 NO_STORE = "no-store, private"
 
 
-def _not_found(request):
-    return render(request, "consent/bad_link.html", status=404)
+def _not_found(request, status: int = 404):
+    return render(request, "consent/bad_link.html", status=status)
 
 
 def _question(survey: Survey | None, language: str) -> str:
@@ -54,7 +54,7 @@ def _page(request, template: str, link, survey, token: str, score: int, **extra)
     return response
 
 
-def _score_from(request, link) -> int | None:
+def _score_from(request) -> int | None:
     raw = request.POST.get("score", "")
     if not raw:
         return None
@@ -83,15 +83,18 @@ def survey_page(request, token: str):
         ua = request.META.get("HTTP_USER_AGENT", "")[:400]
         if not responses.human_click(link, request.method, ip, ua):
             return _page(request, "surveys/public/rate.html", link, survey, token, link.score)
-        answer = responses.do_record_response(link, by=by)
+        try:
+            answer = responses.do_record_response(link, by=by)
+        except responses.SurveyError:  # the score is off the survey's scale (it changed)
+            return _not_found(request, 400)
         return _thanks(request, link, answer, token)
     comment = request.POST.get("comment")
     try:
         answer = responses.do_record_response(
-            link, by=by, score=_score_from(request, link), comment=comment
+            link, by=by, score=_score_from(request), comment=comment
         )
-    except responses.SurveyError:
-        return _not_found(request)
+    except responses.SurveyError:  # a score that is not on the survey's scale
+        return _not_found(request, 400)
     return _thanks(request, link, answer, token, comment_saved=comment is not None)
 
 
