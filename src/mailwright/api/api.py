@@ -13,6 +13,7 @@ from mailwright.api import (
     errors,
     hygiene,
     imports,
+    messages,
     outbox,
     segments,
     streams,
@@ -93,3 +94,4 @@ api.add_router("/suppressions", suppressions.router)
 api.add_router("/audit-log", audit.router)
 api.add_router("/streams", streams.router)
 api.add_router("/surveys", surveys.router)
+api.add_router("/messages", messages.router)

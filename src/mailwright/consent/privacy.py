@@ -116,6 +116,27 @@ def export(contact: Contact, *, by: Actor) -> dict:
             {"type": e.type, "at": e.created_at.isoformat(), "data": e.data}
             for e in contact.events.order_by("id")
         ],
+        # Reverse relations of the layers above (service messages, survey answers): read
+        # by name, so this layer imports nothing from them.
+        "messages": [
+            {
+                "id": m.id,
+                "template": m.template_key,
+                "language": m.language,
+                "data": m.data,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in contact.messages.order_by("id")
+        ],
+        "survey_responses": [
+            {
+                "survey": r.survey.key,
+                "score": r.score,
+                "comment": r.comment,
+                "at": r.updated_at.isoformat(),
+            }
+            for r in contact.survey_responses.select_related("survey").order_by("id")
+        ],
         "suppression": [
             {"reason": s.reason, "detail": s.detail, "at": s.created_at.isoformat()}
             for s in Suppression.objects.filter(email_hash__in=address_hashes(contact.email))

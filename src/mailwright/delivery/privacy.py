@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.dispatch import receiver
 
 from mailwright.consent.signals import erasing, merging
@@ -10,11 +11,13 @@ from mailwright.delivery.models import CapturedMessage, Delivery
 
 @receiver(erasing, dispatch_uid="delivery.privacy.erase")
 def erase(sender, contact, email: str, placeholder: str, **_kwargs) -> None:
+    # Service mail may have gone to the address before it was a contact (no contact on the row).
+    mine = Q(contact=contact) | Q(contact__isnull=True, email__iexact=email)
     Delivery.objects.filter(
-        contact=contact,
+        mine,
         state__in=[Delivery.State.QUEUED, Delivery.State.DEFERRED, Delivery.State.SENDING],
     ).update(state=Delivery.State.SUPPRESSED, last_reply="recipient erased")
-    Delivery.objects.filter(contact=contact).update(
+    Delivery.objects.filter(mine).update(
         email=placeholder, content=None, last_reply="", message_id=""
     )
     CapturedMessage.objects.filter(to=email).delete()

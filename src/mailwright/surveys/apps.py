@@ -7,4 +7,5 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self) -> None:
-        from mailwright.surveys import discovery  # noqa: F401  (connects the receivers)
+        # Connect the receivers: erasure and merging; surveys found in saved templates.
+        from mailwright.surveys import discovery, privacy  # noqa: F401

@@ -5,3 +5,7 @@ class TransactionalConfig(AppConfig):
     name = "mailwright.transactional"
     label = "transactional"
     verbose_name = "Service messages"
+
+    def ready(self) -> None:
+        # Connect the receivers: erasure and merging.
+        from mailwright.transactional import privacy  # noqa: F401
