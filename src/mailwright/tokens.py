@@ -17,6 +17,7 @@ PURPOSES: dict[str, int | None] = {
     "preferences": None,
     "view_online": None,
     "optin": 7 * 24 * 3600,
+    "survey": None,  # a rating row's link: a score for one survey, person and message
 }
 
 

@@ -18,6 +18,7 @@ from mailwright.api import (
     segments,
     streams,
     suppressions,
+    surveys,
     templates,
     topics,
     webhooks,
@@ -92,4 +93,5 @@ api.add_router("/hygiene", hygiene.router)
 api.add_router("/suppressions", suppressions.router)
 api.add_router("/audit-log", audit.router)
 api.add_router("/streams", streams.router)
+api.add_router("/surveys", surveys.router)
 api.add_router("/messages", messages.router)

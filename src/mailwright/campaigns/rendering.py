@@ -22,6 +22,7 @@ from jinja2.exceptions import SecurityError
 from mailwright import tokens
 from mailwright.campaigns.render_budget import Budget, current
 from mailwright.campaigns.sandbox import LimitedSandbox, RenderLimitError
+from mailwright.campaigns.survey_links import survey_row
 from mailwright.consent import organisation as org_settings
 
 
@@ -47,11 +48,13 @@ class TemplateError(ValueError):
 
 
 def _environment(autoescape: bool) -> LimitedSandbox:
-    return LimitedSandbox(
+    env = LimitedSandbox(
         autoescape=select_autoescape(default=autoescape, default_for_string=autoescape),
         undefined=Undefined,
         trim_blocks=False,
     )
+    env.globals["survey_row"] = survey_row  # {{ survey_row("delivery", scale="stars") }}
+    return env
 
 
 _HTML_ENV = _environment(autoescape=True)
@@ -214,7 +217,7 @@ def recipient_context(contact, campaign, organisation: dict | None = None) -> di
         "preferences_url": f"{base}/p/{tokens.make('preferences', {'c': contact.id})}",
         "view_online_url": "",
         "organisation": organisation or _organisation(),
-        "campaign": {"name": campaign.name, "subject": campaign.template.subject}
+        "campaign": {"id": campaign.id, "name": campaign.name, "subject": campaign.template.subject}
         if campaign
         else {},
     }
@@ -241,7 +244,7 @@ def sample_context() -> dict:
         "preferences_url": f"{base}/p/sample",
         "view_online_url": f"{base}/v/sample",
         "organisation": _organisation(),
-        "campaign": {"name": "Sample", "subject": "Sample"},
+        "campaign": {"id": 0, "name": "Sample", "subject": "Sample"},
     }
 
 

@@ -7,5 +7,5 @@ class SurveysConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self) -> None:
-        # Connect the receivers: erasure and merging.
-        from mailwright.surveys import privacy  # noqa: F401
+        # Connect the receivers: erasure and merging; surveys found in saved templates.
+        from mailwright.surveys import discovery, privacy  # noqa: F401

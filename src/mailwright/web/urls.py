@@ -17,6 +17,7 @@ from mailwright.web.privacy import views as privacy
 from mailwright.web.segments.urls import urlpatterns as segment_urls
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
+from mailwright.web.surveys import views as surveys
 from mailwright.web.templates_editor import views as templates
 from mailwright.web.topics import views as topics
 
@@ -113,6 +114,8 @@ urlpatterns = [
         )
         for action in campaigns.ACTIONS
     ),
+    path("surveys/", surveys.survey_list, name="survey_list"),
+    path("surveys/<slug:key>/", surveys.survey_detail, name="survey_detail"),
     path("privacy/", privacy.privacy_page, name="privacy"),
     path("settings/organisation/", settings.organisation_settings, name="organisation_settings"),
     path("settings/audit-log/", settings.audit_log, name="audit_log"),

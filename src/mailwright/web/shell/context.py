@@ -15,6 +15,7 @@ SECTIONS = (
     "settings",
     "account",
     "feedback",
+    "surveys",
 )
 # Pages of the Feedback area, whose paths do not start with "feedback/".
 ALIASES = {"suppressions": "feedback", "inbound": "feedback", "webhooks": "feedback"}
