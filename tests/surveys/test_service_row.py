@@ -28,10 +28,10 @@ def test_a_service_message_row_records_against_its_delivery():
     person = make_contact("ana@example.com", language="es")
     template = Template.objects.create(
         kind="service",
-        key="order-delivered",
+        key="order-delivered-test",
         name="Delivered",
         subject="Delivered",
-        html='<p>Delivered!</p>{{ survey_row("delivery", scale="nps") }}',
+        html='<p>Delivered!</p>{{ survey_row("delivery-nps", scale="nps") }}',
     )
     now = timezone.now()
     delivery = Delivery.objects.create(
@@ -46,7 +46,7 @@ def test_a_service_message_row_records_against_its_delivery():
     )
     message = Message.objects.create(
         template=template,
-        template_key="order-delivered",
+        template_key="order-delivered-test",
         to_email=person.email,
         contact=person,
         delivery=delivery,
@@ -81,12 +81,12 @@ def test_a_row_in_a_message_sent_through_the_api_records_once_per_person(api, sm
     person = make_contact("bob@example.com", language="vi")
     Template.objects.create(
         kind="service",
-        key="order-delivered",
+        key="order-delivered-test",
         name="Delivered",
         subject="Your order arrived",
         html='<p>Your order arrived.</p>{{ survey_row("delivered", question="How was it?") }}',
     )
-    body = {"template": "order-delivered", "to": {"contact": person.id}, "data": {}}
+    body = {"template": "order-delivered-test", "to": {"contact": person.id}, "data": {}}
     headers = {**api.headers, "Idempotency-Key": "order-1-delivered"}
     accepted = Client().post(
         "/api/v1/messages", json.dumps(body), content_type="application/json", headers=headers

@@ -54,12 +54,12 @@ def _response(survey, contact, score, when=None):
 def test_export_lists_the_persons_messages_and_survey_answers(newsletter):
     ana = make_contact("ana@example.pl", newsletter)
     _message("ana@example.pl", ana, order_number="A-77")
-    survey = Survey.objects.create(key="delivery", name="Delivery")
+    survey = Survey.objects.create(key="delivery-test", name="Delivery")
     _response(survey, ana, 4)
     data = privacy.export(ana, by=ADMIN)
     assert [m["data"] for m in data["messages"]] == [{"order_number": "A-77"}]
     assert data["survey_responses"][0] | {"at": None} == {
-        "survey": "delivery",
+        "survey": "delivery-test",
         "score": 4,
         "comment": "slow",
         "at": None,
@@ -73,7 +73,7 @@ def test_erasure_removes_messages_data_also_those_sent_before_the_address_was_a_
     ana = make_contact("ana@example.pl", newsletter)
     mine = _message("ana@example.pl", ana)
     other = _message("bob@example.pl", None)
-    survey = Survey.objects.create(key="delivery", name="Delivery")
+    survey = Survey.objects.create(key="delivery-test", name="Delivery")
     _response(survey, ana, 2)
     privacy.erase(ana, by=ADMIN)
     for msg in (before, mine):
@@ -90,7 +90,7 @@ def test_merge_moves_messages_and_keeps_the_latest_answer_per_survey(newsletter)
     ana = make_contact("ana@example.pl", newsletter)
     dup = make_contact("ana.k@example.pl", newsletter)
     msg = _message("ana.k@example.pl", dup)
-    survey = Survey.objects.create(key="delivery", name="Delivery")
+    survey = Survey.objects.create(key="delivery-test", name="Delivery")
     other = Survey.objects.create(key="support", name="Support")
     old = timezone.now() - timezone.timedelta(days=2)
     _response(survey, ana, 2, when=old)
@@ -101,4 +101,4 @@ def test_merge_moves_messages_and_keeps_the_latest_answer_per_survey(newsletter)
     assert msg.contact_id == ana.id
     assert sorted(
         SurveyResponse.objects.filter(contact=ana).values_list("survey__key", "score")
-    ) == [("delivery", 5), ("support", 3)]
+    ) == [("delivery-test", 5), ("support", 3)]
