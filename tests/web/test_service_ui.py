@@ -17,6 +17,7 @@ from mailwright.campaigns.models import Template, TemplateTranslation
 from mailwright.delivery.models import CapturedMessage, Delivery
 from mailwright.feedback.models import Event
 from mailwright.transactional.models import Message
+from tests.conftest import run_worker
 
 FIELDS = {
     "reset_url": {
@@ -349,6 +350,52 @@ def test_refused_message_says_why(staff, starter):
     body = staff.get(f"/service/messages/{message.pk}/").content.decode()
     assert 'data-testid="message-state">refused' in body
     assert "recipient is suppressed (hard bounce)" in body
+
+
+# --- send a test -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_a_test_then_see_it_sent_with_captured_headers(client, admin_user, capture_relay):
+    client.force_login(admin_user)
+    starter = make_starter()
+    page = client.get(f"/service/templates/{starter.pk}/?lang=pl").content.decode()
+    assert "https://shop.example.com/reset/abc" in page  # the data is prefilled: the example
+    response = client.post(
+        f"/service/templates/{starter.pk}/test/",
+        {
+            "to": "qa@example.com",
+            "language": "pl",
+            "data": '{"reset_url": "https://shop.example.com/r/1", "minutes": 15}',
+        },
+    )
+    message = Message.objects.get(to_email="qa@example.com")
+    assert response.status_code == 302 and response.url == f"/service/messages/{message.pk}/"
+    assert "Test queued to qa@example.com" in client.get(response.url).content.decode()
+    assert run_worker(capture_relay) == 1
+    body = client.get(f"/service/messages/{message.pk}/?tab=headers").content.decode()
+    assert 'data-testid="message-state">sent' in body
+    assert "Zmień hasło" in body  # the Polish subject, from the captured copy's headers
+    assert 'data-testid="relay-reply">250' in body
+    events = body.split('data-testid="events"')[1].split("</ol>")[0]
+    assert "queued" in events and "sent" in events
+    html = client.get(f"/service/messages/{message.pk}/html/").content.decode()
+    assert "https://shop.example.com/r/1" in html and "w 15 min." in html
+
+
+def test_send_a_test_with_a_missing_field_names_it(staff, starter):
+    response = staff.post(
+        f"/service/templates/{starter.pk}/test/",
+        {"to": "qa@example.com", "language": "en", "data": '{"minutes": 5}'},
+    )
+    assert response.status_code == 400
+    assert "data.reset_url: is required by this template" in response.content.decode()
+    bad = staff.post(
+        f"/service/templates/{starter.pk}/test/",
+        {"to": "not-an-address", "language": "en", "data": "[1]"},
+    ).content.decode()
+    assert "Enter a valid email address." in bad and "must be a JSON object" in bad
+    assert not Message.objects.exists()
 
 
 # --- dashboard ----------------------------------------------------------------------------------

@@ -153,6 +153,11 @@ urlpatterns = [
         name="service_template_settings",
     ),
     path(
+        "service/templates/<int:template_id>/test/",
+        service_templates.template_test,
+        name="service_template_test",
+    ),
+    path(
         "service/templates/<int:template_id>/delete/",
         service_templates.template_delete,
         name="service_template_delete",

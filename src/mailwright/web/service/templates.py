@@ -20,6 +20,8 @@ from mailwright.campaigns.models import Template
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.campaigns.service_templates import LANGUAGES
 from mailwright.campaigns.templates import compile_mjml
+from mailwright.transactional.errors import SendError
+from mailwright.transactional.sending import do_send
 from mailwright.web.service.forms import CopyForm, SettingsForm, TestSendForm, TranslationForm
 from mailwright.web.shell.helpers import paginate, staff_actor
 
@@ -91,7 +93,7 @@ def _preview(template: Template, language: str, source: dict | None) -> dict:
     return context
 
 
-def _page(request, template: Template, language: str, form=None, status: int = 200):
+def _page(request, template, language: str, form=None, status: int = 200, test_form=None):
     source = store.translation(template, language)
     if form is None:
         # A missing language starts from the template's own, to be translated.
@@ -108,7 +110,8 @@ def _page(request, template: Template, language: str, form=None, status: int = 2
         "form": form,
         "fields": sorted((template.fields or {}).items()),
         "example": json.dumps(store.example_data(template.fields), indent=2, ensure_ascii=False),
-        "test_form": TestSendForm(
+        "test_form": test_form
+        or TestSendForm(
             initial={
                 "language": language,
                 "data": json.dumps(
@@ -253,3 +256,33 @@ def template_delete(request, template_id: int):
         return redirect("web:service_template", template.pk)
     messages.success(request, f"Template “{template.key}” deleted.")
     return redirect("web:service_template_list")
+
+
+@login_required
+@require_POST
+def template_test(request, template_id: int):
+    """Send a test: one real service message (transactional.sending.do_send), listed in
+    Service → Messages like any other."""
+    template = _service(template_id)
+    form = TestSendForm(request.POST)
+    language = request.POST.get("language") if request.POST.get("language") in LANGUAGES else None
+    if form.is_valid():
+        try:
+            sent = do_send(
+                template=template.key,
+                to=form.cleaned_data["to"],
+                data=form.cleaned_data["data"],
+                language=form.cleaned_data["language"],
+                by=staff_actor(request),
+            )
+        except SendError as exc:
+            where = exc.field or ""
+            field = "to" if where == "to" else "data" if where.startswith("data") else None
+            form.add_error(field, exc.message)
+        else:
+            if sent.refused:
+                messages.error(request, f"Not sent: {sent.message.refused_reason}")
+            else:
+                messages.success(request, f"Test queued to {sent.message.to_email}.")
+            return redirect("web:service_message", sent.message.pk)
+    return _page(request, template, language or template.language, status=400, test_form=form)
