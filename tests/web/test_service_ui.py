@@ -35,7 +35,7 @@ EN_HTML = (
 PL_HTML = '<p>Cześć, <a href="{{ data.reset_url }}">zmień hasło</a> w {{ data.minutes }} min.</p>'
 
 
-def make_starter(key="password-reset", **extra) -> Template:
+def make_starter(key="demo-reset", **extra) -> Template:
     tpl = Template.objects.create(
         kind="service",
         key=key,
@@ -71,9 +71,9 @@ def own(staff, starter):
     """An editable copy of the starter, made through the UI."""
     staff.post(
         f"/service/templates/{starter.pk}/copy/",
-        {"key": "password-reset-copy", "name": "Our reset"},
+        {"key": "demo-reset-copy", "name": "Our reset"},
     )
-    return Template.objects.get(key="password-reset-copy")
+    return Template.objects.get(key="demo-reset-copy")
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -90,9 +90,9 @@ def test_list_shows_keys_languages_starter_badge_and_30_day_count(staff, starter
         )
     Template.objects.create(name="Newsletter", subject="s", html="<p>x</p>")  # marketing
     body = staff.get("/service/templates/").content.decode()
-    assert "password-reset" in body
+    assert "demo-reset" in body
     assert "badge-starter" in body
-    row = body.split('data-key="password-reset"')[1].split("</tr>")[0]
+    row = body.split('data-key="demo-reset"')[1].split("</tr>")[0]
     assert '<span class="tag">en</span><span class="tag">pl</span>' in row
     assert '<td class="num">2</td>' in row  # 40 days ago is not counted
     assert "Newsletter" not in body
@@ -122,7 +122,10 @@ def test_unknown_template_language_and_marketing_templates_are_404(staff, starte
     assert staff.get("/service/messages/999999/").status_code == 404
 
 
-def test_copy_defaults_to_key_copy_and_copies_every_language(staff, starter):
+def test_copy_of_a_library_starter_is_key_copy_with_every_language(staff):
+    starter = Template.objects.get(key="password-reset", starter=True)  # synced on migrate
+    languages = set(starter.translations.values_list("language", flat=True))
+    assert len(languages) >= 1
     page = staff.get(f"/service/templates/{starter.pk}/copy/").content.decode()
     assert 'value="password-reset-copy"' in page
     response = staff.post(
@@ -131,8 +134,9 @@ def test_copy_defaults_to_key_copy_and_copies_every_language(staff, starter):
     )
     copy = Template.objects.get(key="password-reset-copy")
     assert response.status_code == 302 and response.url == f"/service/templates/{copy.pk}/"
-    assert copy.starter is False and copy.kind == "service" and copy.fields == FIELDS
-    assert set(copy.translations.values_list("language", flat=True)) == {"pl"}
+    assert copy.starter is False and copy.kind == "service" and copy.fields == starter.fields
+    assert (copy.subject, copy.mjml) == (starter.subject, starter.mjml)
+    assert set(copy.translations.values_list("language", flat=True)) == languages
     assert AuditEntry.objects.filter(action="template.copy", object_id=str(copy.pk)).exists()
     # the next copy's default key does not collide
     page = staff.get(f"/service/templates/{starter.pk}/copy/").content.decode()
@@ -147,10 +151,11 @@ def test_copy_defaults_to_key_copy_and_copies_every_language(staff, starter):
     ],
 )
 def test_copy_with_a_bad_or_taken_key_is_refused(staff, starter, key, error):
+    before = Template.objects.count()
     response = staff.post(f"/service/templates/{starter.pk}/copy/", {"key": key, "name": "X"})
     assert response.status_code == 400
     assert error in response.content.decode()
-    assert Template.objects.filter(kind="service").count() == 1
+    assert Template.objects.count() == before
 
 
 def test_editing_a_starter_is_refused(staff, starter):
@@ -183,6 +188,16 @@ def test_save_a_polish_subject_and_add_a_turkish_version(staff, own):
     body = staff.get(f"/service/templates/{own.pk}/?lang=tr").content.decode()
     assert "Not translated yet" not in body
     assert AuditEntry.objects.filter(action="template.translation.add").count() == 1
+
+
+def test_an_undeclared_data_field_is_warned_about(staff, own):
+    staff.post(
+        f"/service/templates/{own.pk}/?lang=en",
+        {"subject": "Reset", "source_format": "html", "source": "<p>{{ data.coupon }}</p>"},
+    )
+    body = staff.get(f"/service/templates/{own.pk}/").content.decode()
+    warnings = body.split('data-testid="lint-warnings"')[1].split("</div>")[0]
+    assert "html (en)" in warnings and "data.coupon is used but not declared" in warnings
 
 
 def test_mjml_source_is_compiled_on_save(staff, own):

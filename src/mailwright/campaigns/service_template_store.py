@@ -16,24 +16,18 @@ from django.db import IntegrityError, transaction
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Template, TemplateTranslation
-from mailwright.campaigns.rendering import TemplateError, compile_template
-from mailwright.campaigns.service_templates import LANGUAGES, Rendered, render_service
+from mailwright.campaigns.rendering import TemplateError, validate_template
+from mailwright.campaigns.service_templates import (
+    LANGUAGES,
+    Rendered,
+    check_fields_spec,
+    example_data,
+    render_service,
+    service_context,
+)
 from mailwright.campaigns.templates import MAX_SOURCE, compile_mjml
 
 KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
-FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-FIELD_TYPES = (
-    "string",
-    "integer",
-    "number",
-    "boolean",
-    "url",
-    "email",
-    "date",
-    "datetime",
-    "list",
-    "object",
-)
 SAMPLE_CONTACT = {"email": "sample@example.com", "name": "Sam Example", "first_name": "Sam"}
 
 
@@ -46,28 +40,6 @@ class ServiceTemplateError(ValueError):
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-
-def example_data(fields: dict) -> dict:
-    """The data a preview renders with: each field's "example" (objects without one are
-    built from their own fields)."""
-    out: dict = {}
-    for name, spec in (fields or {}).items():
-        if not isinstance(spec, dict):
-            continue
-        if "example" in spec:
-            out[name] = spec["example"]
-        elif spec.get("type") == "object" and isinstance(spec.get("fields"), dict):
-            out[name] = example_data(spec["fields"])
-    return out
-
-
-def languages_of(template: Template) -> list[str]:
-    """The languages the template has, its own first."""
-    others = sorted(
-        set(template.translations.values_list("language", flat=True)) - {template.language}
-    )
-    return [template.language, *others]
 
 
 def translation(template: Template, language: str) -> dict | None:
@@ -161,44 +133,28 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _clean_fields(fields, prefix: str = "") -> dict:
-    if not isinstance(fields, dict):
-        raise ServiceTemplateError(
-            f"{prefix or 'fields'}: must be an object of field name → definition", "fields"
-        )
-    for name, spec in fields.items():
-        path = f"{prefix}.{name}" if prefix else name
-        if not FIELD_NAME.match(str(name)):
-            raise ServiceTemplateError(
-                f"{path}: a field name is letters, digits and underscores", "fields"
-            )
-        if not isinstance(spec, dict):
-            raise ServiceTemplateError(
-                f'{path}: must be an object such as {{"type": "string"}}', "fields"
-            )
-        kind = spec.get("type", "string")
-        if kind not in FIELD_TYPES:
-            raise ServiceTemplateError(
-                f"{path}: unknown type {kind!r}; one of {', '.join(FIELD_TYPES)}", "fields"
-            )
-        if kind == "object" and "fields" in spec:
-            _clean_fields(spec["fields"], path)
-        if kind == "list" and "items" in spec:
-            _clean_fields(spec["items"], f"{path}[]")
+def _clean_fields(fields) -> dict:
+    try:
+        check_fields_spec(fields)
+    except TemplateError as exc:
+        raise ServiceTemplateError(exc.reason, "fields") from None
     return fields
 
 
 def check_source(template: Template, language: str, *, subject: str, html: str, text: str) -> None:
-    """Compile and render once with the example data; TemplateError names part and line.
-    A name the example data lacks is not an error (the sender's data may have it)."""
-    if not subject.strip():
-        raise TemplateError("the subject is empty", part="subject")
-    compile_template(subject, html, text)
-    try:
-        render_source(template, language, subject=subject, html=html, text=text)
-    except TemplateError as exc:
-        if not exc.undefined:
-            raise
+    """Compile, then render with the example data, with and without marketing consent
+    (rendering.validate_template): TemplateError names part and line. A name the example
+    data lacks is not an error (the sender's data may have it)."""
+    contexts = [
+        service_context(
+            data=example_data(template.fields),
+            contact=dict(SAMPLE_CONTACT),
+            language=language,
+            marketing_consent=consent,
+        )
+        for consent in (False, True)
+    ]
+    validate_template(subject, html, text, contexts)
 
 
 # --- actions ------------------------------------------------------------------------------------

@@ -18,7 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mailwright.campaigns import service_template_store as store
 from mailwright.campaigns.models import Template
 from mailwright.campaigns.rendering import TemplateError
-from mailwright.campaigns.service_templates import LANGUAGES
+from mailwright.campaigns.service_templates import (
+    LANGUAGES,
+    example_data,
+    lint_service,
+    template_languages,
+)
 from mailwright.campaigns.templates import compile_mjml
 from mailwright.transactional.errors import SendError
 from mailwright.transactional.sending import do_send
@@ -99,7 +104,8 @@ def _page(request, template, language: str, form=None, status: int = 200, test_f
         # A missing language starts from the template's own, to be translated.
         initial = source or store.translation(template, template.language)
         form = TranslationForm(initial=TranslationForm.initial_for(initial))
-    have = set(store.languages_of(template))
+    have = set(template_languages(template))
+    example = json.dumps(example_data(template.fields), indent=2, ensure_ascii=False)
     context = {
         "template": template,
         "language": language,
@@ -109,14 +115,12 @@ def _page(request, template, language: str, form=None, status: int = 200, test_f
         "missing": source is None,
         "form": form,
         "fields": sorted((template.fields or {}).items()),
-        "example": json.dumps(store.example_data(template.fields), indent=2, ensure_ascii=False),
+        "warnings": lint_service(template),
         "test_form": test_form
         or TestSendForm(
             initial={
                 "language": language,
-                "data": json.dumps(
-                    store.example_data(template.fields), indent=2, ensure_ascii=False
-                ),
+                "data": example,
                 "to": request.user.email,
             }
         ),
