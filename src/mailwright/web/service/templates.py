@@ -73,15 +73,17 @@ def template_list(request):
     return render(request, "web/service/template_list.html", {"page": page})
 
 
-def _preview(template: Template, language: str, source: dict | None) -> dict:
-    """The preview partial's context: the rendering of `source` (the stored one, or the
-    editor's unsaved one) with the template's example data, or the error naming line."""
+def _preview(template: Template, language: str, source: dict | None, *, stored: bool) -> dict:
+    """The preview partial's context: the rendering of `source` (the stored one, whose HTML
+    is compiled already, or the editor's unsaved one) with the template's example data, or
+    the error naming part and line."""
     fallback = source is None
     if fallback:
         source = store.translation(template, template.language)
     context = {"template": template, "language": language, "fallback": fallback}
     try:
-        html = compile_mjml(source["mjml"]) if source.get("mjml", "").strip() else source["html"]
+        is_mjml = not stored and source["mjml"].strip()
+        html = compile_mjml(source["mjml"]) if is_mjml else source["html"]
         if not source["subject"].strip():
             raise TemplateError("the subject is empty", part="subject")
         rendered = store.render_source(
@@ -124,7 +126,7 @@ def _page(request, template, language: str, form=None, status: int = 200, test_f
                 "to": request.user.email,
             }
         ),
-        "preview": _preview(template, language, source),
+        "preview": _preview(template, language, source, stored=True),
     }
     return render(request, "web/service/template_detail.html", context, status=status)
 
@@ -179,7 +181,7 @@ def template_preview(request, template_id: int):
         "mjml": data.get("source", "") if is_mjml else "",
         "text": data.get("text", ""),
     }
-    context = _preview(template, language, source)
+    context = _preview(template, language, source, stored=False)
     return render(request, "web/service/_preview.html", context)
 
 
