@@ -106,6 +106,7 @@ def test_message_to_a_plain_address_is_sent_once_and_its_events_show(
     detail = api.get(f"/messages/{first['id']}").json()
     assert detail["state"] == "sent"
     assert detail["last_code"] == 250
+    assert detail["reason"] == ""
     assert detail["sent_at"] is not None
     assert [e["type"] for e in detail["events"]] == ["queued", "sent"]
 
@@ -155,9 +156,11 @@ def test_marketing_consent_is_not_needed_but_suppression_refuses(
     api, reset_template, newsletter, capture_relay
 ):
     from mailwright.consent.suppression import do_suppress
+    from mailwright.contacts.models import Contact
 
-    # Unsubscribed from all marketing: service mail still goes.
+    # Never confirmed, and unsubscribed from all marketing: service mail still goes.
     make_contact("gone@example.com", newsletter, state="pending")
+    Contact.objects.filter(email="gone@example.com").update(status="unsubscribed")
     r = send(api, {"template": "password-reset", "to": "gone@example.com", "data": DATA})
     assert r.status_code == 202
     do_suppress("bounced@example.com", "hard_bounce", "550 no such user")
@@ -176,6 +179,7 @@ def test_marketing_consent_is_not_needed_but_suppression_refuses(
     queued = send(api, {"template": "password-reset", "to": "later@example.com", "data": DATA})
     do_suppress("later@example.com", "complaint", "abuse report")
     assert run_worker(capture_relay) == 1  # only gone@example.com
+    assert len(_captured(api, "gone@example.com")) == 1
     detail = api.get(f"/messages/{queued.json()['id']}").json()
     assert detail["state"] == "suppressed"
     assert detail["reason"].startswith("suppressed: spam complaint on ")
@@ -226,3 +230,22 @@ def test_attachments_travel_in_multipart_mixed(api, reset_template, capture_rela
     assert [f.get_filename() for f in files] == ["faktura zażółć.pdf", "notes.txt"]
     assert files[0].get_content() == pdf
     assert files[1].get_content_type() == "text/plain"
+
+
+def test_bounce_at_rcpt_shows_in_the_state_and_suppresses_the_next_one(
+    api, reset_template, fast_sink
+):
+    sink = fast_sink(
+        rcpt_replies={"nobody@example.com": "550 5.1.1 <nobody@example.com>: no such user"}
+    )
+    body = {"template": "password-reset", "to": "nobody@example.com", "data": DATA}
+    first = send(api, body).json()
+    run_worker(sink.relay)
+    detail = api.get(f"/messages/{first['id']}").json()
+    assert detail["state"] == "bounced"
+    assert detail["last_code"] == 550
+    assert "no such user" in detail["reason"]
+    assert "bounced" in [e["type"] for e in detail["events"]]
+    # A hard bounce suppresses the address: the next message is refused at once.
+    error = assert_error(send(api, body), 422, "suppressed", "to")
+    assert "hard bounce" in error["message"]

@@ -12,6 +12,7 @@ from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.api.schemas import MessageBatchIn, MessageBatchOut, MessageIn, MessageOut
 from mailwright.audit.actors import Actor
+from mailwright.campaigns.rendering import TemplateError
 from mailwright.transactional import status
 from mailwright.transactional.errors import SendError
 from mailwright.transactional.models import Message
@@ -65,6 +66,9 @@ def _send(request, item: dict, idempotency_key: str) -> Sent:
         )
     except SendError as exc:
         raise ApiError(exc.status, exc.code, exc.message, exc.field) from None
+    except TemplateError as exc:
+        # The template fails for this data (e.g. a filter given text it cannot format).
+        raise ApiError(422, "template_error", f"template: {exc}", "template") from None
 
 
 def _wait(msg: Message, seconds: float) -> Message:

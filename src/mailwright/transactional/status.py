@@ -24,7 +24,9 @@ def reason(msg: Message) -> str:
     suppression ("suppressed: hard bounce on 2026-12-01")."""
     if msg.refused_reason:
         return msg.refused_reason
-    return msg.delivery.last_reply if msg.delivery_id else ""
+    if not msg.delivery_id or msg.delivery.state in ("queued", "sending", "sent"):
+        return ""
+    return msg.delivery.last_reply
 
 
 def events(msg: Message) -> list[dict]:
