@@ -297,7 +297,7 @@ def make_message(to, template, state="sent", *, minutes_ago=0, latency=None, **e
 
 
 def test_messages_list_search_filter_and_paging(staff, starter):
-    other = make_starter("order-shipped")
+    other = make_starter("demo-shipped")
     make_message("ana@example.com", starter, "sent")
     make_message("ben@example.com", starter, "bounced")
     make_message("cem@example.com", other, "queued")
@@ -308,15 +308,15 @@ def test_messages_list_search_filter_and_paging(staff, starter):
     assert "ben@example.com" in body and "ana@example.com" not in body
     body = staff.get("/service/messages/?state=refused").content.decode()
     assert "dan@example.com" in body and "cem@example.com" not in body
-    body = staff.get("/service/messages/?template=order-shipped&state=queued").content.decode()
+    body = staff.get("/service/messages/?template=demo-shipped&state=queued").content.decode()
     assert "cem@example.com" in body and "dan@example.com" not in body
     bad = staff.get("/service/messages/?state=lost")
     assert bad.status_code == 400 and "unknown state &#x27;lost&#x27;" in bad.content.decode()
     for i in range(60):
         make_message(f"p{i}@example.com", other, "sent")
-    page2 = staff.get("/service/messages/?template=order-shipped&page=2").content.decode()
+    page2 = staff.get("/service/messages/?template=demo-shipped&page=2").content.decode()
     assert "Page 2 of 2 (62 in all)" in page2
-    assert "template=order-shipped" in page2  # paging keeps the filter
+    assert "template=demo-shipped" in page2  # paging keeps the filter
 
 
 def test_message_page_shows_state_reply_events_and_content(staff, starter):
