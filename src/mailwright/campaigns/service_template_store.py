@@ -28,6 +28,9 @@ from mailwright.campaigns.service_templates import (
 from mailwright.campaigns.templates import MAX_SOURCE, compile_mjml
 
 KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+# The first line of a starter's MJML: which starter and version it is (starters.library).
+# A copy is no longer that starter, so the line is not copied.
+STARTER_MARK = re.compile(r"\A<!-- mailwright starter [^\n]*-->\n?")
 SAMPLE_CONTACT = {"email": "sample@example.com", "name": "Sam Example", "first_name": "Sam"}
 
 
@@ -184,7 +187,7 @@ def do_copy_template(template_id: int, *, key: str, name: str, by: Actor) -> Tem
         starter=False,
         subject=source.subject,
         html=source.html,
-        mjml=source.mjml,
+        mjml=STARTER_MARK.sub("", source.mjml),
         text=source.text,
     )
     try:
@@ -198,7 +201,7 @@ def do_copy_template(template_id: int, *, key: str, name: str, by: Actor) -> Tem
             language=tr.language,
             subject=tr.subject,
             html=tr.html,
-            mjml=tr.mjml,
+            mjml=STARTER_MARK.sub("", tr.mjml),
             text=tr.text,
         )
         for tr in source.translations.all()
