@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from ninja import Router, Status
 
 from mailwright.api.errors import ApiError
+from mailwright.api.message_schemas import MessageBatchIn, MessageBatchOut, MessageIn, MessageOut
 from mailwright.api.pagination import page
-from mailwright.api.schemas import MessageBatchIn, MessageBatchOut, MessageIn, MessageOut
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.transactional import status

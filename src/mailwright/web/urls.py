@@ -15,6 +15,8 @@ from mailwright.web.imports import views as imports
 from mailwright.web.outbox import views as outbox
 from mailwright.web.privacy import views as privacy
 from mailwright.web.segments.urls import urlpatterns as segment_urls
+from mailwright.web.service import messages as service_messages
+from mailwright.web.service import templates as service_templates
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.surveys import views as surveys
@@ -116,6 +118,53 @@ urlpatterns = [
     ),
     path("surveys/", surveys.survey_list, name="survey_list"),
     path("surveys/<slug:key>/", surveys.survey_detail, name="survey_detail"),
+    path(
+        "service/",
+        login_required(RedirectView.as_view(pattern_name="web:service_message_list")),
+        name="service",
+    ),
+    path("service/messages/", service_messages.message_list, name="service_message_list"),
+    path(
+        "service/messages/<int:message_id>/",
+        service_messages.message_detail,
+        name="service_message",
+    ),
+    path(
+        "service/messages/<int:message_id>/html/",
+        service_messages.message_html,
+        name="service_message_html",
+    ),
+    path("service/templates/", service_templates.template_list, name="service_template_list"),
+    path(
+        "service/templates/<int:template_id>/",
+        service_templates.template_detail,
+        name="service_template",
+    ),
+    path(
+        "service/templates/<int:template_id>/preview/",
+        service_templates.template_preview,
+        name="service_template_preview",
+    ),
+    path(
+        "service/templates/<int:template_id>/copy/",
+        service_templates.template_copy,
+        name="service_template_copy",
+    ),
+    path(
+        "service/templates/<int:template_id>/settings/",
+        service_templates.template_settings,
+        name="service_template_settings",
+    ),
+    path(
+        "service/templates/<int:template_id>/test/",
+        service_templates.template_test,
+        name="service_template_test",
+    ),
+    path(
+        "service/templates/<int:template_id>/delete/",
+        service_templates.template_delete,
+        name="service_template_delete",
+    ),
     path("privacy/", privacy.privacy_page, name="privacy"),
     path("settings/organisation/", settings.organisation_settings, name="organisation_settings"),
     path("settings/audit-log/", settings.audit_log, name="audit_log"),

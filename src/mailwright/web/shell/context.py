@@ -9,6 +9,7 @@ SECTIONS = (
     "topics",
     "templates",
     "campaigns",
+    "service",
     "outbox",
     "delivery",
     "privacy",

@@ -17,6 +17,7 @@ from mailwright.feedback import reputation
 from mailwright.web.shell.alerts import alerts
 from mailwright.web.shell.forms import AccountPasswordForm, RateLimitedAuthenticationForm
 from mailwright.web.shell.helpers import missing_postal_address
+from mailwright.web.shell.service_stats import service_volume
 
 # --- account ------------------------------------------------------------------------------------
 
@@ -57,5 +58,9 @@ def dashboard(request):
         "latest_campaigns": Campaign.objects.select_related("template")[:10],
         "missing_postal_address": missing_postal_address(),
         "alerts": alerts(reputation.all_streams(timezone.now())),
+        "service": service_volume(
+            timezone.now(),
+            timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0),
+        ),
     }
     return render(request, "web/dashboard.html", context)
