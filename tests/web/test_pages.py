@@ -285,7 +285,7 @@ def test_create_edit_and_preview_html_template(staff):
             "text": "",
         },
     )
-    tpl = Template.objects.get()
+    tpl = Template.objects.get(kind="marketing")
     assert response["Location"] == f"/templates/{tpl.id}/preview/"
     preview = staff.get(f"/templates/{tpl.id}/preview/")
     assert b"Hello Sam" in preview.content
@@ -307,7 +307,7 @@ def test_create_edit_and_preview_html_template(staff):
     )
     tpl.refresh_from_db()
     assert (tpl.name, tpl.text) == ("Welcome 2", "Plain {{ contact.email }}")
-    assert Template.objects.count() == 1
+    assert Template.objects.filter(kind="marketing").count() == 1
 
 
 def test_create_mjml_template(staff):
@@ -319,7 +319,7 @@ def test_create_mjml_template(staff):
         "/templates/new/",
         {"name": "M", "subject": "S", "source_format": "mjml", "source": mjml},
     )
-    tpl = Template.objects.get()
+    tpl = Template.objects.get(kind="marketing")
     assert tpl.mjml == mjml and "Hello {{ contact.first_name }}" in tpl.html
     assert staff.get(f"/templates/{tpl.id}/edit/").context["form"].initial["source_format"] == (
         "mjml"
@@ -340,7 +340,7 @@ def test_template_syntax_error_names_the_part_and_line(staff):
     errors = response.context["form"].errors["source"]
     assert "html, line 2" in errors[0]
     assert b"html, line 2" in response.content
-    assert not Template.objects.exists()
+    assert not Template.objects.filter(kind="marketing").exists()
 
 
 def test_template_error_in_text_part_is_shown_on_the_text_field(staff):

@@ -6,6 +6,11 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from mailwright.campaigns.service_templates import (
+    example_data,
+    lint_service,
+    template_languages,
+)
 from mailwright.consent.topics import KEY as TOPIC_KEY
 
 
@@ -112,17 +117,81 @@ class TemplateIn(In):
     html: str | None = None
     mjml: str | None = None
     text: str = ""
+    kind: Literal["marketing", "service"] = "marketing"
+    key: str | None = Field(
+        None, max_length=100, description="service templates: the key messages are sent by"
+    )
+    fields: dict[str, Any] | None = Field(
+        None, description="service templates: the data fields, {name: {type, required, …}}"
+    )
+    language: str = Field("en", max_length=8, description="service templates: its language")
+    description: str = Field("", max_length=5000)
+
+
+class LintOut(Schema):
+    code: str
+    message: str
+    where: str
 
 
 class TemplateOut(Schema):
     id: int
+    kind: str
+    key: str | None
     name: str
+    description: str
+    language: str
+    languages: list[str] = Field(description="the languages it can be sent in")
+    fields: dict[str, Any]
+    starter: bool
     subject: str
     html: str
     mjml: str
     text: str
+    lint: list[LintOut] = Field(description="service templates: warnings (lint_service)")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_languages(obj) -> list[str]:
+        return template_languages(obj)
+
+    @staticmethod
+    def resolve_lint(obj) -> list[dict]:
+        return lint_service(obj) if obj.kind == "service" else []
+
+
+class LanguageSubject(Schema):
+    language: str
+    subject: str
+
+
+class ServiceTemplateOut(Schema):
+    id: int
+    key: str
+    name: str
+    description: str
+    language: str
+    languages: list[LanguageSubject]
+    fields: dict[str, Any]
+    example: dict[str, Any] = Field(description="data that renders it: the fields' examples")
+    starter: bool
+    lint: list[LintOut]
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_languages(obj) -> list[dict]:
+        rows = [(obj.language, obj.subject)]
+        rows += [(t.language, t.subject) for t in obj.translations.all()]
+        return [{"language": lang, "subject": subject} for lang, subject in rows]
+
+    @staticmethod
+    def resolve_example(obj) -> dict:
+        return example_data(obj.fields)
+
+    @staticmethod
+    def resolve_lint(obj) -> list[dict]:
+        return lint_service(obj)
 
 
 class CampaignIn(In):
