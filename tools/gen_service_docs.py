@@ -114,23 +114,26 @@ def idempotency_key(starter: dict) -> str:
     return f"{starter['key']}-{hashlib.sha256(starter['key'].encode()).hexdigest()[:12]}"
 
 
-WIDTH = 100  # an object or a list goes on one line when it fits in this many characters
+WIDTH = 100  # as ruff formats Python (pyproject.toml): a collection that fits goes on one line
 
 
-def literal(value, python: bool, indent: int = 0) -> str:
-    """`value` as JSON or Python source: on one line when it fits, else one key or element
-    a line."""
+def literal(value, python: bool, indent: int = 0, lead: int = 0, tail: int = 0) -> str:
+    """`value` as JSON or Python source laid out as `ruff format` would: on one line when it
+    fits (`lead` characters before it on the line, `tail` after), else one key or element a
+    line with a trailing comma (Python)."""
     flat = _flat(value, python)
-    if not isinstance(value, dict | list) or not value or indent + len(flat) <= WIDTH:
+    if not isinstance(value, dict | list) or not value or lead + len(flat) + tail <= WIDTH:
         return flat
     pad, inner, comma = " " * indent, " " * (indent + 2 * (1 + python)), "," if python else ""
+    n = len(inner)
     if isinstance(value, dict):
         items = [
-            f"{inner}{json.dumps(k)}: {literal(v, python, len(inner))}" for k, v in value.items()
+            f"{inner}{json.dumps(k)}: {literal(v, python, n, n + len(json.dumps(k)) + 2, 1)}"
+            for k, v in value.items()
         ]
         opening, closing = "{", "}"
     else:
-        items = [f"{inner}{literal(v, python, len(inner))}" for v in value]
+        items = [f"{inner}{literal(v, python, n, n, 1)}" for v in value]
         opening, closing = "[", "]"
     body = ",\n".join(items) + comma
     return f"{opening}\n{body}\n{pad}{closing}"
@@ -182,7 +185,7 @@ def python_example(starter: dict) -> str:
             "import os",
             "import urllib.request",
             "",
-            f"body = {literal(body, python=True)}",
+            f"body = {literal(body, python=True, lead=len('body = '))}",
             "request = urllib.request.Request(",
             '    os.environ["MW"] + "/messages",',
             '    data=json.dumps(body).encode("utf-8"),',
