@@ -128,3 +128,89 @@ def test_a_starter_is_read_only():
         save_service_template(
             key="password-reset", name="x", subject="x", html="<p>x</p>", instance=starter
         )
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_api_lists_service_templates_by_key(api):
+    marketing = api.post("/templates", {"name": "News", "subject": "Hi", "html": "<p>x</p>"})
+    assert marketing.status_code == 201
+    listed = api.get("/templates", kind="service").json()
+    keys = [t["key"] for t in listed]
+    assert keys == sorted(keys) and "password-reset" in keys
+    reset = next(t for t in listed if t["key"] == "password-reset")
+    assert reset["starter"] is True and reset["kind"] == "service"
+    assert reset["languages"] == ["en", "bg", "es", "pl", "tr", "vi"]
+    assert reset["fields"]["reset_url"]["type"] == "url"
+    assert reset["description"]
+    # the default list is the marketing templates, as before the service kind existed
+    assert [t["id"] for t in api.get("/templates").json()] == [marketing.json()["id"]]
+
+
+def test_api_service_template_details_give_each_languages_subject(api):
+    body = api.get("/templates/service/password-reset").json()
+    subjects = {row["language"]: row["subject"] for row in body["languages"]}
+    assert subjects["en"] == "Reset your password"
+    assert subjects["pl"] == "Resetowanie hasła"
+    assert set(subjects) == {"en", "pl", "tr", "es", "vi", "bg"}
+    assert body["example"]["expires_minutes"] == 30
+    assert api.get("/templates/service/no-such-template").status_code == 404
+
+
+def test_api_creates_a_service_template_and_returns_its_lint(api):
+    response = api.post(
+        "/templates",
+        {
+            "kind": "service",
+            "key": "welcome-back",
+            "name": "Welcome back",
+            "subject": "Welcome back, {{ data.name }}",
+            "html": "<p>Hi {{ data.name }}</p>{% call promo() %}<p>10% off</p>{% endcall %}",
+            "fields": {"name": {"type": "string", "required": True, "example": "Ana"}},
+            "language": "pl",
+        },
+    )
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert (created["kind"], created["key"], created["language"]) == (
+        "service",
+        "welcome-back",
+        "pl",
+    )
+    assert [w["code"] for w in created["lint"]] == ["promotional_content"]
+    again = api.get(f"/templates/{created['id']}").json()
+    assert again["fields"] == {"name": {"type": "string", "required": True, "example": "Ana"}}
+    assert again["lint"][0]["where"] == "html (pl)"
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"kind": "service"}, "key"),
+        ({"kind": "service", "key": "password-reset"}, "key"),
+        ({"kind": "service", "key": "x", "fields": {"a": {"type": "money"}}}, "fields"),
+        ({"kind": "service", "key": "x", "language": "xx"}, "language"),
+        ({"key": "x"}, "key"),
+    ],
+)
+def test_api_bad_service_template_is_a_4xx_naming_the_field(api, body, field):
+    response = api.post("/templates", {"name": "T", "subject": "S", "html": "<p>x</p>", **body})
+    assert response.status_code == 422, response.json()
+    assert response.json()["error"]["field"] == field
+
+
+def test_api_starter_is_read_only(api):
+    starter = api.get("/templates/service/password-reset").json()
+    response = api.put(
+        f"/templates/{starter['id']}",
+        {
+            "kind": "service",
+            "key": "password-reset",
+            "name": "x",
+            "subject": "x",
+            "html": "<p>x</p>",
+        },
+    )
+    assert response.status_code == 422
+    assert "read-only" in response.json()["error"]["message"]

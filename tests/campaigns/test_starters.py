@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import Markup
 
 from mailwright.campaigns.models import Template, TemplateTranslation
 from mailwright.campaigns.service_templates import (
     LANGUAGES,
     data_names,
+    lint_service,
     render_service,
     validate_data,
 )
@@ -60,7 +62,48 @@ def _render(key: str, language: str, data: dict, consent: bool = False):
 
 
 def test_the_library_has_the_starters_of_part_a():
-    assert {"password-reset"} <= set(KEYS)
+    assert {
+        "order-confirmation",
+        "preorder-confirmation",
+        "order-shipped",
+        "order-delivered",
+        "password-reset",
+    } <= set(KEYS)
+
+
+def test_delivered_shows_the_rating_row_only_when_surveys_provide_it():
+    tpl = Template.objects.get(key="order-delivered")
+    data = validate_data(tpl, library.get("order-delivered").example())
+    calls = []
+
+    def survey_row(key, scale):
+        calls.append((key, scale))
+        return Markup('<table class="rating-row"><tr><td>★</td></tr></table>')
+
+    plain = render_service(tpl, language="tr", data=data, contact=CONTACT)
+    rated = render_service(
+        tpl, language="tr", data=data, contact=CONTACT, extra={"survey_row": survey_row}
+    )
+    assert "rating-row" not in plain.html and "memnun kaldınız" not in plain.html
+    assert '<table class="rating-row">' in rated.html
+    assert "Teslimattan ne kadar memnun kaldınız?" in rated.html
+    assert calls == [("delivery", "stars")]
+
+
+def test_order_confirmation_promo_only_with_marketing_consent():
+    tpl = Template.objects.get(key="order-confirmation")
+    data = validate_data(tpl, library.get("order-confirmation").example())
+    title = data["promo"]["title"]
+    without = render_service(tpl, language="es", data=data, contact=CONTACT)
+    with_consent = render_service(
+        tpl, language="es", data=data, contact=CONTACT, marketing_consent=True
+    )
+    assert title not in without.html and title not in without.text
+    assert "Ver la oferta" not in without.html
+    assert title in with_consent.html and title in with_consent.text
+    assert "Ver la oferta" in with_consent.html
+    codes = {w["code"] for w in lint_service(tpl)}
+    assert "promotional_content" in codes
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -5,6 +5,9 @@ The context a service template sees (SPEC §4.2, plus `data`): `data`, `contact`
 recipient; only `email` when the address is not a contact), `organisation`, `language`,
 `message` (`id`), `marketing_consent` (bool), `promo()` (a block that renders only when
 `marketing_consent` is true: `{% call promo() %}…{% endcall %}`).
+
+Also here: `lint_service` (warnings shown on save and by the API) and
+`save_service_template` (create/replace a service template that is not a starter).
 """
 
 from __future__ import annotations
@@ -248,26 +251,32 @@ def _sources(template: Template) -> list[tuple[str, str, str, str]]:
 
 
 def lint_service(template: Template) -> list[dict]:
-    """Warnings about a service template: [{"code", "message", "where"}]."""
-    found: list[dict] = []
+    """Warnings about a service template: [{"code", "message", "where"}], one per problem;
+    `where` names the parts and languages, e.g. "html (en, pl); text (en, pl)"."""
     declared = set(template.fields or {})
+    places: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+    def add(code: str, message: str, part: str, language: str) -> None:
+        places.setdefault((code, message), {}).setdefault(part, []).append(language)
+
     for language, subject, html, text in _sources(template):
         for part, source in (("subject", subject), ("html", html), ("text", text)):
-            where = f"{part} ({language})"
             if _PROMO_CALL.search(source):
-                found.append(
-                    {"code": "promotional_content", "message": PROMOTIONAL, "where": where}
-                )
+                add("promotional_content", PROMOTIONAL, part, language)
             for name in sorted(data_names(source) - declared):
-                found.append(
-                    {
-                        "code": "undeclared_field",
-                        "message": f"data.{name} is used but not declared in the template's"
-                        " fields, so messages are not checked for it",
-                        "where": where,
-                    }
+                message = (
+                    f"data.{name} is used but not declared in the template's fields, so"
+                    " messages are not checked for it"
                 )
-    return found
+                add("undeclared_field", message, part, language)
+    return [
+        {
+            "code": code,
+            "message": message,
+            "where": "; ".join(f"{part} ({', '.join(langs)})" for part, langs in parts.items()),
+        }
+        for (code, message), parts in places.items()
+    ]
 
 
 def check_fields_spec(fields, prefix: str = "") -> None:

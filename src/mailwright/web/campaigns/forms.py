@@ -12,7 +12,9 @@ from mailwright.web.shell.forms import NoLabelSuffix
 
 class CampaignForm(NoLabelSuffix, forms.Form):
     name = forms.CharField(max_length=200)
-    template = forms.ModelChoiceField(queryset=Template.objects.all(), empty_label=None)
+    template = forms.ModelChoiceField(
+        queryset=Template.objects.filter(kind="marketing"), empty_label=None
+    )
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.all(),
         to_field_name="key",

@@ -18,7 +18,9 @@ from mailwright.web.templates_editor.forms import TemplateForm
 @require_GET
 def template_list(request):
     return render(
-        request, "web/templates/list.html", {"page": paginate(request, Template.objects.all())}
+        request,
+        "web/templates/list.html",
+        {"page": paginate(request, Template.objects.filter(kind="marketing"))},
     )
 
 
