@@ -175,7 +175,6 @@ def python_example(starter: dict) -> str:
         "template": starter["key"],
         "to": RECIPIENT,
         "stream": "service",
-        "language": "pl",
         "data": example(starter["fields"]),
     }
     return "\n".join(
@@ -197,7 +196,8 @@ def python_example(starter: dict) -> str:
             "    },",
             ")",
             "with urllib.request.urlopen(request, timeout=10) as response:",
-            '    message = json.load(response)  # 202 {"id": …, "state": "queued", …}',
+            "    message = json.load(response)",
+            'print(response.status, message["id"], message["state"])',
             "```",
         ]
     )
