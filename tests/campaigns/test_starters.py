@@ -203,3 +203,11 @@ def test_sync_leaves_an_operators_template_with_a_starters_key_alone():
     assert counts["skipped"] == 1
     mine.refresh_from_db()
     assert (mine.name, mine.starter, mine.subject) == ("Ours", False, "Ours")
+
+
+@pytest.mark.parametrize("key", [s.key for s in library.load()])
+def test_starter_makes_no_request_to_a_third_party(key):
+    """A web font from fonts.googleapis.com would tell Google who opened a password reset:
+    the layout names only fonts the reader already has."""
+    _, html, _ = library.build(library.get(key), "en")
+    assert "googleapis" not in html and "<link" not in html.lower()
