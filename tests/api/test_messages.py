@@ -252,3 +252,27 @@ def test_bounce_at_rcpt_shows_in_the_state_and_suppresses_the_next_one(
     # A hard bounce suppresses the address: the next message is refused at once.
     error = assert_error(send(api, body), 422, "suppressed", "to")
     assert "hard bounce" in error["message"]
+
+
+def test_the_order_confirmation_starters_promo_carries_an_unsubscribe_link(
+    api, newsletter, capture_relay
+):
+    """The starter as installed: its promotional block reaches only people with marketing
+    consent, and then with the way out of marketing mail (it makes the message commercial)."""
+    from mailwright.campaigns.starters import library
+
+    data = library.get("order-confirmation").example()
+    title = data["promo"]["title"]
+    fan = make_contact("fan@example.com", newsletter)
+    make_contact("buyer@example.com", newsletter, state="pending")  # never confirmed
+    for to in ({"contact": fan.id}, "buyer@example.com"):
+        r = send(api, {"template": "order-confirmation", "to": to, "data": data})
+        assert r.status_code == 202, r.content
+    assert run_worker(capture_relay) == 2
+    (with_promo,) = _captured(api, "fan@example.com")
+    (without,) = _captured(api, "buyer@example.com")
+    html = with_promo.get_body(("html",)).get_content()
+    assert title in html and "/u/" in html
+    text = without.get_body(("plain",)).get_content()
+    assert title not in without.get_body(("html",)).get_content() and title not in text
+    assert "/u/" not in text

@@ -214,3 +214,18 @@ def test_api_starter_is_read_only(api):
     )
     assert response.status_code == 422
     assert "read-only" in response.json()["error"]["message"]
+
+
+def test_a_campaign_cannot_use_a_service_template(api, newsletter, admin_user):
+    from django.test import Client
+
+    admin_client = Client()
+    admin_client.force_login(admin_user)
+    starter = Template.objects.get(key="password-reset")
+    r = api.post("/campaigns", {"name": "Oops", "template": starter.id, "topics": ["newsletter"]})
+    assert r.status_code == 422 and "service template" in r.json()["error"]["message"]
+    # The marketing editor sends a service template to its own page.
+    page = admin_client.get(f"/templates/{starter.id}/edit/")
+    assert page.status_code == 302 and page["Location"].endswith(
+        f"/service/templates/{starter.id}/"
+    )

@@ -85,6 +85,12 @@ def _validated(
     template = Template.objects.filter(pk=template_id).first()
     if template is None:
         raise ContactError(f"no template with id {template_id}", field="template", code="not_found")
+    if template.kind != Template.Kind.MARKETING:
+        raise ContactError(
+            f"template {template_id} is a service template ({template.key}): campaigns use"
+            " marketing templates; service templates are sent with POST /api/v1/messages",
+            field="template",
+        )
     topics = list(Topic.objects.filter(key__in=topic_keys))
     missing = sorted(set(topic_keys) - {t.key for t in topics})
     if missing:

@@ -26,7 +26,7 @@ from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.audit.events import DomainEvent, emit
 from mailwright.campaigns.models import Template
-from mailwright.campaigns.rendering import contact_context
+from mailwright.campaigns.rendering import contact_context, recipient_context
 from mailwright.campaigns.service_templates import (
     DataError,
     pick_language,
@@ -237,13 +237,19 @@ def do_send(
             return _replay(winner, request_hash)
         if not refused:
             ctx = contact_context(contact) if contact is not None else {"email": address}
+            consented = has_marketing_consent(contact)
+            links = {}
+            if consented:  # a promotional block is commercial: it carries the way out
+                recipient = recipient_context(contact, None)
+                links = {k: recipient[k] for k in ("unsubscribe_url", "preferences_url")}
             rendered = render_service(
                 tpl,
                 language=chosen,
                 data=clean_data,
                 contact=ctx,
-                marketing_consent=has_marketing_consent(contact),
+                marketing_consent=consented,
                 message_id=msg.id,
+                extra=links,
             )
             msg.delivery = service.queue(
                 contact,

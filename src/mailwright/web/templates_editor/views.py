@@ -56,7 +56,10 @@ def template_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request, template_id: int):
-    return _template_form(request, get_object_or_404(Template, pk=template_id))
+    tpl = get_object_or_404(Template, pk=template_id)
+    if tpl.kind == Template.Kind.SERVICE:  # edited per language under Service → Templates
+        return redirect("web:service_template", template_id=tpl.pk)
+    return _template_form(request, tpl)
 
 
 @login_required
