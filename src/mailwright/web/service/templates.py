@@ -100,6 +100,12 @@ def _preview(template: Template, language: str, source: dict | None, *, stored: 
     return context
 
 
+def _as_json(value) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _page(request, template, language: str, form=None, status: int = 200, test_form=None):
     source = store.translation(template, language)
     if form is None:
@@ -116,7 +122,11 @@ def _page(request, template, language: str, form=None, status: int = 200, test_f
         "tabs": [(code, LANGUAGE_NAMES[code], code in have) for code in LANGUAGES],
         "missing": source is None,
         "form": form,
-        "fields": sorted((template.fields or {}).items()),
+        # Examples shown as the JSON a caller sends, not as Python values.
+        "fields": [
+            (name, spec, _as_json(spec.get("example")))
+            for name, spec in sorted((template.fields or {}).items())
+        ],
         "warnings": lint_service(template),
         "test_form": test_form
         or TestSendForm(
