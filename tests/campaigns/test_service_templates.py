@@ -229,3 +229,16 @@ def test_a_campaign_cannot_use_a_service_template(api, newsletter, admin_user):
     assert page.status_code == 302 and page["Location"].endswith(
         f"/service/templates/{starter.id}/"
     )
+
+
+def test_an_edit_is_rendered_at_once_though_compiled_templates_are_kept():
+    from mailwright.campaigns.service_templates import render_service
+
+    tpl = Template.objects.create(
+        kind="service", key="cache-check", name="C", subject="One", html="<p>first</p>"
+    )
+    assert render_service(tpl, language="en", data={}, contact={}).html == "<p>first</p>"
+    tpl.html, tpl.subject = "<p>second</p>", "Two"
+    tpl.save()
+    again = render_service(tpl, language="en", data={}, contact={})
+    assert (again.subject, again.html) == ("Two", "<p>second</p>")
