@@ -7,9 +7,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from mailwright.consent.signals import service_mail
+from mailwright.delivery import wake
 from mailwright.delivery.models import Delivery
 
 
+@wake.nudges
 def queue(contact, *, kind: str, subject: str, html: str, text: str, language: str) -> Delivery:
     now = timezone.now()
     return Delivery.objects.create(
