@@ -204,26 +204,32 @@ def test_service_relay_carries_service_only_and_is_woken_while_marketing_sends(
     sinks, data_dir, background_worker, newsletter
 ):
     bulk, tx = sinks(reply_delay=0.002), sinks()
-    Relay.objects.create(name="bulk", url=bulk.relay_url(), stream="marketing", weight=5)
+    # Weighted so that a lane picking at random would almost never try tx.
+    Relay.objects.create(name="bulk", url=bulk.relay_url(), stream="marketing", weight=1000)
     Relay.objects.create(name="tx", url=tx.relay_url(), stream="service")
-    start_campaign(newsletter, 2000)
-    people = service_contacts(3)
-    # Relays from the UI rows; the tx relay found nothing at first and rests for IDLE.
-    background_worker(None, lanes=2, batch_size=100, idle_seconds=IDLE)
-    wait_until(lambda: bulk.count >= 200, 60, "marketing under way")
+    start_campaign(newsletter, 3000)
+    first, *people = service_contacts(4)
+    background_worker(None, lanes=2, batch_size=100, idle_seconds=IDLE)  # relays: the rows
+    wait_until(lambda: bulk.count >= 300, 60, "marketing under way")
+    queue_service(first)
+    wait_until(lambda: tx.count == 1, 10, "the first service message")
+    # Each lane that claimed on tx since found nothing more there and rests it for IDLE.
+    mark = bulk.count + 300
+    wait_until(lambda: bulk.count >= mark, 60, "more marketing")
     for contact in people:
         queue_service(contact)
         time.sleep(0.05)
-    wait_until(lambda: tx.count == len(people), 10, "the service messages, long before 30 s")
-    assert bulk.count < 2000  # they did not wait for the campaign
-    assert set(tx.rcpt_counts) == {c.email for c in people}  # nothing else went through tx
+    wait_until(lambda: tx.count == 4, 10, "the service messages, long before 30 s")
+    assert bulk.count < 3000  # they did not wait for the campaign
+    assert set(tx.rcpt_counts) == {c.email for c in [first, *people]}  # and nothing else
     assert not any(r.startswith("svc") for r in bulk.rcpt_counts)
     assert set(Delivery.objects.filter(stream="service").values_list("relay", flat=True)) == {"tx"}
 
 
 def test_marketing_only_relay_never_carries_service_mail(sinks, data_dir, newsletter):
     bulk = sinks()
-    Relay.objects.create(name="bulk", url=bulk.relay_url(), stream="marketing")
+    # Weighted so that a lane picking at random would almost never try tx.
+    Relay.objects.create(name="bulk", url=bulk.relay_url(), stream="marketing", weight=1000)
     start_campaign(newsletter, 50)
     (person,) = service_contacts(1)
     queue_service(person)

@@ -188,11 +188,12 @@ class Engine:
         owner = f"{self.worker_id}/{index}"
         resting: dict[str, float] = {}  # relay key -> monotonic time it may be tried again
         seen = self._wakeups
+        urgent = False  # woken for service mail: the next claim is on a relay that carries it
         try:
             while not self.stopping.is_set():
                 if seen != self._wakeups:
                     # Service mail was queued: the relays that carry it are worth a claim now.
-                    seen = self._wakeups
+                    seen, urgent = self._wakeups, True
                     service = {r.key for r in self._relays if SERVICE in r.streams}
                     resting = {k: t for k, t in resting.items() if k not in service}
                 await self._refresh_relays()
@@ -200,7 +201,14 @@ class Engine:
                 now = time.monotonic()
                 unavailable = {k for k, t in resting.items() if t > now}
                 unavailable |= {k for k, t in self._backed_off.items() if t > now}
-                relay = pick(self._relays, unavailable)
+                choices = self._relays
+                if urgent:
+                    urgent = False
+                    carry = [
+                        r for r in choices if SERVICE in r.streams and r.key not in unavailable
+                    ]
+                    choices = carry or choices
+                relay = pick(choices, unavailable)
                 if relay is None:
                     if until_idle:
                         return
