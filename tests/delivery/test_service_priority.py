@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from mailwright import tokens
 from mailwright.contacts.models import Contact
 from mailwright.delivery import sending, service, wake
 from mailwright.delivery.engine import SEND_CHUNK
@@ -29,10 +30,13 @@ from mailwright.delivery.models import Delivery, Relay
 from mailwright.delivery.relays import configured
 from tests.conftest import make_campaign, run_worker
 from tests.delivery.test_crash_recovery import database_url, make_audience
+from tests.feedback import test_inbound
+from tests.feedback.test_inbound import DOMAIN, arf, dsn
 from tests.smtp_servers import FastSink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+inbound = test_inbound.inbound  # the real inbound SMTP server, as a fixture here too
 IDLE = 30.0  # the worker's idle sleep in these tests: anything slower than a nudge shows
 
 
@@ -243,6 +247,37 @@ def test_marketing_only_relay_never_carries_service_mail(sinks, data_dir, newsle
     run_worker(configured())
     assert bulk.count == 50
     assert Delivery.objects.get(stream="service").state == Delivery.State.QUEUED
+
+
+# --- each stream's reputation, from real traffic -------------------------------------------
+
+
+def test_service_bounces_and_complaints_count_for_the_service_stream_only(
+    fast_sink, data_dir, newsletter, inbound, api
+):
+    sink = fast_sink(rcpt_replies={"svc3@example.org": "550 5.1.1 no such user"})
+    start_campaign(newsletter, 6)
+    people = service_contacts(4)
+    for contact in people:
+        queue_service(contact)
+    run_worker(sink.relay)
+    assert sink.count == 6 + 3
+    # A later DSN for one service message and an abuse report for another.
+    later, reported = (Delivery.objects.get(email=c.email) for c in people[:2])
+    inbound(f"bounce+{tokens.verp_token(later.id)}@{DOMAIN}", dsn(later, "5.1.1", "550 gone"))
+    inbound(f"fbl@{DOMAIN}", arf(reported))
+    service_rep = api.get("/streams/service/reputation").json()
+    marketing_rep = api.get("/streams/marketing/reputation").json()
+    assert service_rep["counts"] == {"attempted": 4, "delivered": 2, "bounced": 2, "complaints": 1}
+    assert service_rep["rates"] == {"bounce_rate": 0.5, "complaint_rate": 0.25}
+    assert service_rep["status"] == "over"
+    assert marketing_rep["counts"] == {
+        "attempted": 6,
+        "delivered": 6,
+        "bounced": 0,
+        "complaints": 0,
+    }
+    assert marketing_rep["status"] == "ok"
 
 
 # --- a 50,000-recipient campaign ------------------------------------------------------------
