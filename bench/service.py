@@ -199,7 +199,7 @@ def api_throughput(port: int, key: str, requests: int, clients: int) -> dict:
         api = Api(port, key)
         try:
             for n in range(share):
-                status, body = api.send(f"tp{n % 100}@example.org", n)
+                status, _ = api.send(f"tp{n % 100}@example.org", n)
                 (done if status == 202 else errors).append(status)
         finally:
             api.close()
@@ -243,7 +243,7 @@ def child_main(args) -> None:
         _, key = keys.create("bench")
         port = free_port()
         env = {**env, "MW_HTTP_ADDR": f"127.0.0.1:{port}", "MW_LOG_LEVEL": "WARNING"}
-        logs = open(os.path.join(data_dir, "processes.log"), "ab")  # noqa: SIM115
+        logs = open(os.path.join(data_dir, "processes.log"), "ab")
         worker_argv = [sys.executable, "-m", "mailwright", "worker", "--processes"]
         worker_argv += [str(args.processes), "--lanes", str(args.lanes)]
         worker_argv += ["--batch-size", str(args.batch_size)]

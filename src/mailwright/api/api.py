@@ -13,6 +13,7 @@ from mailwright.api import (
     errors,
     hygiene,
     imports,
+    messages,
     outbox,
     segments,
     streams,
@@ -91,3 +92,4 @@ api.add_router("/hygiene", hygiene.router)
 api.add_router("/suppressions", suppressions.router)
 api.add_router("/audit-log", audit.router)
 api.add_router("/streams", streams.router)
+api.add_router("/messages", messages.router)

@@ -23,15 +23,22 @@ def digest(key: str) -> str:
 
 
 @transaction.atomic
-def create(name: str, *, by: Actor = CLI) -> tuple[ApiKey, str]:
-    """A new key: (its record, the key itself, which is never stored or logged)."""
+def create(name: str, *, scope: str = ApiKey.Scope.FULL, by: Actor = CLI) -> tuple[ApiKey, str]:
+    """A new key: (its record, the key itself, which is never stored or logged). `scope`:
+    "full", or "send" (service messages only)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ValueError("the key name must be 1-100 characters")
+    if scope not in ApiKey.Scope.values:
+        raise ValueError(f"the scope must be one of {', '.join(ApiKey.Scope.values)}")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    record = ApiKey.objects.create(name=name, prefix=key[:10], digest=digest(key))
+    record = ApiKey.objects.create(name=name, prefix=key[:10], digest=digest(key), scope=scope)
     audit.record(
-        by, "api_key.create", "api_key", record.pk, after={"name": name, "prefix": key[:10]}
+        by,
+        "api_key.create",
+        "api_key",
+        record.pk,
+        after={"name": name, "prefix": key[:10], "scope": scope},
     )
     return record, key
 

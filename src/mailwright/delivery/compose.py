@@ -9,6 +9,7 @@ Service mail (opt-in confirmations and the like) carries its rendered content on
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from mailwright.campaigns.models import CampaignLink
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
 from mailwright.consent.organisation import current
 from mailwright.delivery import tracked_links
-from mailwright.delivery.mime import OutgoingMessage, assemble, make_message_id
+from mailwright.delivery.mime import Attachment, OutgoingMessage, assemble, make_message_id
 from mailwright.delivery.models import Delivery
 from mailwright.tokens import verp_address
 
@@ -167,6 +168,10 @@ class Composer:
                 ("Auto-Submitted", "auto-generated"),
                 ("Feedback-ID", f"{kind}:service:mw:{settings.FEEDBACK_ID_SENDER}"),
                 ("X-Mailwright-Delivery", str(delivery.id)),
+            ],
+            attachments=[
+                Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
+                for a in content.get("attachments") or ()
             ],
         )
         return message_id, self.sign(from_email, assemble(msg, eight_bit=eight_bit))

@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from email.utils import format_datetime, formataddr
+from urllib.parse import quote
 
 from django.utils import timezone
 
@@ -33,6 +34,16 @@ class OutgoingMessage:
     message_id: str
     reply_to: str = ""
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (service mail): a sanitised filename and checked type."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 def _clean(value: str, what: str) -> str:
@@ -69,6 +80,31 @@ def encode_address(name: str, email: str) -> str:
         # that offer SMTPUTF8 get such a message (see transport.py).
         return f"{encode_text_header(name)} <{email}>" if name else email
     return formataddr((name, email), charset="utf-8") if name else email
+
+
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$")
+_UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9!#$&+.^_`{}~ ()\[\],;=@-]")
+
+
+def disposition(filename: str) -> str:
+    """Content-Disposition for an attachment: a quoted ASCII filename, or RFC 2231
+    (`filename*=utf-8''…`, percent-encoded) for any other, as the stdlib writes it."""
+    _clean(filename, "filename")
+    if filename.isascii() and not _UNSAFE_ASCII.search(filename):
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quote(filename, safe='')}"
+
+
+def _attachment_part(att: Attachment) -> bytes:
+    content_type = (
+        att.content_type if _TOKEN.match(att.content_type) else "application/octet-stream"
+    )
+    body = base64.encodebytes(att.data).replace(b"\n", b"\r\n")  # 76-character lines
+    return (
+        f"Content-Type: {content_type}\r\n"
+        f"Content-Disposition: {disposition(att.filename)}\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    ).encode() + body
 
 
 def make_message_id(domain: str, ref: int | str) -> str:
@@ -120,16 +156,29 @@ def assemble(msg: OutgoingMessage, *, eight_bit: bool = False) -> bytes:
         headers.append(("Reply-To", encode_address("", msg.reply_to)))
     for name, value in msg.extra_headers:
         headers.append((_clean(name, "header name"), _clean(value, name)))
-    headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+    mixed = f"=_mwm_{secrets.token_hex(12)}" if msg.attachments else ""
+    if mixed:
+        # multipart/mixed: the text and HTML alternatives first, then each attachment.
+        headers.append(("Content-Type", f'multipart/mixed; boundary="{mixed}"'))
+    else:
+        headers.append(("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
 
     out = bytearray()
     for name, value in headers:
         out += f"{name}: {value}\r\n".encode()
     b = boundary.encode("ascii")
+    if mixed:
+        inner = f'Content-Type: multipart/alternative; boundary="{boundary}"'
+        out += f"\r\n--{mixed}\r\n{inner}\r\n\r\n".encode()
     out += b"\r\n--" + b + b"\r\n"
     for content_type, text in ((b"text/plain", msg.text), (b"text/html", msg.html)):
         cte, body = encode_body(text, eight_bit)
         out += b"Content-Type: " + content_type + b'; charset="utf-8"\r\n'
         out += b"Content-Transfer-Encoding: " + cte + b"\r\n\r\n" + body
         out += b"\r\n--" + b + (b"\r\n" if content_type == b"text/plain" else b"--\r\n")
+    if mixed:
+        m = mixed.encode("ascii")
+        for att in msg.attachments:
+            out += b"\r\n--" + m + b"\r\n" + _attachment_part(att)
+        out += b"\r\n--" + m + b"--\r\n"
     return bytes(out)

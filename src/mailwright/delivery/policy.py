@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from mailwright.campaigns.models import Campaign
+from mailwright.consent.hashing import address_hashes
 from mailwright.consent.models import Suppression
 from mailwright.consent.suppression import suppressed_among
 from mailwright.contacts.models import Contact, Subscription
@@ -93,3 +94,26 @@ def marketing_still_allowed(deliveries) -> set[int]:
 def service_blocked(emails) -> set[str]:
     """Service mail goes to anyone not suppressed (hard bounce, complaint, erasure, manual)."""
     return suppressed_among(emails)
+
+
+REASON_TEXT = {
+    Suppression.Reason.HARD_BOUNCE: "hard bounce",
+    Suppression.Reason.COMPLAINT: "spam complaint",
+    Suppression.Reason.MANUAL: "suppressed by an operator",
+    Suppression.Reason.ERASED: "the person asked to be erased",
+    Suppression.Reason.SOFT_BOUNCES: "repeated soft bounces",
+}
+
+
+def suppression_reason(email: str) -> str:
+    """Why this address may not be mailed, for a message's state ("suppressed: hard bounce
+    on 2026-12-06"); "" when it is not suppressed."""
+    entry = (
+        Suppression.objects.filter(email_hash__in=address_hashes(email))
+        .only("reason", "created_at")
+        .first()
+    )
+    if entry is None:
+        return ""
+    why = REASON_TEXT.get(entry.reason, entry.reason)
+    return f"suppressed: {why} on {entry.created_at:%Y-%m-%d}"

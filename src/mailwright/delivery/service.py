@@ -1,5 +1,6 @@
-"""Queue service messages (opt-in confirmations and other non-campaign mail) in the ledger.
-They go out through the same worker, on the service stream: only suppression stops them."""
+"""Queue service messages (opt-in confirmations, transactional API messages and other
+non-campaign mail) in the ledger. They go out through the same worker, on the service
+stream, ahead of marketing: only suppression stops them (never marketing consent)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,33 @@ from mailwright.delivery.models import Delivery
 
 
 @wake.nudges
-def queue(contact, *, kind: str, subject: str, html: str, text: str, language: str) -> Delivery:
+def queue(
+    contact,
+    *,
+    kind: str,
+    subject: str,
+    html: str,
+    text: str,
+    language: str,
+    email: str | None = None,
+    attachments: list[dict] | None = None,
+) -> Delivery:
+    """A service-stream delivery carrying its rendered content. `contact` may be None when
+    the recipient is an address that is not a contact (then `email` is required).
+    `attachments`: [{"filename", "content_type", "content" (base64)}], already checked."""
+    address = email or (contact.email if contact is not None else "")
+    if not address:
+        raise ValueError("a service message needs a contact or an address")
     now = timezone.now()
+    content = {"kind": kind, "subject": subject, "html": html, "text": text, "language": language}
+    if attachments:
+        content["attachments"] = attachments
     return Delivery.objects.create(
         contact=contact,
-        email=contact.email,
-        domain=contact.email.rpartition("@")[2].lower(),
+        email=address,
+        domain=address.rpartition("@")[2].lower(),
         stream=Delivery.Stream.SERVICE,
-        content={
-            "kind": kind,
-            "subject": subject,
-            "html": html,
-            "text": text,
-            "language": language,
-        },
+        content=content,
         state=Delivery.State.QUEUED,
         next_attempt_at=now,
         created_at=now,

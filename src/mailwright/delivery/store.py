@@ -47,7 +47,8 @@ class OrmStore:
         for d in batch:
             d.skip_reason = ""
             if d.email in suppressed:
-                d.skip_reason = "address is suppressed"
+                # Says why (a message's state shows it); suppressed rows are rare.
+                d.skip_reason = policy.suppression_reason(d.email) or "address is suppressed"
             elif d.campaign_id is not None and d.id not in allowed:
                 d.skip_reason = "contact no longer consents (unsubscribed, paused or inactive)"
         return batch
