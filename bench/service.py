@@ -11,9 +11,9 @@ the time the request was sent (same machine, same clock). Two phases per run:
 Throughput: --api-requests `POST /api/v1/messages`, each with its own Idempotency-Key, from
 --api-clients threads over keep-alive connections; accepted (202) messages per second.
 
-Everything runs as deployed: `mailwright web` (uvicorn), `mailwright worker --processes N`
-(default idle sleep: the wake-up socket is what makes an idle worker fast), Postfix's
-smtp-sink as the relay, SQLite (WAL) or a throwaway PostgreSQL cluster.
+Everything runs as deployed: `mailwright web --workers 2` (uvicorn), `mailwright worker
+--processes N` (default idle sleep: the wake-up socket is what makes an idle worker fast),
+Postfix's smtp-sink as the relay, SQLite (WAL) or a throwaway PostgreSQL cluster.
 
 Usage: python bench/service.py [--recipients 50000] [--messages 200] [--runs 3]
                                [--db sqlite,postgres] [--processes 2] [--lanes 4]
@@ -55,6 +55,7 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--api-requests", type=int, default=2000)
     p.add_argument("--api-clients", type=int, default=8)
+    p.add_argument("--web-workers", type=int, default=2, help="mailwright web --workers")
     p.add_argument("--child-db", help=argparse.SUPPRESS)
     p.add_argument("--child-out", help=argparse.SUPPRESS)
     p.add_argument("--sink-port", type=int, help=argparse.SUPPRESS)
@@ -247,7 +248,8 @@ def child_main(args) -> None:
         worker_argv = [sys.executable, "-m", "mailwright", "worker", "--processes"]
         worker_argv += [str(args.processes), "--lanes", str(args.lanes)]
         worker_argv += ["--batch-size", str(args.batch_size)]
-        for argv in ([sys.executable, "-m", "mailwright", "web", "--workers", "1"], worker_argv):
+        web_argv = [sys.executable, "-m", "mailwright", "web", "--workers", str(args.web_workers)]
+        for argv in (web_argv, worker_argv):
             procs.append(subprocess.Popen(argv, env=env, stdout=logs, stderr=logs))
         wait_port(port)
         api = Api(port, key)
@@ -298,7 +300,8 @@ def report(args, dbs: dict, load_before, load_after, total: float) -> None:
         f"{' / '.join(f'{x:.2f}' for x in load_after)}; {total:.0f} s in all\n"
         f"command: python bench/service.py {' '.join(sys.argv[1:])}\n"
         f"worker: {args.processes} processes × {args.lanes} lanes, batches of "
-        f"{args.batch_size}; {args.messages} service messages per phase, one every "
+        f"{args.batch_size}; web: {args.web_workers} uvicorn workers, {args.api_clients} API "
+        f"clients; {args.messages} service messages per phase, one every "
         f"{args.interval} s; campaign of {args.recipients:,} recipients; medians of "
         f"{args.runs} runs\n"
     )
