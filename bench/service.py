@@ -79,6 +79,15 @@ class Api:
             "data": {"reset_url": f"https://shop.example.com/reset/{uuid.uuid4().hex}"},
         }
         headers = {**self.headers, "Idempotency-Key": f"bench-{uuid.uuid4().hex}-{n}"}
+        try:
+            return self._post(body, headers)
+        except (ConnectionError, http.client.RemoteDisconnected):
+            # The server closed the idle keep-alive connection: reconnect and retry, safely
+            # with the same Idempotency-Key.
+            self.conn.close()
+            return self._post(body, headers)
+
+    def _post(self, body: dict, headers: dict) -> tuple[int, dict]:
         self.conn.request("POST", "/api/v1/messages", json.dumps(body), headers)
         response = self.conn.getresponse()
         return response.status, json.loads(response.read() or b"{}")
