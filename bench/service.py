@@ -56,6 +56,11 @@ def parse_args(argv=None):
     p.add_argument("--api-requests", type=int, default=2000)
     p.add_argument("--api-clients", type=int, default=8)
     p.add_argument("--web-workers", type=int, default=2, help="mailwright web --workers")
+    p.add_argument(
+        "--no-wake",
+        action="store_true",
+        help="the comparison: workers cannot bind their wake sockets, so they only poll",
+    )
     p.add_argument("--child-db", help=argparse.SUPPRESS)
     p.add_argument("--child-out", help=argparse.SUPPRESS)
     p.add_argument("--sink-port", type=int, help=argparse.SUPPRESS)
@@ -253,6 +258,11 @@ def child_main(args) -> None:
         _, key = keys.create("bench")
         port = free_port()
         env = {**env, "MW_HTTP_ADDR": f"127.0.0.1:{port}", "MW_LOG_LEVEL": "WARNING"}
+        if args.no_wake:
+            # A file where the socket directory would be: binding fails, workers only poll
+            # every MW_WORKER_IDLE_SECONDS, as before wake.py.
+            os.makedirs(os.path.join(data_dir, "run"), exist_ok=True)
+            open(os.path.join(data_dir, "run", "wake"), "w").close()
         logs = open(os.path.join(data_dir, "processes.log"), "ab")
         worker_argv = [sys.executable, "-m", "mailwright", "worker", "--processes"]
         worker_argv += [str(args.processes), "--lanes", str(args.lanes)]
@@ -312,7 +322,9 @@ def report(args, dbs: dict, load_before, load_after, total: float) -> None:
         f"{args.batch_size}; web: {args.web_workers} uvicorn workers, {args.api_clients} API "
         f"clients; {args.messages} service messages per phase, one every "
         f"{args.interval} s; campaign of {args.recipients:,} recipients; medians of "
-        f"{args.runs} runs\n"
+        f"{args.runs} runs"
+        + ("; wake-up sockets OFF (polling only)" if args.no_wake else "")
+        + "\n"
     )
     print(
         "| database | idle p50 ms | idle p99 ms | campaign p50 ms | campaign p99 ms "
@@ -350,7 +362,12 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="mw-bench-service-")
     dbs = {}
     started = time.monotonic()
-    forward = [f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items() if v is not None]
+    forward = [
+        f"--{k.replace('_', '-')}={v}"
+        for k, v in vars(args).items()
+        if v is not None and not isinstance(v, bool)
+    ]
+    forward += ["--no-wake"] if args.no_wake else []
     forward = [a for a in forward if not a.startswith(("--db=", "--child", "--sink"))]
     try:
         for db in args.db:
