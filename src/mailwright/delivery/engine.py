@@ -82,21 +82,28 @@ class Engine:
         self._relays_at = 0.0
         self._backed_off: dict[str, float] = {}  # relay key -> monotonic time it may resume
         self._backoff_at = 0.0
-        # Wake-ups (wake.py): a count every lane compares with the last it saw, and an event
-        # replaced at each wake-up, which idle lanes wait on.
+        # Wake-ups (wake.py): a count every lane compares with the last it saw, and the
+        # idle lanes' futures, oldest first: a wake-up ends one lane's idle wait.
         self._wakeups = 0
-        self._woken = asyncio.Event()
+        self._sleepers: list[asyncio.Future] = []
 
     def stop(self) -> None:
         """Finish the batches in flight, then return from run()."""
         self.stopping.set()
-        self._woken.set()
+        for sleeper in self._sleepers:
+            if not sleeper.done():
+                sleeper.set_result(None)
 
     def wake(self) -> None:
-        """Service mail was queued: idle lanes claim now, busy ones between their chunks."""
+        """Service mail was queued: one idle lane claims now (it takes all that is due; waking
+        every lane would make the others claim nothing, once per message of a burst), and
+        busy lanes look for it between their chunks."""
         self._wakeups += 1
-        woken, self._woken = self._woken, asyncio.Event()
-        woken.set()
+        while self._sleepers:
+            sleeper = self._sleepers.pop(0)
+            if not sleeper.done():
+                sleeper.set_result(None)
+                return
 
     def _on_nudge(self, listener: wake.Listener) -> None:
         if listener.drain():
@@ -177,10 +184,15 @@ class Engine:
         since the lane last looked, `seen`: then not at all)."""
         if self._wakeups != seen or self.stopping.is_set():
             return
+        sleeper = asyncio.get_running_loop().create_future()
+        self._sleepers.append(sleeper)
         try:
-            await asyncio.wait_for(self._woken.wait(), timeout=self.idle_seconds)
+            await asyncio.wait_for(sleeper, timeout=self.idle_seconds)
         except TimeoutError:
             pass
+        finally:
+            if sleeper in self._sleepers:
+                self._sleepers.remove(sleeper)
 
     async def _lane(self, index: int, until_idle: bool) -> None:
         transports: dict[str, object] = {}
