@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.conf import RelayConfig
-from mailwright.delivery import heartbeats, ledger
+from mailwright.delivery import heartbeats, ledger, wake
 from mailwright.delivery.compose import Composer
 from mailwright.delivery.limits import looks_like_rate_limit
 from mailwright.delivery.mime import HeaderInjection
+from mailwright.delivery.models import Delivery
 from mailwright.delivery.relays import RelayChoice, pick
 from mailwright.delivery.results import Envelope
 from mailwright.delivery.smtp_client import SmtpClient
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 S = ledger.S
 RELAY_REFRESH_SECONDS = 30
 SEND_CHUNK = 50  # messages composed, then pipelined to the relay, at a time per lane
+# A batch still sending after this long looks for service mail between its chunks (at once
+# after a wake-up nudge), so a slow or rate-limited relay does not hold it behind marketing.
+SERVICE_CHECK_SECONDS = 0.5
+SERVICE = Delivery.Stream.SERVICE
 STATE_FOR = {
     "sent": S.SENT,
     "temporary": S.DEFERRED,
@@ -77,10 +82,32 @@ class Engine:
         self._relays_at = 0.0
         self._backed_off: dict[str, float] = {}  # relay key -> monotonic time it may resume
         self._backoff_at = 0.0
+        # Wake-ups (wake.py): a count every lane compares with the last it saw, and the
+        # idle lanes' futures, oldest first: a wake-up ends one lane's idle wait.
+        self._wakeups = 0
+        self._sleepers: list[asyncio.Future] = []
 
     def stop(self) -> None:
         """Finish the batches in flight, then return from run()."""
         self.stopping.set()
+        for sleeper in self._sleepers:
+            if not sleeper.done():
+                sleeper.set_result(None)
+
+    def wake(self) -> None:
+        """Service mail was queued: one idle lane claims now (it takes all that is due; waking
+        every lane would make the others claim nothing, once per message of a burst), and
+        busy lanes look for it between their chunks."""
+        self._wakeups += 1
+        while self._sleepers:
+            sleeper = self._sleepers.pop(0)
+            if not sleeper.done():
+                sleeper.set_result(None)
+                return
+
+    def _on_nudge(self, listener: wake.Listener) -> None:
+        if listener.drain():
+            self.wake()
 
     async def run(self, *, until_idle: bool = False) -> int:
         """Send until stopped (or, with until_idle, until nothing is due). Returns messages sent."""
@@ -89,6 +116,10 @@ class Engine:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mw-db")
         beat = heartbeats.Heartbeat(self.worker_id) if self.heartbeat else None
         beating = None
+        loop = asyncio.get_running_loop()
+        listener = wake.listen(self.worker_id)
+        if listener is not None:
+            loop.add_reader(listener.fileno(), self._on_nudge, listener)
         try:
             await self._refresh_relays(force=True)
             if beat is not None:
@@ -111,6 +142,9 @@ class Engine:
             if beat is not None:
                 with contextlib.suppress(Exception):
                     await self._in_db(beat.stop)
+            if listener is not None:
+                loop.remove_reader(listener.fileno())
+                listener.close()
             await self._in_db(connections.close_all)
             self._db.shutdown(wait=True)
         return self.sent
@@ -145,29 +179,52 @@ class Engine:
         for key in throttled:
             self._backed_off[key] = max(self._backed_off.get(key, 0), now + 1.0)
 
-    async def _idle(self) -> None:
+    async def _idle(self, seen: int) -> None:
+        """Wait MW_WORKER_IDLE_SECONDS, or less: until stopped or woken (unless a wake-up came
+        since the lane last looked, `seen`: then not at all)."""
+        if self._wakeups != seen or self.stopping.is_set():
+            return
+        sleeper = asyncio.get_running_loop().create_future()
+        self._sleepers.append(sleeper)
         try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=self.idle_seconds)
+            await asyncio.wait_for(sleeper, timeout=self.idle_seconds)
         except TimeoutError:
             pass
+        finally:
+            if sleeper in self._sleepers:
+                self._sleepers.remove(sleeper)
 
     async def _lane(self, index: int, until_idle: bool) -> None:
         transports: dict[str, object] = {}
         slots: dict[str, int] = {}
         owner = f"{self.worker_id}/{index}"
         resting: dict[str, float] = {}  # relay key -> monotonic time it may be tried again
+        seen = self._wakeups
+        urgent = False  # woken for service mail: the next claim is on a relay that carries it
         try:
             while not self.stopping.is_set():
+                if seen != self._wakeups:
+                    # Service mail was queued: the relays that carry it are worth a claim now.
+                    seen, urgent = self._wakeups, True
+                    service = {r.key for r in self._relays if SERVICE in r.streams}
+                    resting = {k: t for k, t in resting.items() if k not in service}
                 await self._refresh_relays()
                 await self._refresh_backoff()
                 now = time.monotonic()
                 unavailable = {k for k, t in resting.items() if t > now}
                 unavailable |= {k for k, t in self._backed_off.items() if t > now}
-                relay = pick(self._relays, unavailable)
+                choices = self._relays
+                if urgent:
+                    urgent = False
+                    carry = [
+                        r for r in choices if SERVICE in r.streams and r.key not in unavailable
+                    ]
+                    choices = carry or choices
+                relay = pick(choices, unavailable)
                 if relay is None:
                     if until_idle:
                         return
-                    await self._idle()
+                    await self._idle(seen)
                     continue
                 if relay.config.concurrency and relay.key not in slots:
                     slot = await self._in_db(
@@ -183,7 +240,10 @@ class Engine:
                     slots[relay.key] = slot
                 size = self.batch_size
                 if relay.config.rate:
-                    size = min(size, max(1, int(relay.config.rate)))
+                    # About one second of the relay's rate across this worker's lanes, so a
+                    # lane's next claim (which takes service mail first) is never booked far
+                    # behind the others' marketing batches.
+                    size = min(size, max(1, int(relay.config.rate / self.lanes)))
                 batch = await self._in_db(
                     self.store.claim, self.worker_id, size, self.lease_seconds, relay
                 )
@@ -219,15 +279,31 @@ class Engine:
             self.composer.compiled(campaign)
         return prepared
 
-    async def _send_batch(self, relay: RelayChoice, transport, batch) -> list[ledger.Outcome]:
+    async def _send_batch(
+        self, relay: RelayChoice, transport, batch, *, service_check: bool = True
+    ) -> list[ledger.Outcome]:
         """Compose and send the batch a chunk at a time (SEND_CHUNK messages pipelined per
-        round trip): a lane holds one chunk's bytes, not the whole batch's (~16 KB each)."""
-        self.composer.refresh(*await self._in_db(self._prepare, batch))
+        round trip): a lane holds one chunk's bytes, not the whole batch's (~16 KB each).
+        Between chunks, service mail queued meanwhile goes first (_service_between)."""
+        prepared = await self._in_db(self._prepare, batch)
+        self.composer.refresh(*prepared)
         outcomes: dict[int, ledger.Outcome] = {}
         throttle_keys: dict[str, str] = {}
         ok = False
+        checked = time.monotonic()
+        seen = self._wakeups
+        service_check = service_check and SERVICE in relay.streams
         for start in range(0, len(batch), SEND_CHUNK):
             chunk = batch[start : start + SEND_CHUNK]
+            now = time.monotonic()
+            if (
+                start
+                and service_check
+                and (seen != self._wakeups or now - checked >= SERVICE_CHECK_SECONDS)
+            ):
+                seen, checked = self._wakeups, now
+                if await self._service_between(relay, transport):
+                    self.composer.refresh(*prepared)  # this batch's DKIM signers again
             pending = self._compose_chunk(chunk, transport, outcomes)
             if not pending:
                 continue
@@ -260,6 +336,18 @@ class Engine:
         if ok and not throttle_keys:
             await self._in_db(self.store.recover, {relay.key})
         return [outcomes[d.id] for d in batch]
+
+    async def _service_between(self, relay: RelayChoice, transport) -> bool:
+        """Claim, send and record the service mail that is due (one chunk's worth), in the
+        middle of a marketing batch. Returns whether there was any."""
+        urgent = await self._in_db(
+            self.store.claim, self.worker_id, SEND_CHUNK, self.lease_seconds, relay, SERVICE
+        )
+        if not urgent:
+            return False
+        outcomes = await self._send_batch(relay, transport, urgent, service_check=False)
+        await self._in_db(self.store.record, urgent, outcomes)
+        return True
 
     def _compose_chunk(self, chunk, transport, outcomes) -> list[tuple[object, str, Envelope]]:
         """The chunk's messages, ready to send; those that cannot be sent get their outcome."""

@@ -106,7 +106,8 @@ def _rows_sql() -> str:
     c_cols = ", ".join(f"ct.{f}" for f in CONTACT_FIELDS)
     return (
         f"SELECT {d_cols}, {c_cols} FROM {_D} d LEFT OUTER JOIN {_CT} ct "  # noqa: S608
-        f"ON d.contact_id = ct.id WHERE d.id IN ({{}}) AND d.lease_owner = %s ORDER BY d.id"
+        f"ON d.contact_id = ct.id WHERE d.id IN ({{}}) AND d.lease_owner = %s "
+        "ORDER BY d.stream DESC, d.id"
     )
 
 
@@ -136,14 +137,19 @@ def new_lease_token(worker: str) -> str:
     return f"{worker}:{uuid.uuid4().hex[:12]}"[:64]
 
 
-def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[Delivery]:
+def claim_batch(
+    worker: str, size: int, lease_seconds: int, relay=None, stream: str | None = None
+) -> list[Delivery]:
     """Lease up to `size` due deliveries to this worker and return them, ready to render.
 
     PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so workers never wait on each other.
     SQLite: the transaction begins IMMEDIATE (settings), so claimers take turns.
     With a relay, its stream filter and daily cap apply; receiving domains that are
-    throttled or over their hourly cap are left for later. Service mail goes first.
+    throttled or over their hourly cap are left for later. Service mail goes first, in the
+    claim and in the batch returned; with `stream`, only that stream's mail is claimed.
     """
+    if stream is not None and relay is not None and stream not in relay.streams:
+        return []
     now = timezone.now()
     token = new_lease_token(worker)
     day, hour = limits.day_start(now), limits.hour_start(now)
@@ -159,6 +165,8 @@ def claim_batch(worker: str, size: int, lease_seconds: int, relay=None) -> list[
         streams = (
             sorted(relay.streams) if relay is not None and relay.streams != ALL_STREAMS else []
         )
+        if stream is not None:
+            streams = [stream]
         blocked = [k.split(":", 1)[1] for k in limits.throttled_domain_keys()]
         capped = limits.capped_domains()
         at = adapt(now)

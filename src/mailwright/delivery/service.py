@@ -8,9 +8,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from mailwright.consent.signals import service_mail
+from mailwright.delivery import wake
 from mailwright.delivery.models import Delivery
 
 
+@wake.nudges
 def queue(
     contact,
     *,

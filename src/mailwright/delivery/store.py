@@ -15,7 +15,7 @@ from mailwright.delivery.dkim import signer_for
 
 class Store(Protocol):
     def relays(self) -> list[relays.RelayChoice]: ...
-    def claim(self, worker: str, size: int, lease: int, relay) -> list: ...
+    def claim(self, worker: str, size: int, lease: int, relay, stream=None) -> list: ...
     def record(self, batch: list, outcomes: list[ledger.Outcome]) -> None: ...
     def organisation(self): ...
     def prepare(self, batch: list) -> tuple[object, dict]: ...
@@ -34,9 +34,9 @@ class OrmStore:
         close_old_connections()
         return relays.configured()
 
-    def claim(self, worker, size, lease, relay):
+    def claim(self, worker, size, lease, relay, stream=None):
         close_old_connections()
-        batch = ledger.claim_batch(worker, size, lease, relay)
+        batch = ledger.claim_batch(worker, size, lease, relay, stream)
         if not batch:
             return batch
         # The consent policy is checked again at send time: someone may have unsubscribed,
