@@ -479,3 +479,31 @@ def test_dkim_command_bad_input(args, reason):
     with pytest.raises(CommandError, match=reason):
         run(*args)
     assert not DkimKey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_of_other_domains_does_not_unsign_a_lanes_later_chunks():
+    """Every lane of a worker shares one composer and refreshes it per batch: lane A (shop.pl)
+    prepares, lane B (news.pl) prepares, lane A composes its next chunk — still signed."""
+    from mailwright.delivery.compose import Composer
+
+    shop, news = dkim.generate_key("shop.pl"), dkim.generate_key("news.pl")
+    composer = Composer()
+    composer.refresh(None, {"shop.pl": dkim.signer_for("shop.pl")})  # lane A's batch
+    composer.refresh(None, {"news.pl": dkim.signer_for("news.pl")})  # lane B's batch
+    msg = OutgoingMessage(
+        from_email="orders@shop.pl",
+        from_name="Shop",
+        to_email="a@example.com",
+        to_name="",
+        subject="Order",
+        html="<p>x</p>",
+        text="x",
+        message_id="<1@shop.pl>",
+    )
+    signed = composer.sign("orders@shop.pl", assemble(msg))
+    assert signed.startswith(b"DKIM-Signature:") and f"s={shop.selector}".encode() in signed
+    # A key removed from a domain takes effect with the next batch from that domain.
+    composer.refresh(None, {"news.pl": None})
+    assert not composer.sign("a@news.pl", assemble(msg)).startswith(b"DKIM-Signature:")
+    assert news.selector

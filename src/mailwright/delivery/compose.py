@@ -85,9 +85,16 @@ class Composer:
         return signer.sign(data, crlf=True) if signer is not None else data
 
     def refresh(self, organisation, signers: dict | None = None) -> None:
-        """Called once per batch: new organisation settings and DKIM keys take effect."""
+        """Called once per batch: new organisation settings and DKIM keys take effect.
+        Signers are merged, not replaced: every lane of a worker shares this composer, and
+        another lane's batch (other From domains) must not leave this lane's later chunks
+        unsigned. Each batch's own domains are always looked up afresh, so a rotated or
+        removed key still takes effect with the next batch that sends from the domain."""
         self.organisation = organisation
-        self._signers = dict(signers or {})
+        if signers:
+            if len(self._signers) > 1024:
+                self._signers.clear()
+            self._signers.update(signers)
 
     def compose(self, delivery: Delivery, *, eight_bit: bool = False) -> tuple[str, bytes]:
         """Return (message_id, bytes). Raises TemplateError on a template failure. With
