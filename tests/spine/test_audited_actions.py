@@ -92,7 +92,11 @@ def test_webhooks_and_api_keys_are_audited(api, staff):
 
     record, key = keys.create("crm")
     assert keys.revoke(record.id)
-    assert entries("api_key.create")[-1].after == {"name": "crm", "prefix": key[:10]}
+    assert entries("api_key.create")[-1].after == {
+        "name": "crm",
+        "prefix": key[:10],
+        "scope": "full",
+    }
     assert entries("api_key.revoke")[0].object_id == str(record.id)
     every_row = json.dumps(list(AuditEntry.objects.values()), default=str)
     assert key not in every_row and secret not in every_row
