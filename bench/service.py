@@ -81,7 +81,7 @@ class Api:
         body = {
             "template": "password-reset",
             "to": to,
-            "data": {"reset_url": f"https://shop.example.com/reset/{uuid.uuid4().hex}"},
+            "data": {**RESET_DATA, "reset_url": f"https://shop.example.com/r/{uuid.uuid4().hex}"},
         }
         headers = {**self.headers, "Idempotency-Key": f"bench-{uuid.uuid4().hex}-{n}"}
         try:
@@ -101,21 +101,15 @@ class Api:
         self.conn.close()
 
 
-def service_template() -> None:
-    from mailwright.campaigns.models import Template
+RESET_DATA: dict = {}
 
-    Template.objects.get_or_create(
-        kind="service",
-        key="password-reset",
-        defaults={
-            "name": "Password reset",
-            "language": "en",
-            "fields": {"reset_url": {"type": "url", "required": True}},
-            "subject": "Reset your password",
-            "html": '<p>Hello</p><p><a href="{{ data.reset_url }}">Choose a new password</a></p>',
-            "text": "Choose a new password: {{ data.reset_url }}",
-        },
-    )
+
+def service_template() -> None:
+    """The starter library's password-reset (installed by migrate), sent with its example
+    data and a fresh reset link each time: the realistic ~15 KB message, not a stub."""
+    from mailwright.campaigns.starters import library
+
+    RESET_DATA.update(library.get("password-reset").example())
 
 
 # --- the phases --------------------------------------------------------------------------------
