@@ -276,3 +276,41 @@ def test_the_order_confirmation_starters_promo_carries_an_unsubscribe_link(
     text = without.get_body(("plain",)).get_content()
     assert title not in without.get_body(("html",)).get_content() and title not in text
     assert "/u/" not in text
+
+
+def test_an_open_is_tracked_only_when_asked_and_shows_in_the_events(
+    api, reset_template, capture_relay
+):
+    import re
+
+    from django.test import Client
+
+    from mailwright.feedback.tracking_writer import writer
+
+    tracked = send(
+        api,
+        {"template": "password-reset", "to": "o@example.com", "data": DATA, "track_opens": True},
+    )
+    plain = send(api, {"template": "password-reset", "to": "p@example.com", "data": DATA})
+    assert tracked.status_code == plain.status_code == 202
+    assert run_worker(capture_relay) == 2
+    (untracked_msg,) = _captured(api, "p@example.com")
+    assert "/t/o/" not in untracked_msg.get_body(("html",)).get_content()
+    (msg,) = _captured(api, "o@example.com")
+    pixel = re.search(
+        r'src="https?://[^/"]+(/t/o/[^"]+\.gif)"', msg.get_body(("html",)).get_content()
+    )
+    assert pixel, "no open pixel in the tracked message"
+    browser = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
+    )
+    assert Client().get(pixel.group(1), headers={"User-Agent": browser}).status_code == 200
+    writer.flush()
+    events = api.get(f"/messages/{tracked.json()['id']}").json()["events"]
+    opened = [e for e in events if e["type"] == "opened"]
+    assert len(opened) == 1 and not opened[0]["machine"]
+    bad = send(
+        api,
+        {"template": "password-reset", "to": "o@example.com", "data": DATA, "track_opens": "yes"},
+    )
+    assert_error(bad, 422, "invalid", "track_opens")

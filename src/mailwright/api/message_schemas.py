@@ -26,6 +26,9 @@ class MessageIn(In):
         description='[{"filename", "content_type", "content" (base64)}]: at most 10 files,'
         " 10 MB decoded in total; executables and scripts are refused",
     )
+    track_opens: Any = Field(
+        False, description="true: an open pixel, so GET /messages/{id} can show `opened`"
+    )
 
 
 class MessageBatchIn(In):

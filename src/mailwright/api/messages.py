@@ -23,7 +23,16 @@ router = Router(tags=["messages"])
 MAX_BATCH = 500
 MAX_WAIT = 30
 POLL_SECONDS = 0.05
-ITEM_KEYS = {"template", "to", "data", "stream", "language", "attachments", "idempotency_key"}
+ITEM_KEYS = {
+    "template",
+    "to",
+    "data",
+    "stream",
+    "language",
+    "attachments",
+    "track_opens",
+    "idempotency_key",
+}
 
 
 def out(msg: Message) -> dict:
@@ -60,6 +69,7 @@ def _send(request, item: dict, idempotency_key: str) -> Sent:
             stream=item.get("stream", "service"),
             language=item.get("language"),
             attachments=item.get("attachments"),
+            track_opens=item.get("track_opens", False),
             idempotency_key=idempotency_key,
             api_key_id=_key_id(request),
             by=Actor.from_api_key(request),

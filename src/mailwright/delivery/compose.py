@@ -157,6 +157,11 @@ class Composer:
 
     def _compose_service(self, delivery: Delivery, eight_bit: bool) -> tuple[str, bytes]:
         content = delivery.content or {}
+        html = content.get("html", "")
+        if content.get("track_opens"):
+            # Service mail has no campaign: its open token names campaign 0.
+            html, _ = tracked_links.rewrite(html, clicks=False, opens=True)
+            html = tracked_links.fill(html, delivery.id, 0)
         kind = "".join(ch for ch in str(content.get("kind", "service")) if ch.isalnum())[:32]
         org = self._org()
         from_email = org.from_email
@@ -168,7 +173,7 @@ class Composer:
             to_email=delivery.email,
             to_name=delivery.contact.name if delivery.contact else "",
             subject=content.get("subject", ""),
-            html=content.get("html", ""),
+            html=html,
             text=content.get("text", ""),
             message_id=message_id,
             extra_headers=[

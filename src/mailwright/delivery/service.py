@@ -23,6 +23,7 @@ def queue(
     language: str,
     email: str | None = None,
     attachments: list[dict] | None = None,
+    track_opens: bool = False,
 ) -> Delivery:
     """A service-stream delivery carrying its rendered content. `contact` may be None when
     the recipient is an address that is not a contact (then `email` is required).
@@ -34,6 +35,8 @@ def queue(
     content = {"kind": kind, "subject": subject, "html": html, "text": text, "language": language}
     if attachments:
         content["attachments"] = attachments
+    if track_opens:  # the worker adds the pixel (compose.py): it needs this row's id
+        content["track_opens"] = True
     return Delivery.objects.create(
         contact=contact,
         email=address,

@@ -182,7 +182,8 @@ def write(items: list[dict], context: list[dict] | None = None) -> None:
     events = []
     for item in items:
         d = deliveries.get(item["delivery"])
-        if d is None or d["campaign_id"] != item["campaign"]:
+        # Service messages (no campaign) carry campaign 0 in their open token.
+        if d is None or (d["campaign_id"] or 0) != item["campaign"]:
             continue  # a token for a delivery that no longer exists
         reason = item["machine"]
         if not reason and item["type"] == "clicked":

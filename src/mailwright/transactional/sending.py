@@ -172,6 +172,7 @@ def do_send(
     stream: str = "service",
     language: str | None = None,
     attachments=None,
+    track_opens=False,
     idempotency_key: str | None = "",
     api_key_id: int = 0,
     by: Actor,
@@ -187,12 +188,16 @@ def do_send(
             "stream": stream,
             "language": language,
             "attachments": attachments or [],
+            # Only when asked: hashes of requests without it stay what they were.
+            **({"track_opens": track_opens} if track_opens else {}),
         }
     )
     if key:
         existing = Message.objects.filter(api_key_id=api_key_id, idempotency_key=key).first()
         if existing is not None:
             return _replay(existing, request_hash)
+    if not isinstance(track_opens, bool):
+        raise SendError("invalid", "track_opens: must be true or false", "track_opens")
     if stream not in STREAMS:
         raise SendError(
             "invalid_stream",
@@ -262,6 +267,7 @@ def do_send(
                 attachments=[
                     {k: f[k] for k in ("filename", "content_type", "content")} for f in files
                 ],
+                track_opens=track_opens,
             )
             msg.language = rendered.language
             msg.save(update_fields=["delivery", "language"])
