@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import os
 import re
 from pathlib import Path
 
@@ -194,6 +195,8 @@ def test_part_b_starters_fit_a_phone_and_a_desktop_client():
     """At Apple Mail / phone (375 px) and Gmail (600 px) widths nothing scrolls sideways and
     the main button is wholly on screen, in every language."""
     if not CHROMIUM.exists():
+        if os.environ.get("MW_REQUIRE_BROWSER") == "1":  # CI: a missing browser is a failure
+            pytest.fail(f"MW_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: install chromium")
         pytest.skip("chromium not installed")
     # Rendered before the browser starts: Playwright's event loop would make the ORM open a
     # second SQLite connection, locked out by the test's transaction.
