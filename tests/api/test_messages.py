@@ -314,3 +314,35 @@ def test_an_open_is_tracked_only_when_asked_and_shows_in_the_events(
         {"template": "password-reset", "to": "o@example.com", "data": DATA, "track_opens": "yes"},
     )
     assert_error(bad, 422, "invalid", "track_opens")
+
+
+def test_a_relays_delivery_webhook_shows_as_delivered(api, reset_template, capture_relay, settings):
+    import base64 as b64
+
+    from django.test import Client
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "relay:s3cret"}
+    r = send(api, {"template": "password-reset", "to": "d@example.com", "data": DATA})
+    assert run_worker(capture_relay) == 1
+    auth = "Basic " + b64.b64encode(b"relay:s3cret").decode()
+    delivered = {
+        "RecordType": "Delivery",
+        "ServerID": 23,
+        "MessageStream": "outbound",
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+        "Recipient": "d@example.com",
+        "Tag": "",
+        "DeliveredAt": "2026-12-06T07:20:00Z",
+        "Details": "smtp;250 2.0.0 OK 1733469600 gmail-smtp-in",
+    }
+    for _ in range(2):  # a replayed webhook adds nothing
+        hook = Client().post(
+            "/webhooks/relay/postmark/tracking/",
+            json.dumps(delivered),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=auth,
+        )
+        assert hook.status_code == 200
+    detail = api.get(f"/messages/{r.json()['id']}").json()
+    assert [e["type"] for e in detail["events"]] == ["queued", "sent", "delivered"]
+    assert detail["state"] == "sent"

@@ -9,6 +9,7 @@ class Event(models.Model):
     class Type(models.TextChoices):
         QUEUED = "queued"
         SENT = "sent"
+        DELIVERED = "delivered"  # a relay's webhook: the receiving server accepted it
         DEFERRED = "deferred"
         BOUNCED = "bounced"
         FAILED = "failed"

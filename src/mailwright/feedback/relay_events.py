@@ -112,6 +112,24 @@ def handle(event, esp_name: str) -> dict:
                 campaign_id=delivery.campaign_id if delivery else None,
                 delivery_id=delivery.id if delivery else None,
             )
+    elif kind == EventType.DELIVERED and delivery is not None:
+        # The relay handed it to the receiving server: shown in the message's events; the
+        # ledger state stays "sent" (the relay accepted it), nothing else changes. Once per
+        # delivery: some relays' delivery events carry no id to tell a replay by.
+        if Event.objects.filter(delivery=delivery, type=Event.Type.DELIVERED).exists():
+            return outcome | {"outcome": "replay"}
+        emit(
+            DomainEvent(
+                Event.Type.DELIVERED,
+                {**extra, "reply": diagnostic},
+                email=delivery.email,
+                contact_id=delivery.contact_id,
+                campaign_id=delivery.campaign_id,
+                delivery_id=delivery.id,
+                at=now,
+            )
+        )
+        return outcome | {"outcome": "recorded"}
     elif kind in (EventType.OPENED, EventType.CLICKED):
         reason = machine_reason("GET", "", event.user_agent or "")
         data = {**extra, "url": event.click_url or "", "user_agent": (event.user_agent or "")[:300]}

@@ -41,6 +41,7 @@ from mailwright.feedback.models import WebhookDelivery, WebhookEndpoint
 log = logging.getLogger(__name__)
 EVENT_TYPES = (
     "sent",
+    "delivered",
     "bounced",
     "soft_bounced",
     "deferred",

@@ -46,6 +46,7 @@ def events(msg: Message) -> list[dict]:
     d = msg.delivery if msg.delivery_id else None
     if d is not None and d.sent_at and "sent" not in types:
         out.append({"type": "sent", "at": d.sent_at, "machine": False})
+    out.sort(key=lambda e: e["at"])  # stable: equal times keep the order above
     return out
 
 
