@@ -41,10 +41,11 @@ PROMOTIONAL = (
 class DataError(ValueError):
     """The message's data does not fit the template: names the field (a dotted path)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, too_large: bool = False) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+        self.too_large = too_large  # the whole of `data` is over MAX_DATA_BYTES
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,9 @@ def validate_data(template: Template, data: dict) -> dict:
     except (TypeError, ValueError):
         raise DataError("data", "must be JSON (objects, lists, strings, numbers)") from None
     if size > MAX_DATA_BYTES:
-        raise DataError("data", f"is {size:,} bytes of JSON; at most {MAX_DATA_BYTES:,}")
+        raise DataError(
+            "data", f"is {size:,} bytes of JSON; at most {MAX_DATA_BYTES:,}", too_large=True
+        )
     return _check_fields("", template.fields or {}, data)
 
 

@@ -285,8 +285,7 @@ class Engine:
         """Compose and send the batch a chunk at a time (SEND_CHUNK messages pipelined per
         round trip): a lane holds one chunk's bytes, not the whole batch's (~16 KB each).
         Between chunks, service mail queued meanwhile goes first (_service_between)."""
-        prepared = await self._in_db(self._prepare, batch)
-        self.composer.refresh(*prepared)
+        self.composer.refresh(*await self._in_db(self._prepare, batch))
         outcomes: dict[int, ledger.Outcome] = {}
         throttle_keys: dict[str, str] = {}
         ok = False
@@ -302,8 +301,7 @@ class Engine:
                 and (seen != self._wakeups or now - checked >= SERVICE_CHECK_SECONDS)
             ):
                 seen, checked = self._wakeups, now
-                if await self._service_between(relay, transport):
-                    self.composer.refresh(*prepared)  # this batch's DKIM signers again
+                await self._service_between(relay, transport)
             pending = self._compose_chunk(chunk, transport, outcomes)
             if not pending:
                 continue

@@ -105,15 +105,22 @@ REASON_TEXT = {
 }
 
 
-def suppression_reason(email: str) -> str:
-    """Why this address may not be mailed, for a message's state ("suppressed: hard bounce
-    on 2026-12-06"); "" when it is not suppressed."""
-    entry = (
-        Suppression.objects.filter(email_hash__in=address_hashes(email))
-        .only("reason", "created_at")
-        .first()
+def suppression_reasons(emails) -> dict[str, str]:
+    """Why each suppressed address may not be mailed, for a message's state ("suppressed:
+    hard bounce on 2026-12-06"), in one query; addresses not suppressed are left out."""
+    by_hash = {digest: email for email in emails for digest in address_hashes(email)}
+    out: dict[str, str] = {}
+    entries = Suppression.objects.filter(email_hash__in=list(by_hash)).only(
+        "email_hash", "reason", "created_at"
     )
-    if entry is None:
-        return ""
-    why = REASON_TEXT.get(entry.reason, entry.reason)
-    return f"suppressed: {why} on {entry.created_at:%Y-%m-%d}"
+    for entry in entries:
+        why = REASON_TEXT.get(entry.reason, entry.reason)
+        out.setdefault(
+            by_hash[entry.email_hash], f"suppressed: {why} on {entry.created_at:%Y-%m-%d}"
+        )
+    return out
+
+
+def suppression_reason(email: str) -> str:
+    """suppression_reasons for one address ("" when it is not suppressed)."""
+    return suppression_reasons([email]).get(email, "")

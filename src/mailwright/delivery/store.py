@@ -42,13 +42,14 @@ class OrmStore:
         # The consent policy is checked again at send time: someone may have unsubscribed,
         # paused or been suppressed since the audience was frozen.
         suppressed = policy.service_blocked({d.email for d in batch})
+        # Says why (a message's state shows it): one more query, only when some are.
+        reasons = policy.suppression_reasons(suppressed) if suppressed else {}
         marketing = [d for d in batch if d.campaign_id is not None]
         allowed = policy.marketing_still_allowed(marketing) if marketing else set()
         for d in batch:
             d.skip_reason = ""
             if d.email in suppressed:
-                # Says why (a message's state shows it); suppressed rows are rare.
-                d.skip_reason = policy.suppression_reason(d.email) or "address is suppressed"
+                d.skip_reason = reasons.get(d.email) or "address is suppressed"
             elif d.campaign_id is not None and d.id not in allowed:
                 d.skip_reason = "contact no longer consents (unsubscribed, paused or inactive)"
         return batch

@@ -40,7 +40,6 @@ from mailwright.transactional import attachments as attachment_rules
 from mailwright.transactional.errors import SendError
 from mailwright.transactional.models import Message
 
-MAX_DATA_BYTES = 64 * 1024
 MAX_KEY_LENGTH = 255
 STREAMS = ("service",)
 
@@ -137,24 +136,15 @@ def _recipient(to) -> tuple[str, Contact | None]:
 
 
 def _data(template: Template, data) -> dict:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise SendError("invalid_data", "data: must be an object", "data")
-    size = len(json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"))
-    if size > MAX_DATA_BYTES:
-        raise SendError(
-            "too_large",
-            f"data: {size} bytes of JSON; at most {MAX_DATA_BYTES // 1024} KB",
-            "data",
-            status=413,
-        )
+    """The data checked against the template (service_templates.validate_data: the fields,
+    and at most 64 KB of JSON)."""
     try:
-        return validate_data(template, data)
+        return validate_data(template, {} if data is None else data)
     except DataError as exc:
-        raise SendError(
-            "invalid_data", f"data.{exc.field}: {exc.reason}", f"data.{exc.field}"
-        ) from None
+        field = exc.field if exc.field == "data" else f"data.{exc.field}"
+        if exc.too_large:
+            raise SendError("too_large", f"{field}: {exc.reason}", field, status=413) from None
+        raise SendError("invalid_data", f"{field}: {exc.reason}", field) from None
 
 
 def has_marketing_consent(contact: Contact | None) -> bool:
