@@ -70,7 +70,7 @@ def test_preference_post_without_csrf_is_refused(newsletter):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(prefs_url(contact), {"frequency": "monthly"}).status_code == 403
     contact.refresh_from_db()
-    assert contact.frequency == "every"
+    assert contact.frequency == "default"
 
 
 def test_unsubscribe_from_everything(newsletter, offers):

@@ -294,7 +294,7 @@ def test_empty_postal_address_warns_and_campaign_send_is_refused(staff, newslett
 def test_contact_page_shows_status_frequency_and_actions(staff, newsletter):
     contact = make_contact("ana@example.com", newsletter, name="Ana")
     page = text(staff.get(f"/contacts/{contact.id}/"))
-    assert "Every mailing" in page and "not paused" in page
+    assert "Organisation default" in page and "not paused" in page
     assert 'data-testid="contact-status">active<' in page
     for label in ["Consent proof (JSON)", "Export all data (JSON)", "Erase this person…", "Edit"]:
         assert label in page

@@ -24,6 +24,13 @@ class Template(models.Model):
     fields = models.JSONField(default=dict, blank=True)
     # One of the starter library's templates (campaigns/starters): read-only, copied to edit.
     starter = models.BooleanField(default=False)
+    # Marketing templates: how it is edited ("blocks": the block editor, whose project data
+    # is `design` and whose output is `mjml`; "mjml" or "html": by hand), and whether the
+    # brand kit's footer (unsubscribe, preferences, postal address) is added when the
+    # rendered message does not show them itself.
+    editor = models.CharField(max_length=8, default="html")
+    design = models.JSONField(null=True, blank=True)
+    brand_footer = models.BooleanField(default=True)
     name = models.CharField(max_length=200)
     subject = models.CharField(max_length=998)
     html = models.TextField()
@@ -65,6 +72,7 @@ class TemplateTranslation(models.Model):
 class Campaign(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft"
+        SCHEDULED = "scheduled"
         SENDING = "sending"
         PAUSED = "paused"
         SENT = "sent"
@@ -92,6 +100,24 @@ class Campaign(models.Model):
     paused_reason = models.TextField(blank=True)
     track_opens = models.BooleanField(default=True)
     track_clicks = models.BooleanField(default=True)
+    # Scheduling (SPEC §4.6): start at send_at (state scheduled until then); with a window,
+    # each contact's mail is due between window_start and window_end in their time zone.
+    send_at = models.DateTimeField(null=True, blank=True)
+    window_start = models.TimeField(null=True, blank=True)
+    window_end = models.TimeField(null=True, blank=True)
+    # Coordination (SPEC §4.5): who got a campaign of the same group within the window is
+    # left out.
+    exclusion_group = models.CharField(max_length=64, blank=True)
+    exclusion_window_hours = models.PositiveIntegerField(default=24)
+    # How many were left out of the audience and why, frozen when sending starts:
+    # {"suppressed": n, "no_consent": n, "frequency_cap": n, "exclusion_group": n, ...}.
+    exclusions = models.JSONField(default=dict, blank=True)
+    # A/B test: {"variants": [{"subject"}|{"template"}, ...], "sample_percent", "metric",
+    # "wait_minutes"}; ab_winner is the chosen variant's index once decided.
+    ab_test = models.JSONField(null=True, blank=True)
+    ab_phase = models.CharField(max_length=12, blank=True)
+    ab_winner = models.PositiveSmallIntegerField(null=True, blank=True)
+    ab_decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -118,3 +144,24 @@ class CampaignLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}#{self.index} {self.url[:60]}"
+
+
+class ExclusionEntry(models.Model):
+    """Someone an exclusion group has already reached, by any channel (post, phone, email
+    outside Mailwright): they count as contacted at `reached_at` (SPEC §4.5, seed 002)."""
+
+    group = models.CharField(max_length=64)
+    email = models.CharField(max_length=320)
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=16, default="other")
+    reached_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["group", "reached_at"], name="exclusion_group_time")]
+        ordering = ["-reached_at"]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.email}"

@@ -33,8 +33,9 @@ STATUS_RANK = {
 }
 FREQUENCY_RANK = {
     Contact.Frequency.EVERY: 0,
-    Contact.Frequency.WEEKLY: 1,
-    Contact.Frequency.MONTHLY: 2,
+    Contact.Frequency.DEFAULT: 1,
+    Contact.Frequency.WEEKLY: 2,
+    Contact.Frequency.MONTHLY: 3,
 }
 State = Subscription.State
 

@@ -177,6 +177,10 @@ class Organisation(models.Model):
     postal_address = models.TextField(blank=True)
     from_email = models.CharField(max_length=320)
     from_name = models.CharField(max_length=200, blank=True)
+    # The default frequency cap (SPEC §4.5) for contacts who made no choice of their own:
+    # at most `frequency_cap` marketing emails in `frequency_days` days (0: no cap).
+    frequency_cap = models.PositiveSmallIntegerField(default=3)
+    frequency_days = models.PositiveSmallIntegerField(default=7)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -184,3 +188,27 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Brand(models.Model):
+    """The brand kit (SPEC §4.1): applied to every marketing template and to the public
+    pages (subscribe, confirm, preferences). One row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    logo_url = models.CharField(max_length=2000, blank=True)
+    logo_alt = models.CharField(max_length=200, blank=True)
+    primary_color = models.CharField(max_length=7, default="#2563eb")
+    text_color = models.CharField(max_length=7, default="#1f2937")
+    background_color = models.CharField(max_length=7, default="#f3f4f6")
+    content_background = models.CharField(max_length=7, default="#ffffff")
+    link_color = models.CharField(max_length=7, default="#2563eb")
+    font_family = models.CharField(
+        max_length=200, default="-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
+    )
+    heading_font_family = models.CharField(max_length=200, blank=True)
+    footer_text = models.TextField(blank=True)
+    public_css = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "brand kit"

@@ -41,12 +41,13 @@ class Contact(models.Model):
     anniversary = models.DateField(null=True, blank=True, help_text="e.g. customer since")
 
     class Frequency(models.TextChoices):
+        DEFAULT = "default", "Organisation default"
         EVERY = "every", "Every mailing"
         WEEKLY = "weekly", "At most weekly"
         MONTHLY = "monthly", "At most monthly"
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.EVERY)
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default=Frequency.DEFAULT)
     paused_until = models.DateTimeField(null=True, blank=True)
     engagement_score = models.FloatField(default=0)
     erased_at = models.DateTimeField(null=True, blank=True)
@@ -79,6 +80,27 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TopicTranslation(models.Model):
+    """A topic's name, description and consent text in another language than it was typed
+    in (shown on public pages and in the preference center in the contact's language)."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=16)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    consent_text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "language"], name="one_topic_translation_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id}/{self.language}"
 
 
 class Subscription(models.Model):

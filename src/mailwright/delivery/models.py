@@ -41,6 +41,9 @@ class Delivery(models.Model):
     # Messages that are not campaigns carry their rendered content here:
     # {"kind", "subject", "html", "text", "language"}.
     content = models.JSONField(null=True, blank=True)
+    # A/B tests: the index of the campaign variant this recipient gets (null: no test, or
+    # the winner sent to the rest).
+    variant = models.PositiveSmallIntegerField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()

@@ -39,52 +39,64 @@ WORKER = Actor.system("delivery worker", channel="worker")
 ANALYZE_AFTER = 10_000  # rows frozen into the ledger at once
 
 
+def preflight(campaign: Campaign) -> None:
+    """Everything that must hold before a campaign's audience is frozen: the postal address,
+    the template renders for this campaign's own recipients. Raises CampaignStateError or
+    TemplateError (both 4xx for the API and a message for the UI)."""
+    if not organisation.current().postal_address.strip():
+        raise CampaignStateError(
+            "set the organisation's postal address first (Settings → Organisation, or"
+            " MW_ORG_ADDRESS): every marketing email must show it"
+        )
+    tpl = campaign.template
+    # Rendered for some of this campaign's own recipients: what they will receive.
+    contexts = check_contexts(tpl.subject, audience(campaign).order_by("-id"))
+    validate_template(tpl.subject, tpl.html, tpl.text, contexts)
+    if not campaign.topics.exists():
+        raise CampaignStateError("campaign has no topics, so it has no audience")
+
+
+def freeze(campaign: Campaign, members, now, *, variant: int | None = None) -> int:
+    """Insert one queued marketing delivery per contact of `members` (a Contact queryset)
+    in one statement; return how many."""
+    members = members.annotate(
+        rdomain=Lower(Substr("email", StrIndex("email", Value("@")) + 1))
+    ).values("id", "email", "rdomain")
+    select_sql, params = members.query.sql_with_params()
+    table = Delivery._meta.db_table
+    with connection.cursor() as cursor:
+        ts = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, contact_id, email, domain, relay, stream,"  # noqa: S608
+            " state, attempts, next_attempt_at, lease_owner, last_reply, message_id,"
+            " created_at, updated_at, variant)"
+            f" SELECT %s, a.id, a.email, a.rdomain, '', %s, %s, 0, %s, '', '', '', %s, %s, %s"
+            f" FROM ({select_sql}) a",
+            [
+                campaign.id,
+                Delivery.Stream.MARKETING,
+                Delivery.State.QUEUED,
+                ts,
+                ts,
+                ts,
+                variant,
+                *params,
+            ],
+        )
+        return cursor.rowcount
+
+
 def start(campaign_id: int, *, by: Actor | None = None) -> Campaign:
-    """Validate the template, then freeze the audience into the ledger in one statement."""
+    """Check the campaign (preflight), then freeze its audience into the ledger."""
     with transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update().select_related("template").get(pk=campaign_id)
         )
         if campaign.state != Campaign.State.DRAFT:
             raise CampaignStateError(f"campaign is {campaign.state}; only a draft can be sent")
-        if not organisation.current().postal_address.strip():
-            raise CampaignStateError(
-                "set the organisation's postal address first (Settings → Organisation, or"
-                " MW_ORG_ADDRESS): every marketing email must show it"
-            )
-        tpl = campaign.template
-        # Rendered for some of this campaign's own recipients: what they will receive.
-        contexts = check_contexts(tpl.subject, audience(campaign).order_by("-id"))
-        validate_template(tpl.subject, tpl.html, tpl.text, contexts)
-        if not campaign.topics.exists():
-            raise CampaignStateError("campaign has no topics, so it has no audience")
+        preflight(campaign)
         now = timezone.now()
-        members = (
-            audience(campaign)
-            .annotate(rdomain=Lower(Substr("email", StrIndex("email", Value("@")) + 1)))
-            .values("id", "email", "rdomain")
-        )
-        select_sql, params = members.query.sql_with_params()
-        table = Delivery._meta.db_table
-        with connection.cursor() as cursor:
-            ts = connection.ops.adapt_datetimefield_value(now)
-            cursor.execute(
-                f"INSERT INTO {table} (campaign_id, contact_id, email, domain, relay, stream,"  # noqa: S608
-                " state, attempts, next_attempt_at, lease_owner, last_reply, message_id,"
-                " created_at, updated_at)"
-                f" SELECT %s, a.id, a.email, a.rdomain, '', %s, %s, 0, %s, '', '', '', %s, %s"
-                f" FROM ({select_sql}) a",
-                [
-                    campaign.id,
-                    Delivery.Stream.MARKETING,
-                    Delivery.State.QUEUED,
-                    ts,
-                    ts,
-                    ts,
-                    *params,
-                ],
-            )
-            inserted = cursor.rowcount
+        inserted = freeze(campaign, audience(campaign), now)
         target = Campaign.State.SENDING if inserted else Campaign.State.SENT
         campaign = do_transition(
             campaign_id,
@@ -99,7 +111,7 @@ def start(campaign_id: int, *, by: Actor | None = None) -> Campaign:
         # Fresh statistics for the ledger, so the claim keeps its plan (autovacuum would
         # get there too, but only after the workers have claimed with stale ones).
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"ANALYZE {Delivery._meta.db_table}")
     return campaign
 
 
@@ -166,7 +178,9 @@ __all__ = [
     "cancel",
     "delivery_counts",
     "finish_if_done",
+    "freeze",
     "pause",
+    "preflight",
     "resume",
     "start",
 ]

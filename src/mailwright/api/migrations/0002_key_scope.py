@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apikey',
-            name='scope',
-            field=models.CharField(choices=[('full', 'Full access'), ('send', 'Send service messages only')], default='full', max_length=8),
+            model_name="apikey",
+            name="scope",
+            field=models.CharField(
+                choices=[("full", "Full access"), ("send", "Send service messages only")],
+                default="full",
+                max_length=8,
+            ),
         ),
     ]

@@ -4,33 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_kind', models.CharField(max_length=16)),
-                ('actor', models.CharField(blank=True, max_length=200)),
-                ('actor_ref', models.CharField(blank=True, max_length=64)),
-                ('channel', models.CharField(blank=True, max_length=32)),
-                ('action', models.CharField(db_index=True, max_length=64)),
-                ('object_type', models.CharField(max_length=32)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('source_ip', models.CharField(blank=True, max_length=64)),
-                ('user_agent', models.CharField(blank=True, max_length=400)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_kind", models.CharField(max_length=16)),
+                ("actor", models.CharField(blank=True, max_length=200)),
+                ("actor_ref", models.CharField(blank=True, max_length=64)),
+                ("channel", models.CharField(blank=True, max_length=32)),
+                ("action", models.CharField(db_index=True, max_length=64)),
+                ("object_type", models.CharField(max_length=32)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("source_ip", models.CharField(blank=True, max_length=64)),
+                ("user_agent", models.CharField(blank=True, max_length=400)),
             ],
             options={
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object')],
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object")],
             },
         ),
     ]

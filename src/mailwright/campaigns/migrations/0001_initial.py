@@ -5,49 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Template',
+            name="Template",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('subject', models.CharField(max_length=998)),
-                ('html', models.TextField()),
-                ('mjml', models.TextField(blank=True, help_text='MJML source; html is compiled from it.')),
-                ('text', models.TextField(blank=True, help_text='Plain-text part; generated from HTML if empty.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("subject", models.CharField(max_length=998)),
+                ("html", models.TextField()),
+                (
+                    "mjml",
+                    models.TextField(
+                        blank=True, help_text="MJML source; html is compiled from it."
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True, help_text="Plain-text part; generated from HTML if empty."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('segment', models.JSONField(blank=True, null=True)),
-                ('from_email', models.CharField(blank=True, max_length=320)),
-                ('from_name', models.CharField(blank=True, max_length=200)),
-                ('reply_to', models.CharField(blank=True, max_length=320)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('sending', 'Sending'), ('paused', 'Paused'), ('sent', 'Sent'), ('cancelled', 'Cancelled')], default='draft', max_length=16)),
-                ('recipients_total', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('topics', models.ManyToManyField(related_name='campaigns', to='contacts.topic')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='campaigns.template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("segment", models.JSONField(blank=True, null=True)),
+                ("from_email", models.CharField(blank=True, max_length=320)),
+                ("from_name", models.CharField(blank=True, max_length=200)),
+                ("reply_to", models.CharField(blank=True, max_length=320)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("sending", "Sending"),
+                            ("paused", "Paused"),
+                            ("sent", "Sent"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("recipients_total", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("topics", models.ManyToManyField(related_name="campaigns", to="contacts.topic")),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="campaigns",
+                        to="campaigns.template",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
     ]

@@ -4,21 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
+        ("campaigns", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('postal_address', models.TextField(blank=True)),
-                ('from_email', models.CharField(max_length=320)),
-                ('from_name', models.CharField(blank=True, max_length=200)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("postal_address", models.TextField(blank=True)),
+                ("from_email", models.CharField(max_length=320)),
+                ("from_name", models.CharField(blank=True, max_length=200)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
     ]

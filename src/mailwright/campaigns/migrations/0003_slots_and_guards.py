@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0002_organisation'),
+        ("campaigns", "0002_organisation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='paused_reason',
+            model_name="campaign",
+            name="paused_reason",
             field=models.TextField(blank=True),
         ),
     ]

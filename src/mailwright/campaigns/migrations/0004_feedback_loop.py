@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0003_slots_and_guards'),
+        ("campaigns", "0003_slots_and_guards"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='track_clicks',
+            model_name="campaign",
+            name="track_clicks",
             field=models.BooleanField(default=True),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='track_opens',
+            model_name="campaign",
+            name="track_opens",
             field=models.BooleanField(default=True),
         ),
     ]

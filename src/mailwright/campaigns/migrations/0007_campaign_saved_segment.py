@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0006_organisation_moved_to_consent'),
-        ('contacts', '0003_email_key_dates_attributes_segments'),
+        ("campaigns", "0006_organisation_moved_to_consent"),
+        ("contacts", "0003_email_key_dates_attributes_segments"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='saved_segment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='campaigns', to='contacts.segment'),
+            model_name="campaign",
+            name="saved_segment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="campaigns",
+                to="contacts.segment",
+            ),
         ),
     ]

@@ -5,57 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0007_campaign_saved_segment'),
+        ("campaigns", "0007_campaign_saved_segment"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='template',
-            name='description',
+            model_name="template",
+            name="description",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='template',
-            name='fields',
+            model_name="template",
+            name="fields",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='template',
-            name='key',
+            model_name="template",
+            name="key",
             field=models.SlugField(blank=True, max_length=100, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='template',
-            name='kind',
-            field=models.CharField(choices=[('marketing', 'Marketing'), ('service', 'Service')], default='marketing', max_length=12),
+            model_name="template",
+            name="kind",
+            field=models.CharField(
+                choices=[("marketing", "Marketing"), ("service", "Service")],
+                default="marketing",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='template',
-            name='language',
-            field=models.CharField(default='en', max_length=8),
+            model_name="template",
+            name="language",
+            field=models.CharField(default="en", max_length=8),
         ),
         migrations.AddField(
-            model_name='template',
-            name='starter',
+            model_name="template",
+            name="starter",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='TemplateTranslation',
+            name="TemplateTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=8)),
-                ('subject', models.CharField(max_length=998)),
-                ('html', models.TextField()),
-                ('mjml', models.TextField(blank=True)),
-                ('text', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='campaigns.template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=8)),
+                ("subject", models.CharField(max_length=998)),
+                ("html", models.TextField()),
+                ("mjml", models.TextField(blank=True)),
+                ("text", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="campaigns.template",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['template', 'language'],
-                'constraints': [models.UniqueConstraint(fields=('template', 'language'), name='one_translation_per_language')],
+                "ordering": ["template", "language"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("template", "language"), name="one_translation_per_language"
+                    )
+                ],
             },
         ),
     ]

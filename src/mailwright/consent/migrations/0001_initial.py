@@ -5,43 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LedgerHead',
+            name="LedgerHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("last_hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=320)),
-                ('topic_key', models.CharField(blank=True, max_length=64)),
-                ('action', models.CharField(max_length=32)),
-                ('state_from', models.CharField(blank=True, max_length=16)),
-                ('state_to', models.CharField(blank=True, max_length=16)),
-                ('basis', models.CharField(blank=True, max_length=300)),
-                ('text_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('channel', models.CharField(choices=[('form', 'Form'), ('import', 'Import'), ('api', 'Api'), ('admin', 'Admin'), ('preferences', 'Preferences'), ('one_click', 'One Click'), ('unsubscribe_page', 'Unsubscribe Page'), ('bounce', 'Bounce'), ('complaint', 'Complaint')], max_length=24)),
-                ('actor', models.CharField(blank=True, max_length=200)),
-                ('source_ip', models.CharField(blank=True, max_length=64)),
-                ('user_agent', models.CharField(blank=True, max_length=400)),
-                ('created_at', models.DateTimeField()),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='consent_events', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=320)),
+                ("topic_key", models.CharField(blank=True, max_length=64)),
+                ("action", models.CharField(max_length=32)),
+                ("state_from", models.CharField(blank=True, max_length=16)),
+                ("state_to", models.CharField(blank=True, max_length=16)),
+                ("basis", models.CharField(blank=True, max_length=300)),
+                ("text_version", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("form", "Form"),
+                            ("import", "Import"),
+                            ("api", "Api"),
+                            ("admin", "Admin"),
+                            ("preferences", "Preferences"),
+                            ("one_click", "One Click"),
+                            ("unsubscribe_page", "Unsubscribe Page"),
+                            ("bounce", "Bounce"),
+                            ("complaint", "Complaint"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("actor", models.CharField(blank=True, max_length=200)),
+                ("source_ip", models.CharField(blank=True, max_length=64)),
+                ("user_agent", models.CharField(blank=True, max_length=400)),
+                ("created_at", models.DateTimeField()),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="consent_events",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
     ]

@@ -18,14 +18,22 @@ def upgrade_chain(apps, schema_editor):
     for event in ConsentEvent.objects.order_by("id"):
         event.contact_ref = event.contact_id
         event.pii_digest = hashlib.sha256(
-            json.dumps([event.email, event.source_ip, event.user_agent], separators=(",", ":"))
-            .encode("utf-8", "surrogatepass")
+            json.dumps(
+                [event.email, event.source_ip, event.user_agent], separators=(",", ":")
+            ).encode("utf-8", "surrogatepass")
         ).hexdigest()
         fields = {
-            "contact": event.contact_ref, "pii": event.pii_digest, "topic": event.topic_key,
-            "action": event.action, "from": event.state_from, "to": event.state_to,
-            "basis": event.basis, "text_version": event.text_version, "channel": event.channel,
-            "actor": event.actor, "at": event.created_at.isoformat(),
+            "contact": event.contact_ref,
+            "pii": event.pii_digest,
+            "topic": event.topic_key,
+            "action": event.action,
+            "from": event.state_from,
+            "to": event.state_to,
+            "basis": event.basis,
+            "text_version": event.text_version,
+            "channel": event.channel,
+            "actor": event.actor,
+            "at": event.created_at.isoformat(),
         }
         payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
         event.prev_hash = prev
@@ -39,82 +47,135 @@ def upgrade_chain(apps, schema_editor):
         )
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consent', '0001_initial'),
-        ('contacts', '0002_contact_erased_at_contact_frequency_and_more'),
+        ("consent", "0001_initial"),
+        ("contacts", "0002_contact_erased_at_contact_frequency_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PrivacyAudit',
+            name="PrivacyAudit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('export', 'Export'), ('erase', 'Erase'), ('rectify', 'Rectify')], max_length=16)),
-                ('address_hash', models.CharField(db_index=True, max_length=64)),
-                ('actor', models.CharField(max_length=200)),
-                ('channel', models.CharField(max_length=24)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("export", "Export"), ("erase", "Erase"), ("rectify", "Rectify")],
+                        max_length=16,
+                    ),
+                ),
+                ("address_hash", models.CharField(db_index=True, max_length=64)),
+                ("actor", models.CharField(max_length=200)),
+                ("channel", models.CharField(max_length=24)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='PrivacySalt',
+            name="PrivacySalt",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('salt', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("salt", models.CharField(max_length=64)),
             ],
         ),
         migrations.AddField(
-            model_name='consentevent',
-            name='contact_ref',
-            field=models.BigIntegerField(help_text='contact id, kept if the row is deleted', null=True),
+            model_name="consentevent",
+            name="contact_ref",
+            field=models.BigIntegerField(
+                help_text="contact id, kept if the row is deleted", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='consentevent',
-            name='erased',
+            model_name="consentevent",
+            name="erased",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='consentevent',
-            name='pii_digest',
+            model_name="consentevent",
+            name="pii_digest",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AlterField(
-            model_name='consentevent',
-            name='channel',
-            field=models.CharField(choices=[('form', 'Form'), ('import', 'Import'), ('api', 'Api'), ('admin', 'Admin'), ('preferences', 'Preferences'), ('one_click', 'One Click'), ('unsubscribe_page', 'Unsubscribe Page'), ('bounce', 'Bounce'), ('complaint', 'Complaint'), ('privacy', 'Privacy')], max_length=24),
+            model_name="consentevent",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("form", "Form"),
+                    ("import", "Import"),
+                    ("api", "Api"),
+                    ("admin", "Admin"),
+                    ("preferences", "Preferences"),
+                    ("one_click", "One Click"),
+                    ("unsubscribe_page", "Unsubscribe Page"),
+                    ("bounce", "Bounce"),
+                    ("complaint", "Complaint"),
+                    ("privacy", "Privacy"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.CreateModel(
-            name='RateCounter',
+            name="RateCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('window_start', models.DateTimeField()),
-                ('count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("window_start", models.DateTimeField()),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='one_counter_per_window')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "window_start"), name="one_counter_per_window"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ConsentText',
+            name="ConsentText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='texts', to='contacts.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="texts",
+                        to="contacts.topic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['topic_id', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('topic', 'version'), name='one_text_per_version')],
+                "ordering": ["topic_id", "version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("topic", "version"), name="one_text_per_version"
+                    )
+                ],
             },
         ),
         migrations.RunPython(upgrade_chain, migrations.RunPython.noop),
-]
+    ]

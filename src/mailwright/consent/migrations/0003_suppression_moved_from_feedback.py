@@ -21,10 +21,16 @@ class Migration(migrations.Migration):
                         (
                             "id",
                             models.BigAutoField(
-                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                                auto_created=True,
+                                primary_key=True,
+                                serialize=False,
+                                verbose_name="ID",
                             ),
                         ),
-                        ("email", models.CharField(blank=True, max_length=320, null=True, unique=True)),
+                        (
+                            "email",
+                            models.CharField(blank=True, max_length=320, null=True, unique=True),
+                        ),
                         ("email_hash", models.CharField(max_length=64, unique=True)),
                         (
                             "reason",

@@ -26,8 +26,9 @@ def rekey(apps, schema_editor):
             continue
         seen.add(key)
         entry.email_key = key
-        digest = hmac.new(salt_row.salt.encode(), key.encode("utf-8", "surrogatepass"),
-                          hashlib.sha256).hexdigest()
+        digest = hmac.new(
+            salt_row.salt.encode(), key.encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).hexdigest()
         if Suppression.objects.filter(email_hash=digest).exclude(id=entry.id).exists():
             entry.delete()  # another entry (perhaps an erasure) already stands for it
             continue
@@ -36,16 +37,15 @@ def rekey(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consent', '0004_organisation_moved_from_campaigns'),
+        ("consent", "0004_organisation_moved_from_campaigns"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='suppression',
-            name='email_key',
-            field=models.CharField(blank=True, db_index=True, default='', max_length=320),
+            model_name="suppression",
+            name="email_key",
+            field=models.CharField(blank=True, db_index=True, default="", max_length=320),
         ),
         migrations.RunPython(rekey, migrations.RunPython.noop),
     ]

@@ -5,61 +5,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=320, unique=True)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('language', models.CharField(default='en', max_length=16)),
-                ('time_zone', models.CharField(default='UTC', max_length=64)),
-                ('attributes', models.JSONField(blank=True, default=dict)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('unsubscribed', 'Unsubscribed'), ('bounced', 'Bounced'), ('complained', 'Complained'), ('erased', 'Erased')], default='active', max_length=16)),
-                ('engagement_score', models.FloatField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=320, unique=True)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("language", models.CharField(default="en", max_length=16)),
+                ("time_zone", models.CharField(default="UTC", max_length=64)),
+                ("attributes", models.JSONField(blank=True, default=dict)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("unsubscribed", "Unsubscribed"),
+                            ("bounced", "Bounced"),
+                            ("complained", "Complained"),
+                            ("erased", "Erased"),
+                        ],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("engagement_score", models.FloatField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('consent_text', models.TextField(blank=True)),
-                ('consent_version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("consent_text", models.TextField(blank=True)),
+                ("consent_version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('confirmed', 'Confirmed'), ('unsubscribed', 'Unsubscribed')], max_length=16)),
-                ('basis', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='contacts.contact')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='contacts.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("confirmed", "Confirmed"),
+                            ("unsubscribed", "Unsubscribed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("basis", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="contacts.topic",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['topic', 'state'], name='contacts_su_topic_i_26b79c_idx')],
-                'constraints': [models.UniqueConstraint(fields=('contact', 'topic'), name='one_subscription_per_topic')],
+                "indexes": [
+                    models.Index(fields=["topic", "state"], name="contacts_su_topic_i_26b79c_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contact", "topic"), name="one_subscription_per_topic"
+                    )
+                ],
             },
         ),
     ]

@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='erased_at',
+            model_name="contact",
+            name="erased_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='frequency',
-            field=models.CharField(choices=[('every', 'Every mailing'), ('weekly', 'At most weekly'), ('monthly', 'At most monthly')], default='every', max_length=8),
+            model_name="contact",
+            name="frequency",
+            field=models.CharField(
+                choices=[
+                    ("every", "Every mailing"),
+                    ("weekly", "At most weekly"),
+                    ("monthly", "At most monthly"),
+                ],
+                default="every",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='paused_until',
+            model_name="contact",
+            name="paused_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

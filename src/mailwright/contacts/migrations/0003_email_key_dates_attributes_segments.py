@@ -26,53 +26,76 @@ def fill_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0002_contact_erased_at_contact_frequency_and_more'),
+        ("contacts", "0002_contact_erased_at_contact_frequency_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AttributeDefinition',
+            name="AttributeDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('label', models.CharField(blank=True, max_length=200)),
-                ('type', models.CharField(choices=[('string', 'String'), ('number', 'Number'), ('date', 'Date'), ('bool', 'Bool')], default='string', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("label", models.CharField(blank=True, max_length=200)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("string", "String"),
+                            ("number", "Number"),
+                            ("date", "Date"),
+                            ("bool", "Bool"),
+                        ],
+                        default="string",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['key'],
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('tree', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("tree", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='anniversary',
-            field=models.DateField(blank=True, help_text='e.g. customer since', null=True),
+            model_name="contact",
+            name="anniversary",
+            field=models.DateField(blank=True, help_text="e.g. customer since", null=True),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='birthday',
+            model_name="contact",
+            name="birthday",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='email_key',
-            field=mailwright.contacts.models.EmailKeyField(editable=False, max_length=320, null=True, unique=True),
+            model_name="contact",
+            name="email_key",
+            field=mailwright.contacts.models.EmailKeyField(
+                editable=False, max_length=320, null=True, unique=True
+            ),
         ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop),
     ]

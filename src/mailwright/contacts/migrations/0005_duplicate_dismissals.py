@@ -4,19 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0004_segment_indexes'),
+        ("contacts", "0004_segment_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DuplicateDismissal',
+            name="DuplicateDismissal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('loose_key', models.CharField(max_length=320, unique=True)),
-                ('dismissed_by', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("loose_key", models.CharField(max_length=320, unique=True)),
+                ("dismissed_by", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
     ]

@@ -5,54 +5,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('contacts', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CapturedMessage',
+            name="CapturedMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mail_from', models.CharField(blank=True, max_length=320)),
-                ('recipients', models.JSONField(default=list)),
-                ('to', models.CharField(db_index=True, max_length=320)),
-                ('subject', models.CharField(blank=True, max_length=998)),
-                ('message_id', models.CharField(blank=True, max_length=300)),
-                ('size', models.PositiveIntegerField()),
-                ('raw', models.BinaryField()),
-                ('received_at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("mail_from", models.CharField(blank=True, max_length=320)),
+                ("recipients", models.JSONField(default=list)),
+                ("to", models.CharField(db_index=True, max_length=320)),
+                ("subject", models.CharField(blank=True, max_length=998)),
+                ("message_id", models.CharField(blank=True, max_length=300)),
+                ("size", models.PositiveIntegerField()),
+                ("raw", models.BinaryField()),
+                ("received_at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=320)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('deferred', 'Deferred'), ('bounced', 'Bounced'), ('failed', 'Failed'), ('suppressed', 'Suppressed')], default='queued', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('lease_owner', models.CharField(blank=True, max_length=64)),
-                ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('last_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_reply', models.TextField(blank=True)),
-                ('message_id', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField()),
-                ('campaign', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='campaigns.campaign')),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=320)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("deferred", "Deferred"),
+                            ("bounced", "Bounced"),
+                            ("failed", "Failed"),
+                            ("suppressed", "Suppressed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField()),
+                ("lease_owner", models.CharField(blank=True, max_length=64)),
+                ("lease_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("last_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_reply", models.TextField(blank=True)),
+                ("message_id", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['state', 'next_attempt_at'], name='delivery_due'), models.Index(fields=['state', 'lease_expires_at'], name='delivery_lease'), models.Index(fields=['campaign', 'state'], name='delivery_campaign_state')],
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'contact'), name='one_delivery_per_campaign_contact')],
+                "indexes": [
+                    models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+                    models.Index(fields=["state", "lease_expires_at"], name="delivery_lease"),
+                    models.Index(fields=["campaign", "state"], name="delivery_campaign_state"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("campaign", "contact"), name="one_delivery_per_campaign_contact"
+                    )
+                ],
             },
         ),
     ]

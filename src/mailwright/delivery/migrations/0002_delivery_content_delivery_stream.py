@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0001_initial'),
+        ("delivery", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='content',
+            model_name="delivery",
+            name="content",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='stream',
-            field=models.CharField(choices=[('marketing', 'Marketing'), ('service', 'Service')], default='marketing', max_length=12),
+            model_name="delivery",
+            name="stream",
+            field=models.CharField(
+                choices=[("marketing", "Marketing"), ("service", "Service")],
+                default="marketing",
+                max_length=12,
+            ),
         ),
     ]

@@ -4,28 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0002_delivery_content_delivery_stream'),
+        ("delivery", "0002_delivery_content_delivery_stream"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DkimKey',
+            name="DkimKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, max_length=253)),
-                ('selector', models.CharField(max_length=63)),
-                ('algorithm', models.CharField(choices=[('rsa-sha256', 'RSA-2048'), ('ed25519-sha256', 'Ed25519')], max_length=16)),
-                ('private_key_pem', models.TextField()),
-                ('public_key_b64', models.TextField()),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(db_index=True, max_length=253)),
+                ("selector", models.CharField(max_length=63)),
+                (
+                    "algorithm",
+                    models.CharField(
+                        choices=[("rsa-sha256", "RSA-2048"), ("ed25519-sha256", "Ed25519")],
+                        max_length=16,
+                    ),
+                ),
+                ("private_key_pem", models.TextField()),
+                ("public_key_b64", models.TextField()),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['domain', '-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('domain', 'selector'), name='one_key_per_selector')],
+                "ordering": ["domain", "-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("domain", "selector"), name="one_key_per_selector"
+                    )
+                ],
             },
         ),
     ]

@@ -9,76 +9,130 @@ def fill_domains(apps, schema_editor):
         Delivery.objects.filter(pk=d.pk).update(domain=d.email.rpartition("@")[2].lower())
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0003_dkimkey'),
+        ("delivery", "0003_dkimkey"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DomainPolicy',
+            name="DomainPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(max_length=253, unique=True)),
-                ('hourly_cap', models.PositiveIntegerField(help_text='messages per hour once warmed up')),
-                ('warmup_start', models.PositiveIntegerField(blank=True, help_text='messages per hour on the first day of warm-up', null=True)),
-                ('warmup_growth', models.FloatField(default=1.5, help_text='daily multiplier during warm-up')),
-                ('warmup_started_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("domain", models.CharField(max_length=253, unique=True)),
+                (
+                    "hourly_cap",
+                    models.PositiveIntegerField(help_text="messages per hour once warmed up"),
+                ),
+                (
+                    "warmup_start",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="messages per hour on the first day of warm-up",
+                        null=True,
+                    ),
+                ),
+                (
+                    "warmup_growth",
+                    models.FloatField(default=1.5, help_text="daily multiplier during warm-up"),
+                ),
+                ("warmup_started_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name_plural': 'domain policies',
-                'ordering': ['domain'],
+                "verbose_name_plural": "domain policies",
+                "ordering": ["domain"],
             },
         ),
         migrations.CreateModel(
-            name='Relay',
+            name="Relay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=64, unique=True)),
-                ('url', models.CharField(help_text='smtp://user:pass@host:587?tls=starttls&rate=50/s', max_length=1000)),
-                ('weight', models.PositiveIntegerField(default=1)),
-                ('stream', models.CharField(choices=[('all', 'All mail'), ('marketing', 'Marketing only'), ('service', 'Service only')], default='all', max_length=12)),
-                ('enabled', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=64, unique=True)),
+                (
+                    "url",
+                    models.CharField(
+                        help_text="smtp://user:pass@host:587?tls=starttls&rate=50/s",
+                        max_length=1000,
+                    ),
+                ),
+                ("weight", models.PositiveIntegerField(default=1)),
+                (
+                    "stream",
+                    models.CharField(
+                        choices=[
+                            ("all", "All mail"),
+                            ("marketing", "Marketing only"),
+                            ("service", "Service only"),
+                        ],
+                        default="all",
+                        max_length=12,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RelayState',
+            name="RelayState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('next_send_at', models.DateTimeField(blank=True, null=True)),
-                ('throttled_until', models.DateTimeField(blank=True, null=True)),
-                ('backoff_seconds', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("next_send_at", models.DateTimeField(blank=True, null=True)),
+                ("throttled_until", models.DateTimeField(blank=True, null=True)),
+                ("backoff_seconds", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
             ],
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='domain',
-            field=models.CharField(blank=True, help_text='recipient domain', max_length=253),
+            model_name="delivery",
+            name="domain",
+            field=models.CharField(blank=True, help_text="recipient domain", max_length=253),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='relay',
-            field=models.CharField(blank=True, help_text='relay of the last attempt', max_length=64),
+            model_name="delivery",
+            name="relay",
+            field=models.CharField(
+                blank=True, help_text="relay of the last attempt", max_length=64
+            ),
         ),
         migrations.CreateModel(
-            name='UsageCounter',
+            name="UsageCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=300)),
-                ('window_start', models.DateTimeField()),
-                ('used', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=300)),
+                ("window_start", models.DateTimeField()),
+                ("used", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'window_start'), name='one_counter_per_scope_window')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scope", "window_start"), name="one_counter_per_scope_window"
+                    )
+                ],
             },
         ),
-            migrations.RunPython(fill_domains, migrations.RunPython.noop),
+        migrations.RunPython(fill_domains, migrations.RunPython.noop),
     ]

@@ -4,23 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0004_relays_and_limits'),
+        ("delivery", "0004_relays_and_limits"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RelaySlot',
+            name="RelaySlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relay_key', models.CharField(max_length=64)),
-                ('slot', models.PositiveSmallIntegerField()),
-                ('owner', models.CharField(blank=True, max_length=100)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("relay_key", models.CharField(max_length=64)),
+                ("slot", models.PositiveSmallIntegerField()),
+                ("owner", models.CharField(blank=True, max_length=100)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('relay_key', 'slot'), name='one_lease_per_slot')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("relay_key", "slot"), name="one_lease_per_slot")
+                ],
             },
         ),
     ]

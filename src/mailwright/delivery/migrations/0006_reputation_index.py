@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0003_slots_and_guards'),
-        ('contacts', '0002_contact_erased_at_contact_frequency_and_more'),
-        ('delivery', '0005_slots_and_guards'),
+        ("campaigns", "0003_slots_and_guards"),
+        ("contacts", "0002_contact_erased_at_contact_frequency_and_more"),
+        ("delivery", "0005_slots_and_guards"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['stream', 'updated_at'], name='delivery_stream_updated'),
+            model_name="delivery",
+            index=models.Index(fields=["stream", "updated_at"], name="delivery_stream_updated"),
         ),
     ]

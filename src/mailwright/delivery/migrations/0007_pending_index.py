@@ -4,16 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0005_campaign_links'),
-        ('contacts', '0002_contact_erased_at_contact_frequency_and_more'),
-        ('delivery', '0006_reputation_index'),
+        ("campaigns", "0005_campaign_links"),
+        ("contacts", "0002_contact_erased_at_contact_frequency_and_more"),
+        ("delivery", "0006_reputation_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('state__in', ('queued', 'deferred', 'sending'))), fields=['-stream', 'id'], name='delivery_pending'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("state__in", ("queued", "deferred", "sending"))),
+                fields=["-stream", "id"],
+                name="delivery_pending",
+            ),
         ),
     ]

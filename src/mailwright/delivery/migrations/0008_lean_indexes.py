@@ -5,24 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0005_campaign_links'),
-        ('delivery', '0007_pending_index'),
+        ("campaigns", "0005_campaign_links"),
+        ("delivery", "0007_pending_index"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='delivery',
-            name='delivery_due',
+            model_name="delivery",
+            name="delivery_due",
         ),
         migrations.RemoveIndex(
-            model_name='delivery',
-            name='delivery_lease',
+            model_name="delivery",
+            name="delivery_lease",
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='campaign',
-            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='campaigns.campaign'),
+            model_name="delivery",
+            name="campaign",
+            field=models.ForeignKey(
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="campaigns.campaign",
+            ),
         ),
     ]

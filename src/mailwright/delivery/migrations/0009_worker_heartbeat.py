@@ -4,28 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0008_lean_indexes'),
+        ("delivery", "0008_lean_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('worker', models.CharField(max_length=64, unique=True)),
-                ('host', models.CharField(max_length=253)),
-                ('pid', models.PositiveIntegerField()),
-                ('boot_id', models.CharField(blank=True, max_length=64)),
-                ('pid_namespace', models.CharField(blank=True, max_length=64)),
-                ('process_start', models.BigIntegerField(blank=True, null=True)),
-                ('started_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('sent', models.BigIntegerField(default=0, help_text='messages sent since the worker started')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("worker", models.CharField(max_length=64, unique=True)),
+                ("host", models.CharField(max_length=253)),
+                ("pid", models.PositiveIntegerField()),
+                ("boot_id", models.CharField(blank=True, max_length=64)),
+                ("pid_namespace", models.CharField(blank=True, max_length=64)),
+                ("process_start", models.BigIntegerField(blank=True, null=True)),
+                ("started_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                (
+                    "sent",
+                    models.BigIntegerField(
+                        default=0, help_text="messages sent since the worker started"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['host'], name='heartbeat_host')],
+                "indexes": [models.Index(fields=["host"], name="heartbeat_host")],
             },
         ),
     ]

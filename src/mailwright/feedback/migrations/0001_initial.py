@@ -5,43 +5,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('contacts', '0001_initial'),
-        ('delivery', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("contacts", "0001_initial"),
+        ("delivery", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('deferred', 'Deferred'), ('bounced', 'Bounced'), ('failed', 'Failed'), ('suppressed', 'Suppressed'), ('unsubscribed', 'Unsubscribed')], max_length=24)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('campaign', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='campaigns.campaign')),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='contacts.contact')),
-                ('delivery', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='delivery.delivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("deferred", "Deferred"),
+                            ("bounced", "Bounced"),
+                            ("failed", "Failed"),
+                            ("suppressed", "Suppressed"),
+                            ("unsubscribed", "Unsubscribed"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="delivery.delivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Suppression',
+            name="Suppression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(max_length=320, unique=True)),
-                ('reason', models.CharField(choices=[('hard_bounce', 'Hard Bounce'), ('complaint', 'Complaint'), ('manual', 'Manual')], max_length=24)),
-                ('detail', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('delivery', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='delivery.delivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.CharField(max_length=320, unique=True)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("hard_bounce", "Hard Bounce"),
+                            ("complaint", "Complaint"),
+                            ("manual", "Manual"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="delivery.delivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
     ]

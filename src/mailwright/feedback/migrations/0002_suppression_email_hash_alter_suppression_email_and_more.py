@@ -20,29 +20,35 @@ def hash_addresses(apps, schema_editor):
         entry.save(update_fields=["email_hash"])
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0001_initial'),
-        ('consent', '0002_privacyaudit_privacysalt_consentevent_contact_ref_and_more'),
+        ("feedback", "0001_initial"),
+        ("consent", "0002_privacyaudit_privacysalt_consentevent_contact_ref_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='suppression',
-            name='email_hash',
+            model_name="suppression",
+            name="email_hash",
             field=models.CharField(max_length=64, null=True, unique=True),
         ),
         migrations.AlterField(
-            model_name='suppression',
-            name='email',
+            model_name="suppression",
+            name="email",
             field=models.CharField(blank=True, max_length=320, null=True, unique=True),
         ),
         migrations.AlterField(
-            model_name='suppression',
-            name='reason',
-            field=models.CharField(choices=[('hard_bounce', 'Hard Bounce'), ('complaint', 'Complaint'), ('manual', 'Manual'), ('erased', 'Erased')], max_length=24),
+            model_name="suppression",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("hard_bounce", "Hard Bounce"),
+                    ("complaint", "Complaint"),
+                    ("manual", "Manual"),
+                    ("erased", "Erased"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.RunPython(hash_addresses, migrations.RunPython.noop),
         migrations.AlterField(

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0002_suppression_email_hash_alter_suppression_email_and_more'),
+        ("feedback", "0002_suppression_email_hash_alter_suppression_email_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='type',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('deferred', 'Deferred'), ('bounced', 'Bounced'), ('failed', 'Failed'), ('suppressed', 'Suppressed'), ('unsubscribed', 'Unsubscribed'), ('complained', 'Complained')], max_length=24),
+            model_name="event",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sent", "Sent"),
+                    ("deferred", "Deferred"),
+                    ("bounced", "Bounced"),
+                    ("failed", "Failed"),
+                    ("suppressed", "Suppressed"),
+                    ("unsubscribed", "Unsubscribed"),
+                    ("complained", "Complained"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

@@ -5,94 +5,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0004_feedback_loop'),
-        ('contacts', '0002_contact_erased_at_contact_frequency_and_more'),
-        ('delivery', '0006_reputation_index'),
-        ('feedback', '0003_complained_event'),
+        ("campaigns", "0004_feedback_loop"),
+        ("contacts", "0002_contact_erased_at_contact_frequency_and_more"),
+        ("delivery", "0006_reputation_index"),
+        ("feedback", "0003_complained_event"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('smtp', 'Smtp'), ('imap', 'Imap'), ('pop3', 'Pop3'), ('webhook', 'Webhook'), ('cli', 'Cli')], max_length=12)),
-                ('mail_from', models.CharField(blank=True, max_length=320)),
-                ('rcpt_to', models.CharField(blank=True, max_length=320)),
-                ('message_id', models.CharField(blank=True, max_length=300)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('raw', models.BinaryField(blank=True)),
-                ('kind', models.CharField(choices=[('bounce', 'Bounce'), ('delay', 'Delay'), ('complaint', 'Complaint'), ('auto_reply', 'Auto Reply'), ('reply', 'Reply'), ('unknown', 'Unknown')], default='unknown', max_length=12)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("smtp", "Smtp"),
+                            ("imap", "Imap"),
+                            ("pop3", "Pop3"),
+                            ("webhook", "Webhook"),
+                            ("cli", "Cli"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("mail_from", models.CharField(blank=True, max_length=320)),
+                ("rcpt_to", models.CharField(blank=True, max_length=320)),
+                ("message_id", models.CharField(blank=True, max_length=300)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("raw", models.BinaryField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bounce", "Bounce"),
+                            ("delay", "Delay"),
+                            ("complaint", "Complaint"),
+                            ("auto_reply", "Auto Reply"),
+                            ("reply", "Reply"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=12,
+                    ),
+                ),
+                ("result", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(db_index=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(max_length=32)),
-                ('payload', models.JSONField()),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(db_index=True)),
-                ('last_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(max_length=32)),
+                ("payload", models.JSONField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(db_index=True)),
+                ("last_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=1000)),
-                ('secret', models.CharField(max_length=100)),
-                ('event_types', models.JSONField(default=list, help_text='empty: every event type')),
-                ('enabled', models.BooleanField(default=True)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=1000)),
+                ("secret", models.CharField(max_length=100)),
+                (
+                    "event_types",
+                    models.JSONField(default=list, help_text="empty: every event type"),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='event',
-            name='machine',
+            model_name="event",
+            name="machine",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='type',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('deferred', 'Deferred'), ('bounced', 'Bounced'), ('failed', 'Failed'), ('suppressed', 'Suppressed'), ('unsubscribed', 'Unsubscribed'), ('complained', 'Complained'), ('soft_bounced', 'Soft Bounced'), ('delayed', 'Delayed'), ('opened', 'Opened'), ('clicked', 'Clicked'), ('auto_reply', 'Auto Reply'), ('replied', 'Replied'), ('purchased', 'Purchased')], max_length=24),
+            model_name="event",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sent", "Sent"),
+                    ("deferred", "Deferred"),
+                    ("bounced", "Bounced"),
+                    ("failed", "Failed"),
+                    ("suppressed", "Suppressed"),
+                    ("unsubscribed", "Unsubscribed"),
+                    ("complained", "Complained"),
+                    ("soft_bounced", "Soft Bounced"),
+                    ("delayed", "Delayed"),
+                    ("opened", "Opened"),
+                    ("clicked", "Clicked"),
+                    ("auto_reply", "Auto Reply"),
+                    ("replied", "Replied"),
+                    ("purchased", "Purchased"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='suppression',
-            name='reason',
-            field=models.CharField(choices=[('hard_bounce', 'Hard Bounce'), ('complaint', 'Complaint'), ('manual', 'Manual'), ('erased', 'Erased'), ('soft_bounces', 'Soft Bounces')], max_length=24),
+            model_name="suppression",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("hard_bounce", "Hard Bounce"),
+                    ("complaint", "Complaint"),
+                    ("manual", "Manual"),
+                    ("erased", "Erased"),
+                    ("soft_bounces", "Soft Bounces"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['campaign', 'type'], name='event_campaign_type'),
+            model_name="event",
+            index=models.Index(fields=["campaign", "type"], name="event_campaign_type"),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='delivery',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='delivery.delivery'),
+            model_name="inboundmessage",
+            name="delivery",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="delivery.delivery",
+            ),
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='endpoint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='feedback.webhookendpoint'),
+            model_name="webhookdelivery",
+            name="endpoint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="feedback.webhookendpoint",
+            ),
         ),
     ]

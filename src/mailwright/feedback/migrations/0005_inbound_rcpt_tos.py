@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0004_feedback_loop'),
+        ("feedback", "0004_feedback_loop"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='inboundmessage',
-            name='rcpt_tos',
+            model_name="inboundmessage",
+            name="rcpt_tos",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0006_suppression_moved_to_consent'),
+        ("feedback", "0006_suppression_moved_to_consent"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='type',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('deferred', 'Deferred'), ('bounced', 'Bounced'), ('failed', 'Failed'), ('suppressed', 'Suppressed'), ('unsubscribed', 'Unsubscribed'), ('complained', 'Complained'), ('soft_bounced', 'Soft Bounced'), ('delayed', 'Delayed'), ('opened', 'Opened'), ('clicked', 'Clicked'), ('auto_reply', 'Auto Reply'), ('replied', 'Replied'), ('purchased', 'Purchased')], max_length=24),
+            model_name="event",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered"),
+                    ("deferred", "Deferred"),
+                    ("bounced", "Bounced"),
+                    ("failed", "Failed"),
+                    ("suppressed", "Suppressed"),
+                    ("unsubscribed", "Unsubscribed"),
+                    ("complained", "Complained"),
+                    ("soft_bounced", "Soft Bounced"),
+                    ("delayed", "Delayed"),
+                    ("opened", "Opened"),
+                    ("clicked", "Clicked"),
+                    ("auto_reply", "Auto Reply"),
+                    ("replied", "Replied"),
+                    ("purchased", "Purchased"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

@@ -6,64 +6,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Import',
+            name="Import",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('uploaded', 'Uploaded'), ('ready', 'Ready'), ('analysing', 'Analysing'), ('held', 'Held'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='uploaded', max_length=16)),
-                ('path', models.CharField(max_length=500)),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('size', models.BigIntegerField(default=0)),
-                ('format', models.CharField(blank=True, max_length=8)),
-                ('encoding', models.CharField(blank=True, max_length=32)),
-                ('encoding_detected', models.BooleanField(default=True)),
-                ('delimiter', models.CharField(blank=True, max_length=4)),
-                ('headers', models.JSONField(blank=True, default=list)),
-                ('mapping', models.JSONField(blank=True, default=dict)),
-                ('topic_keys', models.JSONField(blank=True, default=list)),
-                ('basis', models.CharField(blank=True, max_length=300)),
-                ('send_optin', models.BooleanField(default=False)),
-                ('progress', models.FloatField(default=0)),
-                ('records_done', models.BigIntegerField(default=0)),
-                ('counts', models.JSONField(default=mailwright.imports.models.empty_counts)),
-                ('hygiene', models.JSONField(blank=True, default=dict)),
-                ('consent_share', models.FloatField(blank=True, null=True)),
-                ('hold_reasons', models.JSONField(blank=True, default=list)),
-                ('risk_accepted', models.BooleanField(default=False)),
-                ('optin', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('created_by', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Uploaded"),
+                            ("ready", "Ready"),
+                            ("analysing", "Analysing"),
+                            ("held", "Held"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="uploaded",
+                        max_length=16,
+                    ),
+                ),
+                ("path", models.CharField(max_length=500)),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("size", models.BigIntegerField(default=0)),
+                ("format", models.CharField(blank=True, max_length=8)),
+                ("encoding", models.CharField(blank=True, max_length=32)),
+                ("encoding_detected", models.BooleanField(default=True)),
+                ("delimiter", models.CharField(blank=True, max_length=4)),
+                ("headers", models.JSONField(blank=True, default=list)),
+                ("mapping", models.JSONField(blank=True, default=dict)),
+                ("topic_keys", models.JSONField(blank=True, default=list)),
+                ("basis", models.CharField(blank=True, max_length=300)),
+                ("send_optin", models.BooleanField(default=False)),
+                ("progress", models.FloatField(default=0)),
+                ("records_done", models.BigIntegerField(default=0)),
+                ("counts", models.JSONField(default=mailwright.imports.models.empty_counts)),
+                ("hygiene", models.JSONField(blank=True, default=dict)),
+                ("consent_share", models.FloatField(blank=True, null=True)),
+                ("hold_reasons", models.JSONField(blank=True, default=list)),
+                ("risk_accepted", models.BooleanField(default=False)),
+                ("optin", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("created_by", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportIssue',
+            name="ImportIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record', models.BigIntegerField()),
-                ('line', models.BigIntegerField()),
-                ('email', models.CharField(blank=True, max_length=320)),
-                ('outcome', models.CharField(choices=[('rejected', 'Rejected'), ('merged', 'Merged')], max_length=8)),
-                ('reason', models.CharField(max_length=500)),
-                ('import_run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issues', to='imports.import')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("record", models.BigIntegerField()),
+                ("line", models.BigIntegerField()),
+                ("email", models.CharField(blank=True, max_length=320)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("rejected", "Rejected"), ("merged", "Merged")], max_length=8
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                (
+                    "import_run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="issues",
+                        to="imports.import",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['import_run_id', 'record'],
-                'constraints': [models.UniqueConstraint(fields=('import_run', 'record'), name='one_issue_per_import_record')],
+                "ordering": ["import_run_id", "record"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("import_run", "record"), name="one_issue_per_import_record"
+                    )
+                ],
             },
         ),
     ]

@@ -5,44 +5,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0006_subscription_drop_redundant_indexes'),
-        ('delivery', '0009_worker_heartbeat'),
+        ("contacts", "0006_subscription_drop_redundant_indexes"),
+        ("delivery", "0009_worker_heartbeat"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('scale', models.CharField(choices=[('stars', '1-5 stars'), ('nps', '0-10 (NPS)')], default='stars', max_length=8)),
-                ('question', models.JSONField(blank=True, default=dict)),
-                ('attribute', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "scale",
+                    models.CharField(
+                        choices=[("stars", "1-5 stars"), ("nps", "0-10 (NPS)")],
+                        default="stars",
+                        max_length=8,
+                    ),
+                ),
+                ("question", models.JSONField(blank=True, default=dict)),
+                ("attribute", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyResponse',
+            name="SurveyResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField()),
-                ('comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='survey_responses', to='contacts.contact')),
-                ('delivery', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='delivery.delivery')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                ("comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="survey_responses",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="delivery.delivery",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('survey', 'contact'), name='one_response_per_person')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("survey", "contact"), name="one_response_per_person"
+                    )
+                ],
             },
         ),
     ]

@@ -5,39 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0008_service_templates'),
-        ('contacts', '0006_subscription_drop_redundant_indexes'),
-        ('delivery', '0009_worker_heartbeat'),
+        ("campaigns", "0008_service_templates"),
+        ("contacts", "0006_subscription_drop_redundant_indexes"),
+        ("delivery", "0009_worker_heartbeat"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('api_key_id', models.PositiveIntegerField(default=0)),
-                ('idempotency_key', models.CharField(blank=True, max_length=255)),
-                ('request_hash', models.CharField(blank=True, max_length=64)),
-                ('template_key', models.CharField(max_length=100)),
-                ('stream', models.CharField(default='service', max_length=12)),
-                ('language', models.CharField(blank=True, max_length=8)),
-                ('to_email', models.CharField(max_length=320)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('attachments', models.JSONField(blank=True, default=list)),
-                ('refused_reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('contact', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='contacts.contact')),
-                ('delivery', models.OneToOneField(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='message', to='delivery.delivery')),
-                ('template', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='campaigns.template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("api_key_id", models.PositiveIntegerField(default=0)),
+                ("idempotency_key", models.CharField(blank=True, max_length=255)),
+                ("request_hash", models.CharField(blank=True, max_length=64)),
+                ("template_key", models.CharField(max_length=100)),
+                ("stream", models.CharField(default="service", max_length=12)),
+                ("language", models.CharField(blank=True, max_length=8)),
+                ("to_email", models.CharField(max_length=320)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("attachments", models.JSONField(blank=True, default=list)),
+                ("refused_reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.OneToOneField(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="message",
+                        to="delivery.delivery",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="campaigns.template",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['to_email'], name='message_to'), models.Index(fields=['template_key', 'created_at'], name='message_template')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('api_key_id', 'idempotency_key'), name='one_message_per_idempotency_key')],
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(fields=["to_email"], name="message_to"),
+                    models.Index(fields=["template_key", "created_at"], name="message_template"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("idempotency_key", ""), _negated=True),
+                        fields=("api_key_id", "idempotency_key"),
+                        name="one_message_per_idempotency_key",
+                    )
+                ],
             },
         ),
     ]
