@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             name="frequency",
             field=models.CharField(
                 choices=[
-                    ("default", "As the organisation chooses"),
+                    ("default", "Organisation default"),
                     ("every", "Every mailing"),
                     ("weekly", "At most weekly"),
                     ("monthly", "At most monthly"),
