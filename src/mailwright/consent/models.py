@@ -181,6 +181,8 @@ class Organisation(models.Model):
     # at most `frequency_cap` marketing emails in `frequency_days` days (0: no cap).
     frequency_cap = models.PositiveSmallIntegerField(default=3)
     frequency_days = models.PositiveSmallIntegerField(default=7)
+    # The seed list: addresses a campaign's test send goes to (one per line).
+    test_addresses = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
