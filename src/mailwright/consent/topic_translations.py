@@ -172,3 +172,27 @@ def translations_of(topic: Topic) -> dict[str, TopicTranslation]:
     """language -> translation, in the product languages' order."""
     rows = {tr.language: tr for tr in topic.translations.all()}
     return {lang: rows[lang] for lang in LANGUAGE_ORDER if lang in rows}
+
+
+def translations_payload(topic: Topic) -> dict[str, dict]:
+    """language -> {name, description, consent_text, consent_version} as the API shows it:
+    the stored words, and the version the pages record for them (uses prefetched
+    `translations` and `texts` when the caller prefetched them)."""
+    latest: dict[str, ConsentText] = {}
+    for row in sorted(topic.texts.all(), key=lambda r: r.version):
+        if row.language:
+            latest[row.language] = row
+    out = {}
+    for lang in LANGUAGE_ORDER:
+        tr = next((t for t in topic.translations.all() if t.language == lang), None)
+        if tr is None:
+            continue
+        recorded = latest.get(lang)
+        matches = tr.consent_text and recorded is not None and recorded.text == tr.consent_text
+        out[lang] = {
+            "name": tr.name,
+            "description": tr.description,
+            "consent_text": tr.consent_text,
+            "consent_version": recorded.version if matches else topic.consent_version,
+        }
+    return out
