@@ -21,6 +21,7 @@ from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.surveys import views as surveys
 from mailwright.web.templates_editor import views as templates
+from mailwright.web.topics import translations as topic_translations
 from mailwright.web.topics import views as topics
 
 app_name = "web"
@@ -85,6 +86,11 @@ urlpatterns = [
     ),
     path("topics/", topics.topic_list, name="topic_list"),
     path("topics/<int:topic_id>/edit/", topics.topic_edit, name="topic_edit"),
+    path(
+        "topics/<int:topic_id>/translations/<str:language>/",
+        topic_translations.topic_translation,
+        name="topic_translation",
+    ),
     path("templates/", templates.template_list, name="template_list"),
     path("templates/new/", templates.template_new, name="template_new"),
     path("templates/<int:template_id>/edit/", templates.template_edit, name="template_edit"),
