@@ -1,14 +1,22 @@
 """Messages the lint tests share: a realistic clean newsletter and its building blocks."""
 
-PREHEADER = '<div style="display:none;max-height:0;overflow:hidden">Three new trails, a members\' evening and the autumn timetable.</div>'
+PREHEADER = (
+    '<div style="display:none;max-height:0;overflow:hidden">'
+    "Three new trails, a members' evening and the autumn timetable.</div>"
+)
 
-BODY = """
+IMAGE = (
+    '<img src="https://example.org/img/footbridge.jpg"'
+    ' alt="The repaired footbridge near the mill" width="560">'
+)
+
+BODY_TEMPLATE = """
 <h1>Autumn at the Riverside Walking Club</h1>
 <p>Hello {{ contact.first_name|default('there') }},</p>
 <p>The evenings are getting shorter, but the paths along the river have never looked
 better. This month we walked forty kilometres together, welcomed twelve new members and
 finally repaired the footbridge near the old mill with the help of the town council.</p>
-<img src="https://example.org/img/footbridge.jpg" alt="The repaired footbridge near the mill" width="560">
+{IMAGE}
 <h2>What is coming up</h2>
 <ul>
   <li>Saturday 12 October: the lakeside loop, 14 km, meeting at the station at 9:00.</li>
@@ -20,6 +28,7 @@ finally repaired the footbridge near the old mill with the help of the town coun
 would like to lead a walk next spring.</p>
 <p>See you on the path,<br>Anna, for the committee</p>
 """
+BODY = BODY_TEMPLATE.replace("{IMAGE}", IMAGE)
 
 FOOTER = """
 <p style="font-size:12px">You receive this because you joined the club's newsletter.
@@ -50,7 +59,7 @@ CLEAN_MJML = f"""<mjml>
   <mj-head><mj-preview>Three new trails and the autumn timetable</mj-preview></mj-head>
   <mj-body>
     <mj-section><mj-column>
-      <mj-text>{BODY.replace('<img src="https://example.org/img/footbridge.jpg" alt="The repaired footbridge near the mill" width="560">', "")}</mj-text>
+      <mj-text>{BODY_TEMPLATE.replace("{IMAGE}", "")}</mj-text>
       <mj-image src="https://example.org/img/footbridge.jpg" alt="The repaired footbridge" />
       <mj-text>{FOOTER}</mj-text>
     </mj-column></mj-section>

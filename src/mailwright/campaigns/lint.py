@@ -273,7 +273,9 @@ def _check_compliance(
     html = "".join(reader.without_comments)  # what a mail client shows: no comments
     wanted = [
         (code, label, fix, [ctx[key]])
-        for (code, label, fix), key in zip(_COMPLIANCE, ("unsubscribe_url", "preferences_url"))
+        for (code, label, fix), key in zip(
+            _COMPLIANCE, ("unsubscribe_url", "preferences_url"), strict=True
+        )
     ]
     if address:
         lines = [line.strip() for line in address.splitlines() if line.strip()]
