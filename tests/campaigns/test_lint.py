@@ -217,3 +217,11 @@ def test_missing_preheader():
     )
     [warning] = lint(CLEAN_SUBJECT, mjml=mjml, text=CLEAN_TEXT).warnings
     assert warning["code"] == "missing_preheader" and "mj-preview" in warning["fix"]
+
+
+def test_data_the_sample_contact_lacks_is_a_warning_not_an_error():
+    html = page(BODY + "<p>{{ contact.attributes.plan.upper() }}</p>" + FOOTER)
+    result = lint(CLEAN_SUBJECT, html=html, text=CLEAN_TEXT)
+    assert result.errors == []
+    [warning] = result.warnings
+    assert warning["code"] == "undefined_variable" and "default" in warning["fix"]

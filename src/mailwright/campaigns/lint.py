@@ -392,15 +392,24 @@ def lint(
     except TemplateError as exc:
         if exc.line or exc.part == "mjml":
             _syntax_error(result, exc, sources)
+        elif exc.undefined:
+            # Real contacts may have the data the sample contact lacks (the save and send
+            # checks render for them): not an error, but the rendered checks cannot run.
+            result.warn(
+                "undefined_variable",
+                f"{exc.reason}; the sample contact lacks this data, so the checks of the"
+                " rendered message (links, images, compliance) were skipped",
+                exc.part,
+                "Give optional data a default, e.g."
+                " {{ contact.attributes.plan|default('') }}, or guard it with {% if %}.",
+            )
         else:
             result.error(
                 "render_error",
                 exc.reason,
                 exc.part,
-                "Use only the names templates know (contact, unsubscribe_url,"
-                " preferences_url, view_online_url, organisation, campaign), with a default"
-                " for optional data ({{ contact.attributes.plan|default('') }}); templates"
-                " run in a sandbox with limits on time, loops and size.",
+                "Remove what the message names: templates run in a sandbox with limits on"
+                " time, loops and size, and may not reach Python internals.",
             )
         return result
     reader = _read(rendered)
