@@ -19,6 +19,7 @@ from mailwright.api import (
     streams,
     suppressions,
     surveys,
+    template_lint,
     templates,
     topics,
     webhooks,
@@ -84,6 +85,7 @@ api.add_router("/contacts", duplicates.router)  # before /contacts/{id}
 api.add_router("/contacts", contacts.router)
 api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
+api.add_router("/templates", template_lint.router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.actions import CampaignStateError, do_transition
+from mailwright.campaigns.lint import LintFailed, lint
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
 from mailwright.campaigns.templates import check_contexts
@@ -19,6 +20,7 @@ from mailwright.contacts.models import Segment
 from mailwright.contacts.segments import compile_segment
 from mailwright.delivery import policy
 from mailwright.delivery.models import Delivery
+from mailwright.delivery.setup_lint import setup_findings
 
 
 def audience(campaign: Campaign):
@@ -35,20 +37,37 @@ def audience(campaign: Campaign):
 
 
 SYSTEM = Actor.system("mailwright")
+TEMPLATE_CODES = frozenset({"syntax_error", "render_error", "source_too_long"})
 WORKER = Actor.system("delivery worker", channel="worker")
 ANALYZE_AFTER = 10_000  # rows frozen into the ledger at once
 
 
+def lint_campaign(campaign: Campaign):
+    """The lint (campaigns.lint) of a campaign's template as it will be sent: with the brand
+    footer when the template has it on, plus the sending-setup warnings for its From."""
+    tpl = campaign.template
+    found = lint(tpl.subject, html=tpl.html, text=tpl.text, footer=tpl.brand_footer)
+    from_email = campaign.from_email or organisation.current().from_email
+    found.warnings.extend(setup_findings(from_email))
+    return found
+
+
 def preflight(campaign: Campaign) -> None:
     """Everything that must hold before a campaign's audience is frozen: the postal address,
-    the template renders for this campaign's own recipients. Raises CampaignStateError or
-    TemplateError (both 4xx for the API and a message for the UI)."""
+    the lint finds no error, the template renders for this campaign's own recipients. Raises
+    CampaignStateError, LintFailed or TemplateError (4xx for the API, a message for the UI)."""
     if not organisation.current().postal_address.strip():
         raise CampaignStateError(
             "set the organisation's postal address first (Settings → Organisation, or"
             " MW_ORG_ADDRESS): every marketing email must show it"
         )
     tpl = campaign.template
+    found = lint_campaign(campaign)
+    # A template that does not compile or render is refused by validate_template below,
+    # for this campaign's own recipients, as a TemplateError naming the part and line.
+    blocking = [e for e in found.errors if e["code"] not in TEMPLATE_CODES]
+    if blocking:
+        raise LintFailed(blocking, found.warnings)
     # Rendered for some of this campaign's own recipients: what they will receive.
     contexts = check_contexts(tpl.subject, audience(campaign).order_by("-id"))
     validate_template(tpl.subject, tpl.html, tpl.text, contexts)
@@ -173,12 +192,14 @@ def finish_if_done(campaign_ids) -> None:
 
 __all__ = [
     "CampaignStateError",
+    "LintFailed",
     "TemplateError",
     "audience",
     "cancel",
     "delivery_counts",
     "finish_if_done",
     "freeze",
+    "lint_campaign",
     "pause",
     "preflight",
     "resume",

@@ -20,6 +20,7 @@ from mailwright.web.service import templates as service_templates
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.surveys import views as surveys
+from mailwright.web.templates_editor import lint_views as template_lint
 from mailwright.web.templates_editor import views as templates
 from mailwright.web.topics import translations as topic_translations
 from mailwright.web.topics import views as topics
@@ -93,6 +94,7 @@ urlpatterns = [
     ),
     path("templates/", templates.template_list, name="template_list"),
     path("templates/new/", templates.template_new, name="template_new"),
+    path("templates/lint", template_lint.template_lint, name="template_lint"),
     path("templates/<int:template_id>/edit/", templates.template_edit, name="template_edit"),
     path(
         "templates/<int:template_id>/preview/", templates.template_preview, name="template_preview"

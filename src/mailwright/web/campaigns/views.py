@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mailwright.campaigns.actions import CampaignStateError
 from mailwright.campaigns.campaigns import create_campaign, update_campaign
+from mailwright.campaigns.lint import LintFailed
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.consent import directory
@@ -149,7 +150,11 @@ def campaign_send(request, campaign_id: int):
     """GET: the confirm step, with the audience size. POST: freeze the audience and start."""
     campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=campaign_id)
     if request.method == "POST":
-        return _campaign_action(request, campaign, sending.start, "Sending started.")
+        try:
+            return _campaign_action(request, campaign, sending.start, "Sending started.")
+        except LintFailed as exc:  # shown on this page, each error with its fix
+            found = {"errors": exc.errors, "warnings": exc.warnings}
+            return _send_page(request, campaign, found, status=422)
     if campaign.state != Campaign.State.DRAFT:
         messages.error(request, f"The campaign is {campaign.state}; only a draft can be sent.")
         return redirect("web:campaign_detail", campaign.pk)
@@ -158,12 +163,24 @@ def campaign_send(request, campaign_id: int):
     except SegmentError as exc:
         messages.error(request, f"The campaign's segment is not valid: {exc}")
         return redirect("web:campaign_detail", campaign.pk)
+    found = sending.lint_campaign(campaign).as_dict()
+    return _send_page(request, campaign, found, audience=audience)
+
+
+def _send_page(request, campaign: Campaign, found: dict, *, audience=None, status=200):
+    if audience is None:
+        try:
+            audience = sending.audience(campaign).count()
+        except SegmentError:
+            audience = 0
     context = {
         "campaign": campaign,
         "audience": audience,
         "missing_postal_address": missing_postal_address(),
+        "lint": found,
+        "linted": True,
     }
-    return render(request, "web/campaigns/send.html", context)
+    return render(request, "web/campaigns/send.html", context, status=status)
 
 
 def _campaign_action(request, campaign: Campaign, action, done: str):
