@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from markupsafe import escape
 
-from mailwright.campaigns.inlining import inline_css
+from mailwright.campaigns.inlining import inline_css, strip_comments
 from mailwright.campaigns.models import CampaignLink
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
 from mailwright.consent.organisation import current
@@ -46,7 +46,7 @@ class Composer:
         )
         found = self._compiled.get(key)
         if found is None:
-            html = inline_css(tpl.html)
+            html = strip_comments(inline_css(tpl.html))
             if track:
                 html, links = tracked_links.rewrite(
                     html, clicks=campaign.track_clicks, opens=campaign.track_opens
