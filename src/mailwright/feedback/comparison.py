@@ -37,6 +37,24 @@ class ComparisonRow:
             return None
         return self.campaign - self.median
 
+    @staticmethod
+    def _percent(value: float | None) -> str:
+        return "—" if value is None else f"{100 * value:.1f} %"
+
+    @property
+    def campaign_text(self) -> str:
+        return self._percent(self.campaign)
+
+    @property
+    def median_text(self) -> str:
+        return self._percent(self.median)
+
+    @property
+    def points(self) -> str:
+        """The difference in percentage points, signed ("+2.5 pts"), or "—"."""
+        diff = self.difference
+        return "—" if diff is None else f"{100 * diff:+.1f} pts"
+
     def as_dict(self) -> dict:
         return {
             "rate": self.rate,

@@ -116,6 +116,12 @@ class CampaignReport:
             for key, label, rate in SUMMARY
         ]
 
+    @property
+    def exclusion_rows(self) -> list[tuple[str, str, int]]:
+        """(reason, label, count) of those left out of the audience, as frozen."""
+        found = self.campaign.exclusions or {}
+        return [(k, k.replace("_", " ").capitalize(), n) for k, n in found.items()]
+
     def as_dict(self) -> dict:
         """The report as the API serves it: rates as fractions (0.05 = 5 %), null when there
         is nothing to divide by."""
