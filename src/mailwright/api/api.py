@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from mailwright.api import (
     attributes,
     audit,
+    campaign_schedule,
     campaigns,
     contacts,
     duplicates,
@@ -88,6 +89,7 @@ api.add_router("/segments", segments.router)
 api.add_router("/templates", template_lint.router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
+api.add_router("/campaigns", campaign_schedule.router)  # unschedule, duplicate, A/B winner
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/imports", imports.router)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from markupsafe import escape
 
 from mailwright.campaigns.inlining import inline_css, strip_comments
-from mailwright.campaigns.models import CampaignLink
+from mailwright.campaigns.models import CampaignLink, Template
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
 from mailwright.consent.organisation import current
 from mailwright.delivery import tracked_links
@@ -32,16 +32,40 @@ class Composer:
         self._compiled: dict[tuple[int, object], CompiledTemplate] = {}
         self.organisation = organisation
         self._signers: dict[str, object] = {}
+        self._variant_templates: dict[int, Template] = {}
 
-    def compiled(self, campaign, *, tracked: bool = True) -> CompiledTemplate:
-        """Compile once per campaign: inline CSS, rewrite links for tracking (storing the
-        campaign's links), compile Jinja. The first call for a campaign writes its links, so
-        the engine makes it on its database thread (prepare)."""
+    def _variant(self, campaign, variant: int | None) -> tuple[str, Template, int]:
+        """(subject, template, first link index) of an A/B variant (the campaign's own
+        without one). A variant's own template is read once per process, on the database
+        thread (the engine's prepare calls `compiled` first); its links are numbered from
+        1000 × (variant + 1) so they never collide with the campaign template's."""
         tpl = campaign.template
+        spec = None
+        if variant is not None and campaign.ab_test:
+            found = campaign.ab_test.get("variants") or []
+            spec = found[variant] if 0 <= variant < len(found) else None
+        if spec is None:
+            return tpl.subject, tpl, 0
+        if "subject" in spec:
+            return spec["subject"], tpl, 0
+        other = self._variant_templates.get(spec["template"])
+        if other is None:
+            other = Template.objects.filter(pk=spec["template"]).first() or tpl
+            self._variant_templates[spec["template"]] = other
+        return other.subject, other, 1000 * (variant + 1)
+
+    def compiled(
+        self, campaign, *, tracked: bool = True, variant: int | None = None
+    ) -> CompiledTemplate:
+        """Compile once per campaign (and A/B variant): inline CSS, rewrite links for
+        tracking (storing the campaign's links), compile Jinja. The first call for a campaign
+        writes its links, so the engine makes it on its database thread (prepare)."""
+        subject, tpl, first = self._variant(campaign, variant)
         track = tracked and (campaign.track_clicks or campaign.track_opens)
         key = (
             tpl.id,
             tpl.updated_at,
+            subject,
             (campaign.id, campaign.track_clicks, campaign.track_opens) if track else None,
         )
         found = self._compiled.get(key)
@@ -49,13 +73,16 @@ class Composer:
             html = strip_comments(inline_css(tpl.html))
             if track:
                 html, links = tracked_links.rewrite(
-                    html, clicks=campaign.track_clicks, opens=campaign.track_opens
+                    html, clicks=campaign.track_clicks, opens=campaign.track_opens, first=first
                 )
                 CampaignLink.objects.bulk_create(
-                    [CampaignLink(campaign=campaign, index=i, url=u) for i, u in enumerate(links)],
+                    [
+                        CampaignLink(campaign=campaign, index=first + i, url=u)
+                        for i, u in enumerate(links)
+                    ],
                     ignore_conflicts=True,
                 )
-            found = compile_template(tpl.subject, html, tpl.text)
+            found = compile_template(subject, html, tpl.text)
             if len(self._compiled) > 256:
                 self._compiled.clear()
             self._compiled[key] = found
@@ -110,9 +137,9 @@ class Composer:
         address = ctx["organisation"]["address"] or ""
         watch = (ctx["unsubscribe_url"], ctx["preferences_url"], address if address.strip() else "")
         everything = sum(1 << i for i, value in enumerate(watch) if value)
-        subject, html, text, seen_html, seen_text = self.compiled(campaign).render_watching(
-            ctx, watch
-        )
+        subject, html, text, seen_html, seen_text = self.compiled(
+            campaign, variant=delivery.variant
+        ).render_watching(ctx, watch)
         if campaign.track_clicks or campaign.track_opens:
             macs: dict = {}
             html = tracked_links.fill(html, delivery.id, campaign.id, macs=macs)

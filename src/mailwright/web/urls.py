@@ -5,6 +5,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 from django.views.generic import RedirectView
 
+from mailwright.web.campaigns import schedule_views as campaign_schedule
 from mailwright.web.campaigns import views as campaigns
 from mailwright.web.contacts import duplicates
 from mailwright.web.contacts import list_views as contact_list
@@ -105,6 +106,12 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:campaign_id>/counts/", campaigns.campaign_counts, name="campaign_counts"),
     path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send, name="campaign_send"),
+    *(
+        path(
+            f"campaigns/<int:campaign_id>/{name}/", view, name=f"campaign_{name.replace('-', '_')}"
+        )
+        for name, view in campaign_schedule.URLS
+    ),
     path(
         "campaigns/<int:campaign_id>/report/",
         campaigns.campaign_report,
