@@ -275,6 +275,7 @@ class Engine:
         """On the database thread: what composing needs, and each campaign compiled (which
         stores its tracked links) before the event loop renders from the cache."""
         prepared = self.store.prepare(batch)
+        self.composer.load_brand()
         for campaign in {d.campaign_id: d.campaign for d in batch if d.campaign_id}.values():
             self.composer.compiled(campaign)
         return prepared
