@@ -20,6 +20,7 @@ from mailwright.web.service import templates as service_templates
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.surveys import views as surveys
+from mailwright.web.templates_editor import blocks_views as blocks
 from mailwright.web.templates_editor import views as templates
 from mailwright.web.topics import views as topics
 
@@ -87,6 +88,13 @@ urlpatterns = [
     path("topics/<int:topic_id>/edit/", topics.topic_edit, name="topic_edit"),
     path("templates/", templates.template_list, name="template_list"),
     path("templates/new/", templates.template_new, name="template_new"),
+    path("templates/new/blocks/", blocks.blocks_new, name="template_blocks_new"),
+    path("templates/starters/", blocks.starter_list, name="template_starters"),
+    path("templates/starters/<slug:key>/", blocks.starter_use, name="template_starter_use"),
+    path("templates/<int:template_id>/blocks/", blocks.blocks_edit, name="template_blocks"),
+    path(
+        "templates/<int:template_id>/to-mjml/", blocks.blocks_to_mjml, name="template_to_mjml"
+    ),
     path("templates/<int:template_id>/edit/", templates.template_edit, name="template_edit"),
     path(
         "templates/<int:template_id>/preview/", templates.template_preview, name="template_preview"
