@@ -92,9 +92,7 @@ urlpatterns = [
     path("templates/starters/", blocks.starter_list, name="template_starters"),
     path("templates/starters/<slug:key>/", blocks.starter_use, name="template_starter_use"),
     path("templates/<int:template_id>/blocks/", blocks.blocks_edit, name="template_blocks"),
-    path(
-        "templates/<int:template_id>/to-mjml/", blocks.blocks_to_mjml, name="template_to_mjml"
-    ),
+    path("templates/<int:template_id>/to-mjml/", blocks.blocks_to_mjml, name="template_to_mjml"),
     path("templates/<int:template_id>/edit/", templates.template_edit, name="template_edit"),
     path(
         "templates/<int:template_id>/preview/", templates.template_preview, name="template_preview"

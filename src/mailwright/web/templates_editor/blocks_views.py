@@ -46,9 +46,7 @@ def _error(exc: TemplateError) -> dict:
 def _page(request, tpl: Template | None, mjml: str, subject: str = "", name: str = ""):
     design = tpl.design if tpl is not None and tpl.editor == "blocks" else None
     save_url = (
-        reverse("web:template_blocks", args=[tpl.pk])
-        if tpl
-        else reverse("web:template_blocks_new")
+        reverse("web:template_blocks", args=[tpl.pk]) if tpl else reverse("web:template_blocks_new")
     )
     brand = brand_context()
     return render(

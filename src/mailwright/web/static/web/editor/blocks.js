@@ -75,7 +75,43 @@
     editor.Blocks.add("mw-" + b[0], { label: b[1], content: b[2], category: "Blocks", attributes: { "data-block": b[0] } });
   });
 
+  // A click (or Enter) on a block adds it after the selection: a section goes into the body,
+  // anything else into the selected column (or the column of the selected block). Dragging
+  // works as well; this is the way for keyboards.
+  var SECTIONS = { "columns-2": 1, "columns-3": 1, product: 1, social: 1, footer: 1, section: 1 };
+  function addBlock(key) {
+    var block = editor.Blocks.get("mw-" + key);
+    var body = editor.getWrapper().findType("mj-body")[0];
+    if (!block || !body) return;
+    var selected = editor.getSelected();
+    var added;
+    if (SECTIONS[key]) {
+      var section = selected && (selected.is("mj-section") ? selected : selected.closestType("mj-section"));
+      added = body.append(block.get("content"), section ? { at: section.index() + 1 } : {});
+    } else {
+      var column = selected && (selected.is("mj-column") ? selected : selected.closestType("mj-column"));
+      column = column || body.findType("mj-column").pop();
+      if (!column) return;
+      var inColumn = selected && selected.parent() === column;
+      added = column.append(block.get("content"), inColumn ? { at: selected.index() + 1 } : {});
+    }
+    if (added && added[0]) editor.select(added[0]);
+  }
+  var blocksEl = document.getElementById("gjs-blocks");
+  blocksEl.addEventListener("click", function (ev) {
+    var el = ev.target.closest(".gjs-block");
+    if (el) addBlock(el.dataset.block);
+  });
+  blocksEl.addEventListener("keydown", function (ev) {
+    var el = ev.target.closest(".gjs-block");
+    if (el && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); addBlock(el.dataset.block); }
+  });
+
   editor.on("load", function () {
+    blocksEl.querySelectorAll(".gjs-block").forEach(function (el) {
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("role", "button");
+    });
     if (data.design) editor.loadProjectData(data.design);
     else editor.setComponents(data.mjml);
     editor.UndoManager.clear();
