@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from mailwright.api import (
     attributes,
     audit,
+    brand,
     campaigns,
     contacts,
     duplicates,
@@ -84,6 +85,8 @@ api.add_router("/contacts", duplicates.router)  # before /contacts/{id}
 api.add_router("/contacts", contacts.router)
 api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
+api.add_router("/brand", brand.router)
+api.add_router("/templates", brand.starters_router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/outbox", outbox.router)

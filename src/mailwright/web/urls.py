@@ -17,6 +17,7 @@ from mailwright.web.privacy import views as privacy
 from mailwright.web.segments.urls import urlpatterns as segment_urls
 from mailwright.web.service import messages as service_messages
 from mailwright.web.service import templates as service_templates
+from mailwright.web.settings import brand_views
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.surveys import views as surveys
@@ -173,6 +174,7 @@ urlpatterns = [
     ),
     path("privacy/", privacy.privacy_page, name="privacy"),
     path("settings/organisation/", settings.organisation_settings, name="organisation_settings"),
+    path("settings/brand/", brand_views.brand_settings, name="brand_settings"),
     path("settings/audit-log/", settings.audit_log, name="audit_log"),
     path("settings/attributes/", settings.attribute_list, name="attribute_list"),
     path("settings/attributes/<str:key>/", settings.attribute_edit, name="attribute_edit"),

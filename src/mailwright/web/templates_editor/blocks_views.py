@@ -26,7 +26,7 @@ BLANK = """<mjml>
   <mj-body width="600px">
     <mj-section>
       <mj-column>
-        <mj-text font-size="16px" line-height="24px">Hello {{ contact.first_name|default('there') }},</mj-text>
+        <mj-text font-size="16px">Hello {{ contact.first_name|default('there') }},</mj-text>
       </mj-column>
     </mj-section>
   </mj-body>
