@@ -4,6 +4,7 @@ GET/PUT /api/v1/brand, GET /api/v1/templates/starters, POST /api/v1/templates/fr
 from __future__ import annotations
 
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict
 
 from mailwright.api.errors import ApiError
 from mailwright.api.schemas import TemplateOut
@@ -30,6 +31,22 @@ class BrandOut(Schema):
     public_css: str
 
 
+class BrandIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    logo_url: str | None = None
+    logo_alt: str | None = None
+    primary_color: str | None = None
+    text_color: str | None = None
+    background_color: str | None = None
+    content_background: str | None = None
+    link_color: str | None = None
+    font_family: str | None = None
+    heading_font_family: str | None = None
+    footer_text: str | None = None
+    public_css: str | None = None
+
+
 class StarterOut(Schema):
     key: str
     name: str
@@ -52,11 +69,12 @@ def get_brand(request):
 
 
 @router.put("", response=BrandOut)
-def put_brand(request, data: dict):
+def put_brand(request, data: BrandIn):
     """Change any of the fields (the others are kept); bad values are refused with a 422
     naming the field."""
     try:
-        brand = do_save_brand(data, by=Actor.from_api_key(request))
+        values = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+        brand = do_save_brand(values, by=Actor.from_api_key(request))
     except BrandError as exc:
         raise ApiError(422, "invalid", exc.reason, exc.field) from None
     return _out(brand)

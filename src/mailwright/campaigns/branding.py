@@ -16,8 +16,13 @@ _BODY_OPEN = re.compile(r"<mj-body\b([^>]*)>", re.IGNORECASE)
 
 
 def brand_head(brand: dict) -> str:
-    """The MJML head elements that apply the brand (every value was validated on save)."""
-    q = html_lib.escape
+    """The MJML head elements that apply the brand. Every value was validated on save
+    (colours #rrggbb, fonts letters, digits, spaces, commas, quotes and hyphens); MRML does not
+    decode entities in attributes, so a font's double quotes become single ones."""
+
+    def q(value: str) -> str:
+        return value.replace('"', "'")
+
     heading = brand.get("heading_font_family") or brand["font_family"]
     return (
         "<mj-attributes>"
