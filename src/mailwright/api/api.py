@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from mailwright.api import (
     attributes,
     audit,
+    brand,
     campaign_schedule,
     campaigns,
     contacts,
@@ -87,6 +88,8 @@ api.add_router("/contacts", contacts.router)
 api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
 api.add_router("/templates", template_lint.router)  # before /templates/{id}
+api.add_router("/brand", brand.router)
+api.add_router("/templates", brand.starters_router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/campaigns", campaign_schedule.router)  # unschedule, duplicate, A/B winner

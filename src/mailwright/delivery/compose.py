@@ -20,6 +20,7 @@ from markupsafe import escape
 from mailwright.campaigns.inlining import inline_css, strip_comments
 from mailwright.campaigns.models import CampaignLink, Template
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
+from mailwright.consent.brand import brand_context
 from mailwright.consent.organisation import current
 from mailwright.delivery import tracked_links
 from mailwright.delivery.mime import Attachment, OutgoingMessage, assemble, make_message_id
@@ -33,6 +34,11 @@ class Composer:
         self.organisation = organisation
         self._signers: dict[str, object] = {}
         self._variant_templates: dict[int, Template] = {}
+        self.brand: dict | None = None
+
+    def load_brand(self) -> None:
+        """On the database thread, once per batch: the brand kit the next messages use."""
+        self.brand = brand_context()
 
     def _variant(self, campaign, variant: int | None) -> tuple[str, Template, int]:
         """(subject, template, first link index) of an A/B variant (the campaign's own
@@ -131,8 +137,10 @@ class Composer:
         campaign = delivery.campaign
         contact = delivery.contact
         org = self._org()
+        if self.brand is None:
+            self.load_brand()
         ctx = recipient_context(
-            contact, campaign, {"name": org.name, "address": org.postal_address}
+            contact, campaign, {"name": org.name, "address": org.postal_address}, self.brand
         )
         address = ctx["organisation"]["address"] or ""
         watch = (ctx["unsubscribe_url"], ctx["preferences_url"], address if address.strip() else "")
@@ -151,7 +159,14 @@ class Composer:
         in_text = seen_text == everything or shows_compliance(text, ctx, html=False)
         if not (in_html and in_text):
             html, text = add_footer(
-                html, text, ctx, None, contact.language, to_html=not in_html, to_text=not in_text
+                html,
+                text,
+                ctx,
+                None,
+                contact.language,
+                to_html=not in_html,
+                to_text=not in_text,
+                branded=campaign.template.brand_footer,
             )
         from_email = self.from_address(delivery)
         domain = from_email.rpartition("@")[2] or "localhost"
@@ -236,25 +251,47 @@ def add_footer(
     *,
     to_html: bool = True,
     to_text: bool = True,
+    branded: bool = False,
 ) -> tuple[str, str]:
     """Append the compliance footer in the contact's language (to the parts asked for;
-    `missing` is unused and kept for callers)."""
+    `missing` is unused and kept for callers). `branded` (the template's brand_footer): in
+    the brand kit's colours and font, with its footer text and logo; else plain."""
     with translation.override(language or "en"):
         unsubscribe = _("Unsubscribe")
         preferences = _("Email preferences")
         why = _("You receive this email because you subscribed to it.")
     org = ctx["organisation"]
     address = org.get("address", "")
+    brand = (ctx.get("brand") or {}) if branded else {}
     esc = html_lib.escape
-    html_footer = (
-        '<div style="margin-top:24px;font-size:12px;color:#555;font-family:sans-serif">'
+    own = brand.get("footer_text", "")
+    if brand:
+        link = f'style="color:{esc(brand["link_color"])}"'
+        logo = (
+            f'<p><img src="{esc(brand["logo_url"])}" alt="{esc(brand.get("logo_alt", ""))}"'
+            ' height="32" style="height:32px;width:auto;border:0"></p>'
+            if brand.get("logo_url")
+            else ""
+        )
+        html_footer = (
+            f'<div style="margin:24px auto 0;max-width:600px;padding:16px;font-size:12px;'
+            f"text-align:center;color:{esc(brand['text_color'])};"
+            f'font-family:{esc(brand["font_family"])}">{logo}'
+            + (f"<p>{esc(own).replace(chr(10), '<br>')}</p>" if own else "")
+        )
+    else:
+        link = ""
+        html_footer = (
+            '<div style="margin-top:24px;font-size:12px;color:#555;font-family:sans-serif">'
+        )
+    html_footer += (
         f"<p>{esc(why)}</p><p>"
-        f'<a href="{esc(ctx["unsubscribe_url"])}">{esc(unsubscribe)}</a> · '
-        f'<a href="{esc(ctx["preferences_url"])}">{esc(preferences)}</a></p>'
+        f'<a href="{esc(ctx["unsubscribe_url"])}" {link}>{esc(unsubscribe)}</a> · '
+        f'<a href="{esc(ctx["preferences_url"])}" {link}>{esc(preferences)}</a></p>'
         f"<p>{esc(org.get('name', ''))}<br>{esc(address).replace(chr(10), '<br>')}</p></div>"
     )
     text_footer = (
-        f"\n--\n{why}\n{unsubscribe}: {ctx['unsubscribe_url']}\n"
+        f"\n--\n{own + chr(10) if own else ''}{why}\n{unsubscribe}: {ctx['unsubscribe_url']}\n"
         f"{preferences}: {ctx['preferences_url']}\n{org.get('name', '')}\n{address}\n"
     )
     if to_html:

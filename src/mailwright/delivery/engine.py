@@ -275,6 +275,7 @@ class Engine:
         """On the database thread: what composing needs, and each campaign compiled (which
         stores its tracked links) before the event loop renders from the cache."""
         prepared = self.store.prepare(batch)
+        self.composer.load_brand()
         wanted = {(d.campaign_id, d.variant): d.campaign for d in batch if d.campaign_id}
         for (_, variant), campaign in wanted.items():
             self.composer.compiled(campaign, variant=variant)

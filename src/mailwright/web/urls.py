@@ -18,9 +18,11 @@ from mailwright.web.privacy import views as privacy
 from mailwright.web.segments.urls import urlpatterns as segment_urls
 from mailwright.web.service import messages as service_messages
 from mailwright.web.service import templates as service_templates
+from mailwright.web.settings import brand_views
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.surveys import views as surveys
+from mailwright.web.templates_editor import blocks_views as blocks
 from mailwright.web.templates_editor import lint_views as template_lint
 from mailwright.web.templates_editor import views as templates
 from mailwright.web.topics import translations as topic_translations
@@ -96,6 +98,11 @@ urlpatterns = [
     path("templates/", templates.template_list, name="template_list"),
     path("templates/new/", templates.template_new, name="template_new"),
     path("templates/lint", template_lint.template_lint, name="template_lint"),
+    path("templates/new/blocks/", blocks.blocks_new, name="template_blocks_new"),
+    path("templates/starters/", blocks.starter_list, name="template_starters"),
+    path("templates/starters/<slug:key>/", blocks.starter_use, name="template_starter_use"),
+    path("templates/<int:template_id>/blocks/", blocks.blocks_edit, name="template_blocks"),
+    path("templates/<int:template_id>/to-mjml/", blocks.blocks_to_mjml, name="template_to_mjml"),
     path("templates/<int:template_id>/edit/", templates.template_edit, name="template_edit"),
     path(
         "templates/<int:template_id>/preview/", templates.template_preview, name="template_preview"
@@ -182,6 +189,7 @@ urlpatterns = [
     ),
     path("privacy/", privacy.privacy_page, name="privacy"),
     path("settings/organisation/", settings.organisation_settings, name="organisation_settings"),
+    path("settings/brand/", brand_views.brand_settings, name="brand_settings"),
     path("settings/audit-log/", settings.audit_log, name="audit_log"),
     path("settings/attributes/", settings.attribute_list, name="attribute_list"),
     path("settings/attributes/<str:key>/", settings.attribute_edit, name="attribute_edit"),

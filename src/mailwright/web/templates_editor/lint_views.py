@@ -9,6 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from mailwright.campaigns.branding import set_preheader
 from mailwright.campaigns.lint import LintResult, lint
 from mailwright.campaigns.models import Template
 
@@ -45,6 +46,7 @@ def template_lint(request):
     - `subject`: the subject (Jinja).
     - The body, one of: `html` (HTML + Jinja), `mjml` (MJML + Jinja; the block editor sends
       this), or `source` with `source_format` = `html` | `mjml` (the raw editor's form).
+    - `preheader`: with `mjml`, the block editor's preheader field (set as its mj-preview).
     - `text`: the plain-text part; empty means one will be generated.
     - `footer`: `1`/`true`/`on` when the brand footer will be appended (then unsubscribe,
       preferences and address cannot be missing). Default: off.
@@ -63,6 +65,8 @@ def template_lint(request):
             mjml = source
         else:
             html = source
+    if mjml and data.get("preheader"):
+        mjml = set_preheader(mjml, data["preheader"])
     result = lint(
         data.get("subject", ""),
         html=html or None,
