@@ -47,11 +47,20 @@ def lint_campaign(campaign: Campaign):
     footer when the template has it on, plus the sending-setup warnings for its From."""
     sources = ab_split.variant_sources(campaign)
     found = None
+    seen: set[tuple] = set()
     for index, (subject, tpl) in enumerate(sources):
         one = lint(subject, html=tpl.html, text=tpl.text, footer=tpl.brand_footer)
-        if len(sources) > 1:  # say which variant each finding is about
-            for finding in [*one.errors, *one.warnings]:
-                finding["where"] = f"variant {index + 1}: {finding['where']}"
+        for name in ("errors", "warnings"):
+            kept = []
+            for finding in getattr(one, name):
+                key = (finding["code"], finding["where"], finding["message"])
+                if key in seen:  # the same finding in another variant's shared part
+                    continue
+                seen.add(key)
+                if len(sources) > 1:  # say which variant it is about
+                    finding["where"] = f"variant {index + 1}: {finding['where']}"
+                kept.append(finding)
+            setattr(one, name, kept)
         if found is None:
             found = one
         else:

@@ -196,6 +196,7 @@ def _send_page(request, campaign: Campaign, found: dict, *, audience=None, statu
         "missing_postal_address": missing_postal_address(),
         "lint": found,
         "linted": True,
+        "later": bool(campaign.send_at and campaign.send_at > timezone.now()),
     }
     return render(request, "web/campaigns/send.html", context, status=status)
 
