@@ -4,6 +4,8 @@ state itself changes only through `campaigns.actions`."""
 
 from __future__ import annotations
 
+import logging
+
 from django.db import connection, transaction
 from django.db.models import Count, Value
 from django.db.models.functions import Lower, StrIndex, Substr
@@ -12,8 +14,9 @@ from django.utils import timezone
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.actions import CampaignStateError, do_transition
 from mailwright.campaigns.models import Campaign
-from mailwright.campaigns.rendering import TemplateError, validate_template
-from mailwright.campaigns.templates import check_contexts
+from mailwright.campaigns import presend
+from mailwright.campaigns.presend import PresendResult
+from mailwright.campaigns.rendering import TemplateError
 from mailwright.consent import organisation
 from mailwright.contacts.models import Segment
 from mailwright.contacts.segments import compile_segment
@@ -34,26 +37,31 @@ def audience(campaign: Campaign):
     )
 
 
+log = logging.getLogger(__name__)
 SYSTEM = Actor.system("mailwright")
 WORKER = Actor.system("delivery worker", channel="worker")
 ANALYZE_AFTER = 10_000  # rows frozen into the ledger at once
 
 
-def preflight(campaign: Campaign) -> None:
+def preflight(campaign: Campaign) -> PresendResult:
     """Everything that must hold before a campaign's audience is frozen: the postal address,
-    the template renders for this campaign's own recipients. Raises CampaignStateError or
-    TemplateError (both 4xx for the API and a message for the UI)."""
+    the template renders for every shape of this campaign's own recipients (presend.py).
+    Raises CampaignStateError or TemplateError (both 4xx for the API and a message for the
+    UI); returns what the personalization check did."""
     if not organisation.current().postal_address.strip():
         raise CampaignStateError(
             "set the organisation's postal address first (Settings → Organisation, or"
             " MW_ORG_ADDRESS): every marketing email must show it"
         )
     tpl = campaign.template
-    # Rendered for some of this campaign's own recipients: what they will receive.
-    contexts = check_contexts(tpl.subject, audience(campaign).order_by("-id"))
-    validate_template(tpl.subject, tpl.html, tpl.text, contexts)
+    if not tpl.subject.strip():
+        raise TemplateError("the subject is empty", part="subject")
+    # Rendered, strictly, for one recipient of each shape of data: what they will receive.
+    result = presend.check_audience(tpl, audience(campaign), campaign=campaign)
+    log.info("campaign %s pre-send check: %s", campaign.id, result.summary())
     if not campaign.topics.exists():
         raise CampaignStateError("campaign has no topics, so it has no audience")
+    return result
 
 
 def freeze(campaign: Campaign, members, now, *, variant: int | None = None) -> int:
