@@ -79,7 +79,7 @@ def _format(fmt) -> str:
     if not isinstance(fmt, str) or not fmt.strip() or len(fmt) > MAX_PATTERN:
         raise DateFilterError(
             f"date format {fmt!r}: use short, medium, long, full or a pattern like"
-            f" \"d MMMM y\" (at most {MAX_PATTERN} characters)"
+            f' "d MMMM y" (at most {MAX_PATTERN} characters)'
         )
     return fmt
 

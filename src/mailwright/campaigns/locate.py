@@ -9,7 +9,7 @@ import re
 from jinja2 import meta, nodes
 
 _UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined")
-_MISSING_ATTR = re.compile(r"has no attribute '([^']+)'")
+_MISSING_ATTR = re.compile(r"has no (?:attribute )?'([^']+)'")
 _TAG = re.compile(r"\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)")
 
 
@@ -25,7 +25,8 @@ def template_line(exc: BaseException) -> int | None:
 
 def column(source: str, line: int | None, message: str) -> int | None:
     """The 1-based column, in `line` of `source`, of what `message` is about: the undefined
-    name, the missing attribute, else the first expression or tag on the line."""
+    name, the missing attribute, else the first expression or tag on the line (where the
+    expression inside the braces starts)."""
     lines = source.splitlines()
     if not line or line > len(lines):
         return None
@@ -41,7 +42,13 @@ def column(source: str, line: int | None, message: str) -> int | None:
         for start, end in tags:
             if found := re.compile(pattern).search(text, start, end):
                 return found.start() + 1 + (len(found.group()) - len(found.group().lstrip()))
-    return tags[0][0] + 1 if _TAG.search(text) else None
+    first = _TAG.search(text)
+    if first is None:
+        return None
+    pos = first.start() + 2  # the expression itself, after "{{" or "{%" (and "-", spaces)
+    while pos < len(text) and text[pos] in " -+":
+        pos += 1
+    return pos + 1
 
 
 def unknown_names(env, source: str, known) -> list[tuple[str, int]]:

@@ -125,8 +125,22 @@ def check_audience(
     )
     org = organisation.context()
     seen: set[tuple] = set()
-    count = rendered = 0
     rows = contacts.order_by().values_list(*FIELDS).iterator(chunk_size=CHUNK)
+    try:
+        count, rendered = _walk(rows, seen, compiled, template, campaign, org)
+    finally:
+        rows.close()  # a failure stops mid-stream: the cursor is closed now, not at GC
+    return PresendResult(
+        contacts=count,
+        shapes=len(seen),
+        rendered=rendered,
+        capped=len(seen) > MAX_SHAPES,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _walk(rows, seen: set, compiled, template, campaign, org) -> tuple[int, int]:
+    count = rendered = 0
     for row in rows:
         count += 1
         key = shape(row[2], row[3], row[4], row[5], row[6], row[8], row[9])
@@ -144,10 +158,4 @@ def check_audience(
             compiled.render(mark_attributes(ctx))
         except TemplateError as exc:
             raise PresendError(exc, contact.id, contact.email) from None
-    return PresendResult(
-        contacts=count,
-        shapes=len(seen),
-        rendered=rendered,
-        capped=len(seen) > MAX_SHAPES,
-        seconds=time.monotonic() - started,
-    )
+    return count, rendered

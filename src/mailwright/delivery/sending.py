@@ -12,9 +12,9 @@ from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
 from mailwright.audit.actors import Actor
+from mailwright.campaigns import presend
 from mailwright.campaigns.actions import CampaignStateError, do_transition
 from mailwright.campaigns.models import Campaign
-from mailwright.campaigns import presend
 from mailwright.campaigns.presend import PresendResult
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.consent import organisation
