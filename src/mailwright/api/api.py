@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from mailwright.api import (
     attributes,
     audit,
+    campaign_preview,
     campaigns,
     contacts,
     duplicates,
@@ -86,6 +87,9 @@ api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
+api.add_router(
+    "/", campaign_preview.router
+)  # /campaigns/{id}/preview|test, /templates/{id}/preview
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/imports", imports.router)
