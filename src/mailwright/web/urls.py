@@ -5,6 +5,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 from django.views.generic import RedirectView
 
+from mailwright.web.campaigns import preview_views as previews
 from mailwright.web.campaigns import views as campaigns
 from mailwright.web.contacts import duplicates
 from mailwright.web.contacts import list_views as contact_list
@@ -97,6 +98,17 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:campaign_id>/counts/", campaigns.campaign_counts, name="campaign_counts"),
     path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send, name="campaign_send"),
+    path(
+        "campaigns/<int:campaign_id>/preview/", previews.campaign_preview, name="campaign_preview"
+    ),
+    path(
+        "campaigns/<int:campaign_id>/test/", previews.campaign_test_send, name="campaign_test_send"
+    ),
+    path(
+        "templates/<int:template_id>/preview-as/",
+        previews.template_preview_as,
+        name="template_preview_as",
+    ),
     path(
         "campaigns/<int:campaign_id>/report/",
         campaigns.campaign_report,
