@@ -19,7 +19,8 @@ from tests.e2e.conftest import browser, page  # noqa: F401 - the browser fixture
 
 DARK_HTML = (
     "<html><head><style>.box{background:#ffffff;color:#111111}"
-    "@media (prefers-color-scheme: dark){.box{background:#000000 !important;color:#eeeeee !important}}"
+    "@media (prefers-color-scheme: dark)"
+    "{.box{background:#000000 !important;color:#eeeeee !important}}"
     "</style></head>"
     '<body><div class="box">Hi {{ contact.first_name|default("there") }}</div>'
     '<a href="{{ unsubscribe_url }}">Unsubscribe</a></body></html>'
