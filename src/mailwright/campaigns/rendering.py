@@ -236,9 +236,9 @@ def validate_template(
     missing attributes fail, against the real audience)."""
     if not subject.strip():
         raise TemplateError("the subject is empty", part="subject")
-    if strict:
-        check_names(subject, html_source, text_source)
     compiled = compile_template(subject, html_source, text_source, strict=strict)
+    if strict:  # after compiling: a syntax error is reported as one, with its line
+        check_names(subject, html_source, text_source or html_to_text(html_source))
     for context in contexts or [sample_context()]:
         try:
             compiled.render(mark_attributes(context) if strict else context)
