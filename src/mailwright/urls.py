@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("mailwright.web.urls")),
 ]
 
+handler400 = "mailwright.web.shell.errors.bad_request"
 handler404 = "mailwright.web.shell.errors.page_not_found"
 handler500 = "mailwright.web.shell.errors.server_error"

@@ -8,6 +8,7 @@ from mailwright.api import (
     attributes,
     audit,
     brand,
+    campaign_preview,
     campaign_schedule,
     campaigns,
     contacts,
@@ -93,6 +94,9 @@ api.add_router("/templates", brand.starters_router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/campaigns", campaign_schedule.router)  # unschedule, duplicate, A/B winner
+api.add_router(
+    "/", campaign_preview.router
+)  # /campaigns/{id}/preview|test, /templates/{id}/preview
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/imports", imports.router)

@@ -12,14 +12,17 @@ from html.parser import HTMLParser
 
 from django.conf import settings
 from jinja2 import (
+    StrictUndefined,
     TemplateSyntaxError,
     Undefined,
     UndefinedError,
     select_autoescape,
 )
 from jinja2.exceptions import SecurityError
+from jinja2.utils import missing
 
 from mailwright import tokens
+from mailwright.campaigns import date_filters, locate
 from mailwright.campaigns.render_budget import Budget, current
 from mailwright.campaigns.sandbox import LimitedSandbox, RenderLimitError
 from mailwright.campaigns.survey_links import survey_row
@@ -36,30 +39,76 @@ class TemplateError(ValueError):
         *,
         part: str,
         line: int | None = None,
+        column: int | None = None,
         undefined: bool = False,
         limit: bool = False,
+        missing_attribute: bool = False,
     ) -> None:
         self.undefined = undefined  # failed only because the data lacked a name
         self.limit = limit  # broke a resource limit (sandbox.py)
+        self.missing_attribute = missing_attribute  # a contact attribute some contacts lack
         where = f"{part}, line {line}" if line else part
+        if line and column:
+            where += f", column {column}"
         super().__init__(f"{where}: {message}")
         self.part = part
         self.line = line
+        self.column = column
         self.reason = message
 
 
-def _environment(autoescape: bool) -> LimitedSandbox:
+class CheckUndefined(StrictUndefined):
+    """The pre-send check's Undefined (presend.py): printing, iterating or computing with a
+    missing name fails, as with StrictUndefined, but testing it does not, so
+    `{% if contact.attributes.plan %}`, `== "pro"` and `|default("free")` pass."""
+
+    __slots__ = ()
+    __bool__ = Undefined.__bool__
+    __eq__ = Undefined.__eq__
+    __ne__ = Undefined.__ne__
+    __hash__ = Undefined.__hash__
+
+    def __init__(self, hint=None, obj=missing, name=None, exc=UndefinedError) -> None:
+        if isinstance(obj, ContactAttributes):
+            exc = MissingAttribute  # the save check tolerates these (contacts differ)
+        super().__init__(hint, obj, name, exc)
+
+    @property
+    def _undefined_message(self) -> str:
+        if isinstance(self._undefined_obj, ContactAttributes):
+            return f"contact.attributes has no {self._undefined_name!r}"
+        return super()._undefined_message
+
+
+class MissingAttribute(UndefinedError):
+    """A contact attribute the contact does not have."""
+
+
+class ContactAttributes(dict):
+    """contact.attributes in a checking render: marks which missing names are attributes."""
+
+    __slots__ = ()
+
+
+def _environment(autoescape: bool, undefined=Undefined) -> LimitedSandbox:
     env = LimitedSandbox(
         autoescape=select_autoescape(default=autoescape, default_for_string=autoescape),
-        undefined=Undefined,
+        undefined=undefined,
         trim_blocks=False,
     )
     env.globals["survey_row"] = survey_row  # {{ survey_row("delivery", scale="stars") }}
+    env.filters.update(date_filters.FILTERS)  # |date, |datetime (budget-aware, small output)
     return env
 
 
 _HTML_ENV = _environment(autoescape=True)
 _TEXT_ENV = _environment(autoescape=False)
+_CHECK_HTML_ENV = _environment(autoescape=True, undefined=CheckUndefined)
+_CHECK_TEXT_ENV = _environment(autoescape=False, undefined=CheckUndefined)
+# The names a marketing template may use at its top level (SPEC §4.2) besides globals.
+CONTEXT_NAMES = frozenset(
+    {"contact", "unsubscribe_url", "preferences_url", "view_online_url", "organisation", "campaign"}
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +116,7 @@ class CompiledTemplate:
     subject: object
     html: object
     text: object
+    sources: tuple = ()  # (subject, html, text) sources: error columns are found in them
 
     def render(self, context: dict) -> tuple[str, str, str]:
         """Return (subject, html, text) for one recipient. The three parts share one budget
@@ -82,12 +132,13 @@ class CompiledTemplate:
         if watch:
             b.watch = {id(value): 1 << i for i, value in enumerate(watch) if value}
         token = current.set(b)
+        src = self.sources or ("", "", "")
         try:
-            subject = _render_part("subject", self.subject, context)
+            subject = _render_part("subject", self.subject, context, src[0])
             b.seen = 0
-            html = _render_part("html", self.html, context)
+            html = _render_part("html", self.html, context, src[1])
             seen_html, b.seen = b.seen, 0
-            text = _render_part("text", self.text, context)
+            text = _render_part("text", self.text, context, src[2])
             seen_text = b.seen
         finally:
             current.reset(token)
@@ -95,7 +146,7 @@ class CompiledTemplate:
         return " ".join(subject.split()), html, text, seen_html, seen_text
 
 
-def _render_part(part: str, tpl, context: dict) -> str:
+def _render_part(part: str, tpl, context: dict, source: str = "") -> str:
     try:
         return tpl.render(context)
     except RenderLimitError as exc:
@@ -106,47 +157,105 @@ def _render_part(part: str, tpl, context: dict) -> str:
         ) from None
     except MemoryError:
         raise TemplateError("template limit: out of memory", part=part, limit=True) from None
-    except SecurityError as exc:
-        raise TemplateError(f"not allowed in templates: {exc}", part=part) from None
-    except UndefinedError as exc:
-        raise TemplateError(str(exc), part=part, undefined=True) from None
     except Exception as exc:  # a template bug must not crash a worker
-        raise TemplateError(f"{type(exc).__name__}: {exc}", part=part) from None
+        line = locate.template_line(exc)
+        message = exc.args[0] if isinstance(exc, UndefinedError) and exc.args else str(exc)
+        column = locate.column(source, line, message) if source and line else None
+        kw = {"part": part, "line": line, "column": column}
+        if isinstance(exc, SecurityError):
+            raise TemplateError(f"not allowed in templates: {exc}", **kw) from None
+        if isinstance(exc, UndefinedError):
+            lacks = isinstance(exc, MissingAttribute)
+            hint = "; give a fallback with |default(...) or test it with {% if %}"
+            raise TemplateError(
+                f"{message}{hint}",
+                undefined=True,
+                missing_attribute=lacks,
+                **kw,
+            ) from None
+        if isinstance(exc, date_filters.DateFilterError):
+            raise TemplateError(str(exc), **kw) from None
+        raise TemplateError(f"{type(exc).__name__}: {exc}", **kw) from None
 
 
-def compile_template(subject: str, html_source: str, text_source: str = "") -> CompiledTemplate:
-    """Compile the three parts; a syntax error names the part and the line."""
+def compile_template(
+    subject: str, html_source: str, text_source: str = "", *, strict: bool = False
+) -> CompiledTemplate:
+    """Compile the three parts; a syntax error names the part and the line. `strict`: for
+    the checks (CheckUndefined), not for sending, which stays lenient."""
     text_source = text_source or html_to_text(html_source)
+    html_env, text_env = (_CHECK_HTML_ENV, _CHECK_TEXT_ENV) if strict else (_HTML_ENV, _TEXT_ENV)
     compiled = []
     for part, env, source in (
-        ("subject", _TEXT_ENV, subject),
-        ("html", _HTML_ENV, html_source),
-        ("text", _TEXT_ENV, text_source),
+        ("subject", text_env, subject),
+        ("html", html_env, html_source),
+        ("text", text_env, text_source),
     ):
         try:
             compiled.append(env.from_string(source))
         except TemplateSyntaxError as exc:
             raise TemplateError(exc.message or "syntax error", part=part, line=exc.lineno) from None
-    return CompiledTemplate(*compiled)
+    return CompiledTemplate(*compiled, sources=(subject, html_source, text_source))
+
+
+def check_names(subject: str, html_source: str, text_source: str = "", known=CONTEXT_NAMES):
+    """A name the template uses that no context gives (`{{ contcat.name }}`) is a typo:
+    refused at save, with its line and column."""
+    for part, env, source in (
+        ("subject", _CHECK_TEXT_ENV, subject),
+        ("html", _CHECK_HTML_ENV, html_source),
+        ("text", _CHECK_TEXT_ENV, text_source),
+    ):
+        if not source:
+            continue
+        unknown = locate.unknown_names(env, source, known | set(env.globals))
+        if unknown:
+            name, line = unknown[0]
+            raise TemplateError(
+                f"'{name}' is not a template variable (did you mean one of"
+                f" {', '.join(sorted(known))}?)",
+                part=part,
+                line=line,
+                column=locate.column(source, line, f"'{name}' is undefined"),
+            )
 
 
 def validate_template(
-    subject: str, html_source: str, text_source: str = "", contexts: list[dict] | None = None
+    subject: str,
+    html_source: str,
+    text_source: str = "",
+    contexts: list[dict] | None = None,
+    *,
+    strict: bool = False,
 ) -> None:
     """Compile, then render once per context (default: the sample contact); raise
     TemplateError if compiling or any render fails. Callers pass realistic contacts
-    (templates.check_contexts), so work that depends on the data is exercised too."""
+    (templates.check_contexts), so work that depends on the data is exercised too.
+    `strict` (marketing templates): a name the template uses that is not a context name, or
+    a key `contact`, `organisation` or `campaign` does not have, is an error too; only a
+    contact attribute some contacts lack is not (the pre-send check, presend.py, is where
+    missing attributes fail, against the real audience)."""
     if not subject.strip():
         raise TemplateError("the subject is empty", part="subject")
-    compiled = compile_template(subject, html_source, text_source)
+    compiled = compile_template(subject, html_source, text_source, strict=strict)
+    if strict:  # after compiling: a syntax error is reported as one, with its line
+        check_names(subject, html_source, text_source or html_to_text(html_source))
     for context in contexts or [sample_context()]:
         try:
-            compiled.render(context)
+            compiled.render(mark_attributes(context) if strict else context)
         except TemplateError as exc:
             # A contact may lack a custom attribute; a template that needs one is not wrong
             # for that. Anything else (limits, sandbox violations, type errors) is.
-            if not exc.undefined:
+            if not exc.undefined or (strict and not exc.missing_attribute):
                 raise
+
+
+def mark_attributes(context: dict) -> dict:
+    """A copy of `context` whose contact.attributes is a ContactAttributes (CheckUndefined
+    then knows a missing name there is a missing attribute)."""
+    contact = dict(context.get("contact") or {})
+    contact["attributes"] = ContactAttributes(contact.get("attributes") or {})
+    return {**context, "contact": contact}
 
 
 class _TextExtractor(HTMLParser):
@@ -203,7 +312,10 @@ def contact_context(contact) -> dict:
         "language": contact.language,
         "attributes": dict(contact.attributes or {}),
         "tags": list(contact.tags or []),
+        "time_zone": contact.time_zone,
         "created_at": contact.created_at,
+        "birthday": contact.birthday,
+        "anniversary": contact.anniversary,
     }
 
 
@@ -242,7 +354,10 @@ def sample_context() -> dict:
             "language": "en",
             "attributes": {},
             "tags": [],
+            "time_zone": "UTC",
             "created_at": None,
+            "birthday": None,
+            "anniversary": None,
         },
         "unsubscribe_url": f"{base}/u/sample",
         "preferences_url": f"{base}/p/sample",

@@ -166,7 +166,7 @@ def check_contexts(subject: str, contacts=None) -> list[dict]:
     contexts = [sample_context()]
     for contact in [*chosen, synthetic]:
         ctx = recipient_context(contact, None, org, contexts[0]["brand"])
-        ctx["campaign"] = {"name": "Sample", "subject": subject}
+        ctx["campaign"] = {"id": 0, "name": "Sample", "subject": subject}
         ctx["view_online_url"] = contexts[0]["view_online_url"]
         contexts.append(ctx)
     return contexts
@@ -203,7 +203,7 @@ def save_template(
     if editor == "blocks" and not mjml_source:
         raise TemplateError("the block editor saves MJML", part="mjml")
     compiled_html = compile_mjml(mjml_source, brand=brand_context()) if mjml_source else html
-    validate_template(subject, compiled_html, text, check_contexts(subject))
+    validate_template(subject, compiled_html, text, check_contexts(subject), strict=True)
     tpl = instance or Template()
     tpl.name = name
     tpl.subject = subject

@@ -32,12 +32,13 @@ def context(org: Organisation | None = None) -> dict:
     return {"name": org.name, "address": org.postal_address}
 
 
-FIELDS = ("name", "postal_address", "from_email", "from_name")
+FIELDS = ("name", "postal_address", "from_email", "from_name", "test_addresses")
 
 
 @transaction.atomic
 def do_update(values: dict, *, by: Actor) -> Organisation:
-    """Change the organisation's settings (name, postal address, default sender)."""
+    """Change the organisation's settings (name, postal address, default sender, the seed
+    list for test sends)."""
     org = current()
     before = {f: getattr(org, f) for f in FIELDS}
     for field in FIELDS:

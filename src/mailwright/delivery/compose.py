@@ -206,12 +206,13 @@ class Composer:
             html = tracked_links.fill(html, delivery.id, 0)
         kind = "".join(ch for ch in str(content.get("kind", "service")) if ch.isalnum())[:32]
         org = self._org()
-        from_email = org.from_email
+        # A campaign's test send (preview.py) comes from the campaign's own sender.
+        from_email = content.get("from_email") or org.from_email
         domain = from_email.rpartition("@")[2] or "localhost"
         message_id = make_message_id(domain, delivery.id)
         msg = OutgoingMessage(
             from_email=from_email,
-            from_name=org.from_name or org.name,
+            from_name=content.get("from_name") or org.from_name or org.name,
             to_email=delivery.email,
             to_name=delivery.contact.name if delivery.contact else "",
             subject=content.get("subject", ""),

@@ -9,7 +9,7 @@ import json
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -66,8 +66,21 @@ DELIVERY_FIELDS = (
     "sent_at",
     "variant",  # an A/B test's variant (compose renders its subject or template)
 )
-CONTACT_FIELDS = ("id", "email", "name", "language", "attributes", "tags", "status", "created_at")
+CONTACT_FIELDS = (
+    "id",
+    "email",
+    "name",
+    "language",
+    "time_zone",  # these three: the template context's dates (|date, |datetime)
+    "birthday",
+    "anniversary",
+    "attributes",
+    "tags",
+    "status",
+    "created_at",
+)
 _JSON = {"content", "attributes", "tags"}
+_DATES = {"birthday", "anniversary"}
 _DATETIMES = {"created_at", "next_attempt_at", "sent_at"}
 
 
@@ -115,6 +128,8 @@ def _rows_sql() -> str:
 def _converter(name: str):
     if name in _JSON:
         return lambda v: json.loads(v) if isinstance(v, str | bytes) else v
+    if name in _DATES:
+        return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
     if name in _DATETIMES and settings.USE_TZ:
         return lambda v: v.replace(tzinfo=UTC) if v and v.tzinfo is None else v
     return None

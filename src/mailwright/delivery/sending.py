@@ -4,17 +4,20 @@ state itself changes only through `campaigns.actions`."""
 
 from __future__ import annotations
 
+import logging
+
 from django.db import connection, transaction
 from django.db.models import Count, Value
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
 
 from mailwright.audit.actors import Actor
+from mailwright.campaigns import presend
 from mailwright.campaigns.actions import CampaignStateError, do_transition
 from mailwright.campaigns.lint import LintFailed, lint
 from mailwright.campaigns.models import Campaign
-from mailwright.campaigns.rendering import TemplateError, validate_template
-from mailwright.campaigns.templates import check_contexts
+from mailwright.campaigns.presend import PresendResult
+from mailwright.campaigns.rendering import TemplateError, compile_template
 from mailwright.consent import organisation
 from mailwright.contacts.models import Contact, Segment
 from mailwright.contacts.segments import compile_segment
@@ -36,6 +39,7 @@ def audience(campaign: Campaign):
     )
 
 
+log = logging.getLogger(__name__)
 SYSTEM = Actor.system("mailwright")
 TEMPLATE_CODES = frozenset({"syntax_error", "render_error", "source_too_long"})
 WORKER = Actor.system("delivery worker", channel="worker")
@@ -71,10 +75,12 @@ def lint_campaign(campaign: Campaign):
     return found
 
 
-def preflight(campaign: Campaign) -> None:
+def preflight(campaign: Campaign) -> PresendResult:
     """Everything that must hold before a campaign's audience is frozen: the postal address,
-    the lint finds no error, the template renders for this campaign's own recipients. Raises
-    CampaignStateError, LintFailed or TemplateError (4xx for the API, a message for the UI)."""
+    the lint finds no error, the template renders for every shape of this campaign's own
+    recipients (presend.py), each A/B variant with its own subject. Raises
+    CampaignStateError, LintFailed or TemplateError (4xx for the API, a message for the UI);
+    returns what the personalization check did."""
     if not organisation.current().postal_address.strip():
         raise CampaignStateError(
             "set the organisation's postal address first (Settings → Organisation, or"
@@ -82,17 +88,23 @@ def preflight(campaign: Campaign) -> None:
         )
     # Every variant of an A/B test is linted and rendered, each with its own subject.
     found = lint_campaign(campaign)
-    # A template that does not compile or render is refused by validate_template below,
-    # for this campaign's own recipients, as a TemplateError naming the part and line.
+    # A template that does not compile or render is refused by the pre-send check below,
+    # for this campaign's own recipients, as a TemplateError naming the contact and place.
     blocking = [e for e in found.errors if e["code"] not in TEMPLATE_CODES]
     if blocking:
         raise LintFailed(blocking, found.warnings)
-    # Rendered for some of this campaign's own recipients: what they will receive.
+    # Rendered, strictly, for one recipient of each shape of data: what they will receive.
+    result = None
     for subject, tpl in ab_split.variant_sources(campaign):
-        contexts = check_contexts(subject, audience(campaign).order_by("-id"))
-        validate_template(subject, tpl.html, tpl.text, contexts)
+        compiled = compile_template(subject, tpl.html, tpl.text, strict=True)
+        checked = presend.check_audience(
+            tpl, audience(campaign), campaign=campaign, compiled=compiled
+        )
+        result = result or checked
+    log.info("campaign %s pre-send check: %s", campaign.id, result.summary())
     if not campaign.topics.exists():
         raise CampaignStateError("campaign has no topics, so it has no audience")
+    return result
 
 
 def freeze(campaign: Campaign, members, now, *, variant: int | None = None) -> int:

@@ -5,6 +5,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 from django.views.generic import RedirectView
 
+from mailwright.web.campaigns import preview_views as previews
 from mailwright.web.campaigns import schedule_views as campaign_schedule
 from mailwright.web.campaigns import views as campaigns
 from mailwright.web.contacts import duplicates
@@ -118,6 +119,17 @@ urlpatterns = [
             f"campaigns/<int:campaign_id>/{name}/", view, name=f"campaign_{name.replace('-', '_')}"
         )
         for name, view in campaign_schedule.URLS
+    ),
+    path(
+        "campaigns/<int:campaign_id>/preview/", previews.campaign_preview, name="campaign_preview"
+    ),
+    path(
+        "campaigns/<int:campaign_id>/test/", previews.campaign_test_send, name="campaign_test_send"
+    ),
+    path(
+        "templates/<int:template_id>/preview-as/",
+        previews.template_preview_as,
+        name="template_preview_as",
     ),
     path(
         "campaigns/<int:campaign_id>/report/",

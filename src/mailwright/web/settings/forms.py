@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
+from mailwright.delivery import preview
 from mailwright.web.shell.forms import NoLabelSuffix, lf, one_line
 
 
@@ -26,6 +27,19 @@ class OrganisationForm(NoLabelSuffix, forms.Form):
         help_text="Used when a campaign does not set its own.",
     )
     from_name = forms.CharField(label="Default From name", max_length=200, required=False)
+    test_addresses = forms.CharField(
+        label="Test addresses (seed list)",
+        required=False,
+        max_length=20 * 330,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "qa@example.com"}),
+        help_text="One address per line, at most 20: where a campaign's “Send test” goes.",
+    )
+
+    def clean_test_addresses(self) -> str:
+        try:
+            return "\n".join(preview.parse_addresses(self.cleaned_data["test_addresses"]))
+        except preview.PreviewError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean_name(self) -> str:
         return one_line(self.cleaned_data["name"], "name")

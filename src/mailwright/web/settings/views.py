@@ -33,6 +33,7 @@ def organisation_settings(request):
         "postal_address": org.postal_address,
         "from_email": org.from_email,
         "from_name": org.from_name,
+        "test_addresses": org.test_addresses,
     }
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
