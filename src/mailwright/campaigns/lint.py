@@ -227,7 +227,11 @@ def _column(source: str, line: int | None) -> int:
 def _syntax_error(result: LintResult, exc: TemplateError, sources: dict) -> None:
     where = exc.part
     if exc.line:
-        where += f" line {exc.line} column {_column(sources.get(exc.part, ''), exc.line)}"
+        column = getattr(exc, "column", None) or _column(sources.get(exc.part, ""), exc.line)
+        where += f" line {exc.line} column {column}"
+    if exc.reason.startswith("not allowed in templates"):  # refused by the sandbox
+        result.error("render_error", exc.reason, where, SANDBOX_FIX)
+        return
     result.error(
         "syntax_error",
         exc.reason,
@@ -235,6 +239,12 @@ def _syntax_error(result: LintResult, exc: TemplateError, sources: dict) -> None
         "Correct the template at that place: every {{ needs }}, every {% if %} its"
         " {% endif %} and every {% for %} its {% endfor %}.",
     )
+
+
+SANDBOX_FIX = (
+    "Remove what the message names: templates run in a sandbox with limits on"
+    " time, loops and size, and may not reach Python internals."
+)
 
 
 def _shown(item: str, rendered: str, *, html: bool) -> bool:
@@ -383,16 +393,18 @@ def lint(
     if result.errors and result.errors[-1]["code"] == "source_too_long":
         return result
     sources = {"subject": subject, "html": html or "", "mjml": mjml or "", "text": text}
-    try:
+    try:  # compiling: MJML and template syntax
         if mjml:
             html = compile_mjml(mjml)
         compiled = compile_template(subject or " ", inline_css(html or ""), text)
+    except TemplateError as exc:
+        _syntax_error(result, exc, sources)
+        return result
+    try:  # rendering for the sample contact: data, sandbox and limits
         ctx = sample_context()
         _, rendered, rendered_text = compiled.render(ctx)
     except TemplateError as exc:
-        if exc.line or exc.part == "mjml":
-            _syntax_error(result, exc, sources)
-        elif exc.undefined:
+        if exc.undefined:
             # Real contacts may have the data the sample contact lacks (the save and send
             # checks render for them): not an error, but the rendered checks cannot run.
             result.warn(
@@ -404,13 +416,8 @@ def lint(
                 " {{ contact.attributes.plan|default('') }}, or guard it with {% if %}.",
             )
         else:
-            result.error(
-                "render_error",
-                exc.reason,
-                exc.part,
-                "Remove what the message names: templates run in a sandbox with limits on"
-                " time, loops and size, and may not reach Python internals.",
-            )
+            where = f"{exc.part} line {exc.line}" if exc.line else exc.part
+            result.error("render_error", exc.reason, where, SANDBOX_FIX)
         return result
     reader = _read(rendered)
     visible = "".join(reader.visible)

@@ -107,7 +107,15 @@ _CHECK_HTML_ENV = _environment(autoescape=True, undefined=CheckUndefined)
 _CHECK_TEXT_ENV = _environment(autoescape=False, undefined=CheckUndefined)
 # The names a marketing template may use at its top level (SPEC §4.2) besides globals.
 CONTEXT_NAMES = frozenset(
-    {"contact", "unsubscribe_url", "preferences_url", "view_online_url", "organisation", "campaign"}
+    {
+        "contact",
+        "unsubscribe_url",
+        "preferences_url",
+        "view_online_url",
+        "organisation",
+        "campaign",
+        "brand",
+    }
 )
 
 

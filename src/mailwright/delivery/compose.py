@@ -291,6 +291,8 @@ def add_footer(
         f'<a href="{esc(ctx["preferences_url"])}" {link}>{esc(preferences)}</a></p>'
         f"<p>{esc(org.get('name', ''))}<br>{esc(address).replace(chr(10), '<br>')}</p></div>"
     )
+    # Short lines: a line over 998 bytes would make the whole part quoted-printable.
+    html_footer = "\n" + html_footer.replace("</p>", "</p>\n").replace('">', '">\n', 1)
     text_footer = (
         f"\n--\n{own + chr(10) if own else ''}{why}\n{unsubscribe}: {ctx['unsubscribe_url']}\n"
         f"{preferences}: {ctx['preferences_url']}\n{org.get('name', '')}\n{address}\n"
