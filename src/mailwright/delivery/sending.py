@@ -15,23 +15,23 @@ from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
 from mailwright.campaigns.templates import check_contexts
 from mailwright.consent import organisation
-from mailwright.contacts.models import Segment
-from mailwright.contacts.segments import compile_segment
 from mailwright.delivery import policy
+from mailwright.delivery.audience import EmptyAudience, exclusion_counts, segment_filters
 from mailwright.delivery.models import Delivery
 
 
-def audience(campaign: Campaign):
-    """Contacts who get this campaign: those the consent policy allows on its topics, and
-    who match both its stored segment (read now, at send time) and its inline segment."""
+def audience(campaign: Campaign, *, now=None):
+    """Contacts who get this campaign: those the consent policy allows on its topics (minus
+    frequency caps and its exclusion group), and who match both its stored segment (read
+    now, at send time) and its inline segment."""
     topic_ids = list(campaign.topics.values_list("id", flat=True))
-    saved_tree = None
-    if campaign.saved_segment_id:
-        stored = Segment.objects.filter(pk=campaign.saved_segment_id)
-        saved_tree = stored.values_list("tree", flat=True).first()
-    return policy.marketing_audience(topic_ids, exclude_campaign=campaign.id).filter(
-        compile_segment(saved_tree, "saved_segment"), compile_segment(campaign.segment)
-    )
+    return policy.marketing_audience(
+        topic_ids,
+        now=now,
+        exclude_campaign=campaign.id,
+        exclusion_group=campaign.exclusion_group,
+        window_hours=campaign.exclusion_window_hours,
+    ).filter(*segment_filters(campaign))
 
 
 SYSTEM = Actor.system("mailwright")
@@ -96,16 +96,20 @@ def start(campaign_id: int, *, by: Actor | None = None) -> Campaign:
             raise CampaignStateError(f"campaign is {campaign.state}; only a draft can be sent")
         preflight(campaign)
         now = timezone.now()
-        inserted = freeze(campaign, audience(campaign), now)
-        target = Campaign.State.SENDING if inserted else Campaign.State.SENT
+        exclusions = exclusion_counts(campaign, now=now)
+        inserted = freeze(campaign, audience(campaign, now=now), now)
+        if not inserted:
+            raise EmptyAudience(exclusions)  # rolls back; the campaign stays a draft
+        exclusions["eligible"] = inserted
         campaign = do_transition(
             campaign_id,
             {Campaign.State.DRAFT},
-            target,
+            Campaign.State.SENDING,
             by=by or SYSTEM,
-            details={"recipients": inserted},
+            details={"recipients": inserted, "exclusions": exclusions},
             started_at=now,
             recipients_total=inserted,
+            exclusions=exclusions,
         )
     if inserted >= ANALYZE_AFTER and connection.vendor == "postgresql":
         # Fresh statistics for the ledger, so the claim keeps its plan (autovacuum would
@@ -173,6 +177,7 @@ def finish_if_done(campaign_ids) -> None:
 
 __all__ = [
     "CampaignStateError",
+    "EmptyAudience",
     "TemplateError",
     "audience",
     "cancel",
