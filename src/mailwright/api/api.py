@@ -7,10 +7,12 @@ from ninja import NinjaAPI
 from mailwright.api import (
     attributes,
     audit,
+    campaign_audience,
     campaigns,
     contacts,
     duplicates,
     errors,
+    exclusion_groups,
     hygiene,
     imports,
     messages,
@@ -86,6 +88,10 @@ api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
+api.add_router("/campaigns", campaign_audience.router)
+api.add_router("/exclusion-groups", exclusion_groups.router)
+campaign_audience.install(api)
+exclusion_groups.install(api)
 api.add_router("/outbox", outbox.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/imports", imports.router)
