@@ -18,6 +18,7 @@ from mailwright.contacts import hygiene
 from mailwright.contacts.segments import SegmentError
 from mailwright.delivery import sending
 from mailwright.feedback import reports
+from mailwright.web.campaigns.audience_views import exclusions_context
 from mailwright.web.campaigns.forms import CampaignForm
 from mailwright.web.shell import analytics
 from mailwright.web.shell.helpers import (
@@ -121,6 +122,7 @@ def campaign_detail(request, campaign_id: int):
     context["topics"] = campaign.topics.all()
     context["missing_postal_address"] = missing_postal_address()
     context.update(_audience_context(campaign))
+    context.update(exclusions_context(campaign))
     return render(request, "web/campaigns/detail.html", context)
 
 
