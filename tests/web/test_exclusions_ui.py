@@ -7,9 +7,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
+from mailwright import tokens
+from mailwright.audit.models import AuditEntry
 from mailwright.campaigns.models import Campaign, ExclusionEntry
+from mailwright.consent.models import Organisation
 from mailwright.contacts.models import Contact
 from tests.conftest import make_campaign, make_contact
 
@@ -97,3 +101,32 @@ def test_bad_files_are_messages_not_errors(staff, body, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not ExclusionEntry.objects.exists()
+
+
+def test_the_organisation_cap_is_editable_and_the_preference_center_explains_it(
+    staff, client, newsletter
+):
+    data = {"name": "Acme", "from_email": "news@example.com", "postal_address": "1 Test St"}
+    response = staff.post(
+        "/settings/organisation/", {**data, "frequency_cap": "2", "frequency_days": "10"}
+    )
+    assert response.status_code == 302
+    org = Organisation.objects.get(id=1)
+    assert (org.frequency_cap, org.frequency_days) == (2, 10)
+    entry = AuditEntry.objects.filter(action="settings.organisation").latest("id")
+    assert entry.after["frequency_cap"] == 2
+    bad = staff.post("/settings/organisation/", {**data, "frequency_days": "0"})
+    assert "greater than or equal to 1" in bad.content.decode()
+
+    ana = make_contact("ana@example.com", newsletter)
+    link = f"/p/{tokens.make('preferences', {'c': ana.id})}"
+    public = Client()
+    page = public.get(link).content.decode()
+    assert "As often as Acme sends — at most 2 emails in 10 days" in page
+    assert 'id="freq-default" name="frequency" value="default" checked' in page
+    Contact.objects.filter(pk=ana.pk).update(language="pl")
+    page = public.get(link, headers={"accept-language": "pl"}).content.decode()
+    assert "Tak często, jak wysyła Acme — najwyżej 2 e-maile w ciągu 10 dni" in page
+    # choosing "weekly" there is their own cap from then on
+    public.post(link, {"topic": "newsletter", "frequency": "weekly"})
+    assert Contact.objects.get(pk=ana.pk).frequency == "weekly"

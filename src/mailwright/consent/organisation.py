@@ -32,12 +32,13 @@ def context(org: Organisation | None = None) -> dict:
     return {"name": org.name, "address": org.postal_address}
 
 
-FIELDS = ("name", "postal_address", "from_email", "from_name")
+FIELDS = ("name", "postal_address", "from_email", "from_name", "frequency_cap", "frequency_days")
 
 
 @transaction.atomic
 def do_update(values: dict, *, by: Actor) -> Organisation:
-    """Change the organisation's settings (name, postal address, default sender)."""
+    """Change the organisation's settings (name, postal address, default sender, the default
+    frequency cap: at most frequency_cap marketing emails in frequency_days days, 0 = none)."""
     org = current()
     before = {f: getattr(org, f) for f in FIELDS}
     for field in FIELDS:

@@ -88,7 +88,8 @@ def exclusion_groups(request):
             rows = read_csv(upload.read(MAX_CSV_BYTES + 1))
             added = do_add_exclusion_entries(group, rows, staff_actor(request))
         except ExclusionError as exc:
-            form.add_error("file", str(exc))
+            text = f"{len(exc.problems)} row(s) are not valid; nothing was added (see below)."
+            form.add_error("file", text if exc.problems else str(exc))
             problems = [{**p, "line": p["index"] + 2} for p in exc.problems[:50]]
         else:
             messages.success(request, f"Added {added} people to the group “{group}”.")
