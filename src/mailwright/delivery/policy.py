@@ -110,14 +110,21 @@ def exclusion_group_expressions(
     siblings = Campaign.objects.filter(exclusion_group=group)
     if exclude_campaign is not None:
         siblings = siblings.exclude(pk=exclude_campaign)
-    got = Delivery.objects.filter(
-        contact=OuterRef("pk"), campaign__in=siblings.values("pk"), created_at__gte=since
-    ).exclude(state__in=NOT_REACHED)
+    # Uncorrelated IN lists (a hashed subplan on PostgreSQL, an ephemeral index on SQLite):
+    # a correlated EXISTS per contact scanned the group's entries once per contact.
+    # contact_id IS NOT NULL: one NULL in a NOT IN list would leave everybody out.
+    got = (
+        Delivery.objects.filter(
+            campaign__in=siblings.values("pk"), created_at__gte=since, contact__isnull=False
+        )
+        .exclude(state__in=NOT_REACHED)
+        .values("contact_id")
+    )
     entries = ExclusionEntry.objects.filter(group=group, reached_at__gte=since)
     return (
-        Exists(got),
-        Exists(entries.filter(contact=OuterRef("pk"))),
-        Exists(entries.filter(email=OuterRef("email_key"))),
+        Q(pk__in=got),
+        Q(pk__in=entries.filter(contact__isnull=False).values("contact_id")),
+        Q(email_key__in=entries.values("email")),
     )
 
 
