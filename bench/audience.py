@@ -121,16 +121,19 @@ class Rollback(Exception):
     pass
 
 
-def timed_freeze(campaign, members) -> tuple[float, int]:
+def timed_freeze(campaign, members, jit_off: bool) -> tuple[float, int]:
     from django.db import transaction
     from django.utils import timezone
 
     from mailwright.delivery import sending
+    from mailwright.delivery.audience import without_jit
 
     t0 = time.perf_counter()
     inserted = 0
     try:
         with transaction.atomic():
+            if jit_off:
+                without_jit()
             inserted = sending.freeze(campaign, members, timezone.now())
             elapsed = time.perf_counter() - t0
             raise Rollback
@@ -140,23 +143,27 @@ def timed_freeze(campaign, members) -> tuple[float, int]:
 
 
 def measure(campaign, runs: int, explain: bool, compare_with: str | None) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from mailwright.delivery import sending
-    from mailwright.delivery.audience import exclusion_counts, segment_filters
+    from mailwright.delivery.audience import exclusion_counts, segment_filters, without_jit
 
-    variants = {"now": lambda: sending.audience(campaign)}
+    variants = {"now": (lambda: sending.audience(campaign), True)}
     if compare_with:
         spec = importlib.util.spec_from_file_location("old_policy", compare_with)
         old = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(old)
         topic_ids = list(campaign.topics.values_list("id", flat=True))
-        variants["before"] = lambda: old.marketing_audience(
-            topic_ids, exclude_campaign=campaign.id
-        ).filter(*segment_filters(campaign))
-    for name, members in variants.items():
-        timed_freeze(campaign, members())  # warm-up
-        results = [timed_freeze(campaign, members()) for _ in range(runs)]
+        variants["before"] = (
+            lambda: old.marketing_audience(topic_ids, exclude_campaign=campaign.id).filter(
+                *segment_filters(campaign)
+            ),
+            False,
+        )
+        variants["before, JIT off"] = (variants["before"][0], True)
+    for name, (members, jit_off) in variants.items():
+        timed_freeze(campaign, members(), jit_off)  # warm-up
+        results = [timed_freeze(campaign, members(), jit_off) for _ in range(runs)]
         ms = statistics.median(r[0] for r in results)
         log(f"{connection.vendor} freeze ({name}): {results[0][1]:,} rows, median {ms:.0f} ms")
     times, counts = [], {}
@@ -168,7 +175,8 @@ def measure(campaign, runs: int, explain: bool, compare_with: str | None) -> Non
     log(f"{connection.vendor} exclusion_counts: {counts}, median {median:.0f} ms")
     if explain and connection.vendor == "postgresql":
         sql, params = sending.audience(campaign).values("id").query.sql_with_params()
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            without_jit()
             cursor.execute(f"EXPLAIN ANALYZE SELECT COUNT(*) FROM ({sql}) q", params)  # noqa: S608
             log("\n".join(row[0] for row in cursor.fetchall()))
 

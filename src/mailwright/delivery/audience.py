@@ -4,6 +4,7 @@ the first reason that leaves them out, in the order of `policy.REASONS`."""
 
 from __future__ import annotations
 
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Value, When
 from django.utils import timezone
 
@@ -28,6 +29,15 @@ class EmptyAudience(CampaignStateError):
             "the campaign's audience is empty"
             + (detail or ": no contact matches its topics and segments")
         )
+
+
+def without_jit() -> None:
+    """In the current transaction, no JIT compilation on PostgreSQL: the audience query's
+    many subplans make its estimated cost cross jit_above_cost, and compiling took ~650 ms
+    of a ~900 ms count over 100,000 contacts that runs in ~250 ms without it."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
 
 
 def segment_filters(campaign: Campaign) -> list:
@@ -70,8 +80,10 @@ def exclusion_counts(campaign: Campaign, *, now=None) -> dict[str, int]:
         output_field=CharField(),
     )
     rows = candidates.annotate(reason=label).values("reason").annotate(n=Count("id")).order_by()
-    for row in rows:
-        out[row["reason"]] = row["n"]
+    with transaction.atomic():
+        without_jit()
+        for row in rows:
+            out[row["reason"]] = row["n"]
     return out
 
 

@@ -16,7 +16,12 @@ from mailwright.campaigns.rendering import TemplateError, validate_template
 from mailwright.campaigns.templates import check_contexts
 from mailwright.consent import organisation
 from mailwright.delivery import policy
-from mailwright.delivery.audience import EmptyAudience, exclusion_counts, segment_filters
+from mailwright.delivery.audience import (
+    EmptyAudience,
+    exclusion_counts,
+    segment_filters,
+    without_jit,
+)
 from mailwright.delivery.models import Delivery
 
 
@@ -96,6 +101,7 @@ def start(campaign_id: int, *, by: Actor | None = None) -> Campaign:
             raise CampaignStateError(f"campaign is {campaign.state}; only a draft can be sent")
         preflight(campaign)
         now = timezone.now()
+        without_jit()
         exclusions = exclusion_counts(campaign, now=now)
         inserted = freeze(campaign, audience(campaign, now=now), now)
         if not inserted:
