@@ -151,3 +151,16 @@ def test_malformed_csv_is_a_clear_422(api, client, body, words):
 def test_other_content_types_are_415(api, client):
     r = post_raw(client, api, "/exclusion-groups/g/entries", b"x", "text/plain")
     assert r.status_code == 415
+
+
+def test_erasing_a_person_removes_their_entries(api, newsletter):
+    people(api, "ana@example.com")
+    contact_id = api.get("/contacts", email="ana@example.com").json()[0]["id"]
+    rows = [
+        {"email": "ana@example.com", "reached_at": DAY_AGO, "channel": "post"},
+        {"email": "bo@example.com", "reached_at": DAY_AGO, "channel": "post"},
+    ]
+    assert api.post("/exclusion-groups/g/entries", rows).status_code == 201
+    assert api.post(f"/contacts/{contact_id}/erase").status_code == 200
+    remaining = api.get("/exclusion-groups/g/entries").json()
+    assert [e["email"] for e in remaining] == ["bo@example.com"]
