@@ -112,6 +112,9 @@ def test_bad_rows_are_reported_by_index_and_nothing_is_added(api):
         {"email": "d@example.com", "channel": "post"},
         {"email": "e@example.com", "reached_at": "yesterday", "channel": "post"},
         {"email": "f@example.com", "reached_at": DAY_AGO, "channel": "pigeon"},
+        {"email": "g@example.com", "reached_at": 20261201, "channel": 5},
+        {"email": "h@example.com", "reached_at": DAY_AGO, "channel": 5},
+        "not an object",
     ]
     r = api.post("/exclusion-groups/g/entries", rows)
     assert r.status_code == 422, r.content
@@ -122,6 +125,9 @@ def test_bad_rows_are_reported_by_index_and_nothing_is_added(api):
         (3, "reached_at"),
         (4, "reached_at"),
         (5, "channel"),
+        (6, "reached_at"),
+        (7, "channel"),
+        (8, ""),
     ]
     assert "future" in problems[1]["message"]
     assert not ExclusionEntry.objects.exists()

@@ -67,8 +67,10 @@ def parse_reached_at(value) -> datetime:
             when = None
         if when is None:
             raise ValueError(f"{text[:40]!r} is not a date (use 2026-12-01 or 2026-12-01T14:30Z)")
-    else:
+    elif value is None or value == "":
         raise ValueError("reached_at is required (the date the person was reached)")
+    else:
+        raise ValueError("reached_at must be a date as text (2026-12-01 or 2026-12-01T14:30Z)")
     if timezone.is_naive(when):
         when = when.replace(tzinfo=UTC)
     if when > timezone.now() + CLOCK_SKEW:
@@ -97,8 +99,9 @@ def _clean(index: int, row, problems: list[dict]) -> ExclusionEntry | None:
     except ValueError as exc:
         bad("reached_at", str(exc))
         return None
-    channel = (row.get("channel") or "other").strip().lower() if row.get("channel") else "other"
-    if not isinstance(channel, str) or channel not in CHANNELS:
+    channel = row.get("channel") or "other"
+    channel = channel.strip().lower() if isinstance(channel, str) else None
+    if channel not in CHANNELS:
         bad("channel", f"channel must be one of {', '.join(CHANNELS)}")
         return None
     return ExclusionEntry(email=email_key(address), channel=channel, reached_at=reached_at)
