@@ -130,13 +130,3 @@ def test_the_organisation_cap_is_editable_and_the_preference_center_explains_it(
     # choosing "weekly" there is their own cap from then on
     public.post(link, {"topic": "newsletter", "frequency": "weekly"})
     assert Contact.objects.get(pk=ana.pk).frequency == "weekly"
-
-
-def test_the_report_shows_the_frozen_reasons(staff, newsletter):
-    make_contact("ok@example.com", newsletter)
-    make_contact("pending@example.com", newsletter, state="pending")
-    campaign = make_campaign(newsletter)
-    staff.post(f"/campaigns/{campaign.pk}/send/")
-    html = staff.get(f"/campaigns/{campaign.pk}/report/").content.decode()
-    assert "Frozen when sending started: 1 recipient, 1 left out." in html
-    assert count(html, "no_consent") == 1

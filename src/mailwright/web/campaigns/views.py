@@ -205,7 +205,6 @@ def campaign_report(request, campaign_id: int):
         "campaign": campaign,
         "report": report,
         "chart": analytics.chart(report.timeline) if report.timeline else None,
-        **exclusions_context(campaign),
     }
     return render(request, "web/campaigns/report.html", context)
 
