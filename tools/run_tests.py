@@ -128,14 +128,48 @@ def pytest(label: str, env: dict, args: list[str]) -> int:
     return code
 
 
+class Background:
+    """A pytest pass running beside the other one, its output kept in a file and printed
+    when it ends (two passes writing to one terminal at once would be unreadable)."""
+
+    def __init__(self, label: str, env: dict, args: list[str]) -> None:
+        self.label = label
+        self.output = tempfile.TemporaryFile()
+        self.started = time.monotonic()
+        log(f"pytest on {label} (in the background; its output follows when it ends)")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait(self) -> int:
+        code = self.process.wait()
+        self.output.seek(0)
+        sys.stdout.flush()
+        shutil.copyfileobj(self.output, sys.stdout.buffer)
+        sys.stdout.flush()
+        log(f"pytest on {self.label}: exit {code} in {time.monotonic() - self.started:.0f}s")
+        return code
+
+
 def main() -> int:
+    """SQLite, then PostgreSQL; with MW_TEST_PARALLEL=1 both at once (each with its own
+    data directory), which on two cores takes about the time of the longer pass."""
     args = sys.argv[1:]
     data_dir = tempfile.mkdtemp(prefix="mw-test-data-")
     base = {**os.environ, "MW_DATA_DIR": data_dir}
     base.pop("DATABASE_URL", None)
     results: dict[str, int] = {}
+    background = None
     try:
-        results["SQLite"] = pytest("SQLite", base, args)
+        if os.environ.get("MW_TEST_PARALLEL") == "1":
+            sqlite_dir = tempfile.mkdtemp(prefix="mw-test-data-sqlite-", dir=data_dir)
+            background = Background("SQLite", {**base, "MW_DATA_DIR": sqlite_dir}, args)
+        else:
+            results["SQLite"] = pytest("SQLite", base, args)
         cluster = PostgresCluster()
         if not cluster.available:
             if os.environ.get("MW_REQUIRE_POSTGRES") == "1":
@@ -152,7 +186,13 @@ def main() -> int:
                 results["PostgreSQL"] = 1
             finally:
                 cluster.stop()
+        if background is not None:
+            results = {"SQLite": background.wait(), **results}
+            background = None
     finally:
+        if background is not None:
+            background.process.kill()
+            background.wait()
         shutil.rmtree(data_dir, ignore_errors=True)
     for label, code in results.items():
         log(f"{label}: {'passed' if code == 0 else f'FAILED (exit {code})'}")

@@ -94,3 +94,38 @@ def test_footer_follows_what_each_recipient_gets(smtp_sink, newsletter):
     assert FOOTER not in vip_html and len(links(vip_html)[0]) == 1
     assert FOOTER in plain_html and ADDRESS in plain_html and len(links(plain_html)[0]) == 1
     assert FOOTER in plain_text
+
+
+def test_an_unsubscribe_link_inside_an_html_comment_does_not_count(db):
+    """Mail clients do not show comments: a link written inside one is removed when the
+    campaign is compiled, so the footer is added; Outlook's conditional comments stay."""
+    from mailwright.campaigns.inlining import strip_comments
+
+    html = (
+        "<p>Hi</p><!-- <a href='{{ unsubscribe_url }}'>x</a> -->"
+        "<!--[if mso]><table><tr><td><![endif]--><p>body</p><!--[if mso]></td></tr>"
+        "</table><![endif]--><!--[if !mso]><!--><div>modern</div><!--<![endif]-->"
+        "<!-- {% if contact.name %} -->named<!-- {% endif %} -->"
+    )
+    out = strip_comments(html)
+    assert "unsubscribe_url" not in out
+    assert "<!--[if mso]><table>" in out and "<!--[if !mso]><!-->" in out
+    assert "<!--<![endif]-->" in out and "{% if contact.name %}" in out
+
+
+def test_links_inside_an_html_comment_get_the_footer_in_the_sent_message(smtp_sink, newsletter):
+    make_contact("ana@example.com", newsletter, name="Ana")
+    campaign = make_campaign(
+        newsletter,
+        html=(
+            '<p>Big sale!</p><!-- <a href="{{ unsubscribe_url }}">Leave</a>'
+            ' <a href="{{ preferences_url }}">Choose</a> {{ organisation.address }} -->'
+        ),
+    )
+    sending.start(campaign.id)
+    assert run_worker(smtp_sink.relay) == 1
+
+    html, _text = received(smtp_sink)["ana@example.com"]
+    unsubscribe, preferences = links(html)
+    assert len(unsubscribe) == 1 and len(preferences) == 1  # the footer's, shown
+    assert FOOTER in html and "<!--" not in html

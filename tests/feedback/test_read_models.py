@@ -186,7 +186,10 @@ def test_report_api_of_a_draft_and_unknown_ids(api, newsletter):
     response = api.get(f"/campaigns/{campaign.id}/report")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"campaign", "counts", "rates", "links", "domains", "start", "timeline"}
+    assert set(body) == {
+        *("campaign", "counts", "rates", "links", "domains", "start", "timeline"),
+        *("variants", "exclusions", "compared_with", "comparison"),
+    }
     assert body["campaign"] == {
         "id": campaign.id,
         "name": "Spring sale",

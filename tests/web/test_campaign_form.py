@@ -85,4 +85,7 @@ def test_a_draft_is_edited_in_the_ui_and_a_sent_campaign_is_not(staff, newslette
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert campaign.name == "Spring sale"
-    assert "only a draft can be edited" in staff.get(response["Location"]).content.decode()
+    assert (
+        "only a draft or a scheduled campaign can be edited"
+        in staff.get(response["Location"]).content.decode()
+    )

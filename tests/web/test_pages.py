@@ -440,7 +440,7 @@ def test_invalid_transitions_are_messages_not_errors(staff, newsletter):
     staff.post(f"/campaigns/{campaign.id}/send/")
     assert Campaign.objects.get(pk=campaign.id).state == "sending"
     again = staff.post(f"/campaigns/{campaign.id}/send/", follow=True)
-    assert b"only a draft can be sent" in again.content
+    assert b"only a draft or a scheduled campaign can be sent" in again.content
     assert staff.get(f"/campaigns/{campaign.id}/send/", follow=True).status_code == 200
     assert staff.get(f"/campaigns/{campaign.id}/pause/").status_code == 405
 

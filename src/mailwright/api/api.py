@@ -7,7 +7,9 @@ from ninja import NinjaAPI
 from mailwright.api import (
     attributes,
     audit,
+    brand,
     campaign_audience,
+    campaign_schedule,
     campaigns,
     contacts,
     duplicates,
@@ -21,6 +23,7 @@ from mailwright.api import (
     streams,
     suppressions,
     surveys,
+    template_lint,
     templates,
     topics,
     webhooks,
@@ -86,8 +89,12 @@ api.add_router("/contacts", duplicates.router)  # before /contacts/{id}
 api.add_router("/contacts", contacts.router)
 api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
+api.add_router("/templates", template_lint.router)  # before /templates/{id}
+api.add_router("/brand", brand.router)
+api.add_router("/templates", brand.starters_router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
+api.add_router("/campaigns", campaign_schedule.router)  # unschedule, duplicate, A/B winner
 api.add_router("/campaigns", campaign_audience.router)
 api.add_router("/exclusion-groups", exclusion_groups.router)
 campaign_audience.install(api)

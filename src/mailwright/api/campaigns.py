@@ -1,19 +1,21 @@
 from django.http import HttpResponse
 from ninja import Router, Status
 
-from mailwright.api.errors import ApiError
-from mailwright.api.pagination import page
-from mailwright.api.schemas import (
+from mailwright.api.campaign_schedule import delete_campaign, schedule_out
+from mailwright.api.campaign_schemas import (
+    NULLABLE,
     CampaignIn,
     CampaignOut,
     CampaignPatch,
     CampaignReportOut,
-    CampaignStateOut,
 )
+from mailwright.api.errors import ApiError
+from mailwright.api.pagination import page
+from mailwright.api.schemas import CampaignStateOut
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.campaigns import create_campaign, update_campaign
 from mailwright.campaigns.models import Campaign
-from mailwright.delivery import sending
+from mailwright.delivery import schedule, sending
 from mailwright.feedback import reports
 
 router = Router(tags=["campaigns"])
@@ -38,6 +40,7 @@ def campaign_out(c: Campaign, with_counts: bool = True) -> dict:
         "started_at": c.started_at,
         "finished_at": c.finished_at,
         "counts": sending.delivery_counts(c.id) if with_counts else None,
+        **schedule_out(c),
     }
 
 
@@ -54,6 +57,11 @@ def create(request, data: CampaignIn):
         reply_to=data.reply_to,
         track_opens=data.track_opens,
         track_clicks=data.track_clicks,
+        send_at=data.send_at,
+        window=data.window,
+        exclusion_group=data.exclusion_group,
+        exclusion_window_hours=data.exclusion_window_hours,
+        ab_test=data.ab_test,
     )
     return Status(201, campaign_out(c))
 
@@ -79,20 +87,29 @@ def get_campaign(request, campaign_id: int):
 
 @router.patch("/{campaign_id}", response=CampaignOut)
 def update(request, campaign_id: int, data: CampaignPatch):
-    """Change a draft (409 invalid_state once it is sending or sent)."""
+    """Change a draft or a scheduled campaign (409 invalid_state once it is sending or
+    sent: duplicate it instead)."""
     changes = data.model_dump(exclude_unset=True)
     for name, value in changes.items():
-        if value is None and name not in ("segment", "segment_id"):  # null: no segment
+        if value is None and name not in NULLABLE:  # null: no segment, schedule, window, test
             raise ApiError(422, "invalid", f"{name} cannot be null", name)
     renamed = {"template": "template_id", "topics": "topic_keys"}
     changes = {renamed.get(name, name): value for name, value in changes.items()}
     return campaign_out(update_campaign(Campaign.objects.get(pk=campaign_id), **changes))
 
 
+@router.delete("/{campaign_id}", response={204: None})
+def delete(request, campaign_id: int):
+    """Delete a draft or scheduled campaign (409 once it has started sending)."""
+    return delete_campaign(request, campaign_id)
+
+
 @router.post("/{campaign_id}/send", response=CampaignStateOut)
 def send(request, campaign_id: int):
+    """Start sending now, or, when send_at is in the future, schedule it (state
+    `scheduled`; the preflight runs now and again when it starts)."""
     Campaign.objects.get(pk=campaign_id)  # 404 before anything else
-    return sending.start(campaign_id, by=Actor.from_api_key(request))
+    return schedule.send(campaign_id, by=Actor.from_api_key(request))
 
 
 @router.post("/{campaign_id}/pause", response=CampaignStateOut)

@@ -1,4 +1,5 @@
-"""One JSON error shape for the whole API: {"error": {"code", "message", "field"}}."""
+"""One JSON error shape for the whole API: {"error": {"code", "message", "field"}}; a send
+refused by the lint adds the findings beside it: {"error": {...}, "errors", "warnings"}."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mailwright.api.parser import BodyError
 from mailwright.campaigns.actions import CampaignStateError
+from mailwright.campaigns.lint import LintFailed
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.consent.directory import ContactError
 from mailwright.contacts.segments import SegmentError
@@ -147,6 +149,13 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(CampaignStateError)
     def _state(request, exc: CampaignStateError):
         return api.create_response(request, body("invalid_state", str(exc)), status=409)
+
+    @api.exception_handler(LintFailed)
+    def _lint(request, exc: LintFailed):
+        # The error shape, plus the findings: each says where and how to fix it.
+        out = body("lint_failed", str(exc))
+        out["errors"], out["warnings"] = exc.errors, exc.warnings
+        return api.create_response(request, out, status=422)
 
     @api.exception_handler(Exception)
     def _unexpected(request, exc: Exception):

@@ -73,3 +73,29 @@ def do_transition(
             )
         )
     return campaign
+
+
+@transaction.atomic
+def do_ab_decided(
+    campaign_id: int, winner: int, *, by: Actor, at, details: dict | None = None, **fields
+) -> Campaign:
+    """Record an A/B test's winning variant (audited; the `campaign.ab_decided` event)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    before = {"ab_phase": campaign.ab_phase, "ab_winner": campaign.ab_winner}
+    campaign.ab_phase = "decided"
+    campaign.ab_winner = winner
+    campaign.ab_decided_at = at
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    campaign.save(update_fields=["ab_phase", "ab_winner", "ab_decided_at", *fields])
+    after = {"ab_phase": "decided", "ab_winner": winner, **(details or {})}
+    audit.record(by, "campaign.ab_decided", "campaign", campaign.pk, before=before, after=after)
+    emit(
+        DomainEvent(
+            "campaign.ab_decided",
+            {"variant": winner, **(details or {})},
+            campaign_id=campaign.pk,
+            at=at,
+        )
+    )
+    return campaign

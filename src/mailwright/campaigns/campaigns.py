@@ -1,10 +1,13 @@
-"""Create and edit campaigns (drafts)."""
+"""Create, edit, duplicate and delete campaigns (drafts and scheduled ones)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from mailwright.audit import log as audit
+from mailwright.audit.actors import Actor
 from mailwright.campaigns.actions import CampaignStateError
+from mailwright.campaigns.campaign_fields import SCHEDULING, scheduling_fields
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.consent.directory import ContactError
 from mailwright.contacts.addresses import InvalidAddress, normalize_email
@@ -25,7 +28,14 @@ def create_campaign(
     reply_to: str = "",
     track_opens: bool = True,
     track_clicks: bool = True,
+    **scheduling,
 ) -> Campaign:
+    """`scheduling`: send_at, window, exclusion_group, exclusion_window_hours, ab_test
+    (campaigns.campaign_fields)."""
+    unknown = set(scheduling) - set(SCHEDULING)
+    if unknown:
+        raise ValueError(f"unknown campaign field(s): {', '.join(sorted(unknown))}")
+    extra = scheduling_fields(scheduling, check_future=True)
     fields, topics = _validated(
         name=name,
         template_id=template_id,
@@ -37,7 +47,7 @@ def create_campaign(
         reply_to=reply_to,
     )
     campaign = Campaign.objects.create(
-        **fields, track_opens=bool(track_opens), track_clicks=bool(track_clicks)
+        **fields, **extra, track_opens=bool(track_opens), track_clicks=bool(track_clicks)
     )
     campaign.topics.set(topics)
     return campaign
@@ -45,12 +55,23 @@ def create_campaign(
 
 @transaction.atomic
 def update_campaign(campaign: Campaign, **changes) -> Campaign:
-    """Change a draft: any of create_campaign's arguments; those not given stay as they are."""
+    """Change a draft or a scheduled campaign: any of create_campaign's arguments; those not
+    given stay as they are."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    ensure_draft(campaign)
-    unknown = set(changes) - {*EDITABLE, "template_id", "topic_keys", "segment_id"}
+    ensure_editable(campaign)
+    unknown = set(changes) - {*EDITABLE, *SCHEDULING, "template_id", "topic_keys", "segment_id"}
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    wanted = {name: changes.pop(name) for name in SCHEDULING if name in changes}
+    if "exclusion_group" in wanted or "exclusion_window_hours" in wanted:
+        wanted.setdefault("exclusion_group", campaign.exclusion_group)
+        wanted.setdefault("exclusion_window_hours", campaign.exclusion_window_hours)
+    extra = scheduling_fields(wanted, check_future=True)
+    if campaign.state == Campaign.State.SCHEDULED and "send_at" in extra and not extra["send_at"]:
+        raise ContactError(
+            "a scheduled campaign needs send_at; unschedule it to return it to draft",
+            field="send_at",
+        )
     current = {name: getattr(campaign, name) for name in EDITABLE}
     current["template_id"] = campaign.template_id
     current["segment_id"] = campaign.saved_segment_id
@@ -58,7 +79,7 @@ def update_campaign(campaign: Campaign, **changes) -> Campaign:
     merged = {**current, **changes}
     switches = {name: bool(merged.pop(name)) for name in ("track_opens", "track_clicks")}
     fields, topics = _validated(**merged)
-    for name, value in {**fields, **switches}.items():
+    for name, value in {**fields, **switches, **extra}.items():
         setattr(campaign, name, value)
     campaign.save()
     campaign.topics.set(topics)
@@ -130,6 +151,59 @@ def _validated(
     return fields, topics
 
 
+EDITABLE_STATES = (Campaign.State.DRAFT, Campaign.State.SCHEDULED)
+
+
+def ensure_editable(campaign: Campaign, doing: str = "edited") -> None:
+    if campaign.state not in EDITABLE_STATES:
+        raise CampaignStateError(
+            f"campaign is {campaign.state}; only a draft or a scheduled campaign can be"
+            f" {doing} (its messages are frozen once sending starts): duplicate it to make"
+            " a new draft"
+        )
+
+
 def ensure_draft(campaign: Campaign) -> None:
-    if campaign.state != Campaign.State.DRAFT:
-        raise CampaignStateError(f"campaign is {campaign.state}; only a draft can be edited")
+    ensure_editable(campaign)
+
+
+COPIED = (
+    "template_id",
+    "segment",
+    "saved_segment_id",
+    "from_email",
+    "from_name",
+    "reply_to",
+    "track_opens",
+    "track_clicks",
+    "window_start",
+    "window_end",
+    "exclusion_group",
+    "exclusion_window_hours",
+    "ab_test",
+)
+
+
+@transaction.atomic
+def do_duplicate(campaign_id: int, *, by: Actor) -> Campaign:
+    """A new draft with the same content and settings ("Copy of …"), whatever the source's
+    state; send_at is not copied (a copy is not scheduled)."""
+    source = Campaign.objects.get(pk=campaign_id)
+    copy = Campaign.objects.create(
+        name=f"Copy of {source.name}"[:200], **{f: getattr(source, f) for f in COPIED}
+    )
+    copy.topics.set(source.topics.all())
+    audit.record(
+        by, "campaign.duplicate", "campaign", copy.pk, after={"from": source.pk, "name": copy.name}
+    )
+    return copy
+
+
+@transaction.atomic
+def do_delete(campaign_id: int, *, by: Actor) -> None:
+    """Delete a draft or scheduled campaign (a campaign that has sent keeps its report)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    ensure_editable(campaign, "deleted")
+    before = {"name": campaign.name, "state": campaign.state}
+    campaign.delete()
+    audit.record(by, "campaign.delete", "campaign", campaign_id, before=before)

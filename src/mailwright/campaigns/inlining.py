@@ -38,3 +38,20 @@ def inline_css(html: str) -> str:
         log.warning("CSS inlining skipped: it would have moved template tags")
         return html
     return restored
+
+
+# An HTML comment, unless it is one of Outlook's conditional comments (MJML writes many:
+# `<!--[if mso]>…<![endif]-->`, `<!--[if !mso]><!-->`, `<!--<![endif]-->`) or holds a
+# template statement (removing it would unbalance the template).
+_COMMENT = re.compile(r"<!--(?!\[if|<!\[endif|>)(.*?)-->", re.DOTALL)
+
+
+def strip_comments(html: str) -> str:
+    """Remove plain HTML comments, once per campaign: no mail client shows them, so an
+    unsubscribe link written inside one must not count as shown (the compliance footer is
+    then added), and they only make the message larger."""
+
+    def drop(match: re.Match) -> str:
+        return match.group(0) if "{%" in match.group(1) else ""
+
+    return _COMMENT.sub(drop, html) if "<!--" in html else html

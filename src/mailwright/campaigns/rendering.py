@@ -1,7 +1,7 @@
 """Template rendering in a sandboxed Jinja2 environment, compiled once per campaign.
 
 The context names are stable (SPEC §4.2): contact, unsubscribe_url, preferences_url,
-view_online_url, organisation, campaign.
+view_online_url, organisation, campaign, brand (the brand kit: logo_url, colours, footer_text).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from mailwright.campaigns.render_budget import Budget, current
 from mailwright.campaigns.sandbox import LimitedSandbox, RenderLimitError
 from mailwright.campaigns.survey_links import survey_row
 from mailwright.consent import organisation as org_settings
+from mailwright.consent.brand import brand_context
 
 
 class TemplateError(ValueError):
@@ -206,7 +207,9 @@ def contact_context(contact) -> dict:
     }
 
 
-def recipient_context(contact, campaign, organisation: dict | None = None) -> dict:
+def recipient_context(
+    contact, campaign, organisation: dict | None = None, brand: dict | None = None
+) -> dict:
     token_payload = {"c": contact.id}
     if campaign is not None:
         token_payload["m"] = campaign.id
@@ -217,6 +220,7 @@ def recipient_context(contact, campaign, organisation: dict | None = None) -> di
         "preferences_url": f"{base}/p/{tokens.make('preferences', {'c': contact.id})}",
         "view_online_url": "",
         "organisation": organisation or _organisation(),
+        "brand": brand if brand is not None else brand_context(),
         "campaign": {"id": campaign.id, "name": campaign.name, "subject": campaign.template.subject}
         if campaign
         else {},
@@ -244,6 +248,7 @@ def sample_context() -> dict:
         "preferences_url": f"{base}/p/sample",
         "view_online_url": f"{base}/v/sample",
         "organisation": _organisation(),
+        "brand": brand_context(),
         "campaign": {"id": 0, "name": "Sample", "subject": "Sample"},
     }
 

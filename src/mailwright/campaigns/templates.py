@@ -4,12 +4,14 @@ limits, sandbox.py) are reported when saved, not when sent."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from html.parser import HTMLParser
 
 import mrml
 from django.utils import timezone
 
+from mailwright.campaigns.branding import apply_brand
 from mailwright.campaigns.models import Template
 from mailwright.campaigns.render_budget import MAX_STRING
 from mailwright.campaigns.rendering import (
@@ -19,7 +21,11 @@ from mailwright.campaigns.rendering import (
     validate_template,
 )
 from mailwright.consent import organisation
+from mailwright.consent.brand import brand_context
 from mailwright.contacts.models import Contact
+
+log = logging.getLogger(__name__)
+EDITORS = ("html", "mjml", "blocks")
 
 MAX_SOURCE = 500_000
 MAX_MJML_DEPTH = 100  # nested tags; real templates use ~10-20 (mrml recurses per level)
@@ -95,10 +101,13 @@ def _mrml(source: str):
     )
 
 
-def compile_mjml(source: str) -> str:
+def compile_mjml(source: str, *, brand: dict | None = None) -> str:
+    """MJML to HTML; with `brand` (marketing templates) the brand kit is applied first."""
     if len(source) > MAX_SOURCE:
         raise TemplateError(f"longer than {MAX_SOURCE:,} characters", part="mjml")
     check_mjml(source)
+    if brand is not None:
+        source = apply_brand(source, brand)
     try:
         output = _on_big_stack(_mrml, source)
     except Exception as exc:
@@ -156,7 +165,7 @@ def check_contexts(subject: str, contacts=None) -> list[dict]:
     org = organisation.context()
     contexts = [sample_context()]
     for contact in [*chosen, synthetic]:
-        ctx = recipient_context(contact, None, org)
+        ctx = recipient_context(contact, None, org, contexts[0]["brand"])
         ctx["campaign"] = {"name": "Sample", "subject": subject}
         ctx["view_online_url"] = contexts[0]["view_online_url"]
         contexts.append(ctx)
@@ -171,7 +180,12 @@ def save_template(
     mjml_source: str | None = None,
     text: str = "",
     instance: Template | None = None,
+    editor: str | None = None,
+    design: dict | None = None,
 ) -> Template:
+    """Validate, compile (MJML with the brand kit) and save a marketing template. `editor`
+    and `design` (the block editor's project data) are kept as given; by default the editor
+    follows the source."""
     name = (name or "").strip()
     if not name:
         raise TemplateError("the name is empty", part="name")
@@ -184,7 +198,11 @@ def save_template(
     for part, value in (("html", html), ("mjml", mjml_source), ("text", text)):
         if value and len(value) > MAX_SOURCE:
             raise TemplateError(f"longer than {MAX_SOURCE:,} characters", part=part)
-    compiled_html = compile_mjml(mjml_source) if mjml_source else html
+    if editor is not None and editor not in EDITORS:
+        raise TemplateError(f"editor must be one of {', '.join(EDITORS)}", part="editor")
+    if editor == "blocks" and not mjml_source:
+        raise TemplateError("the block editor saves MJML", part="mjml")
+    compiled_html = compile_mjml(mjml_source, brand=brand_context()) if mjml_source else html
     validate_template(subject, compiled_html, text, check_contexts(subject))
     tpl = instance or Template()
     tpl.name = name
@@ -192,5 +210,21 @@ def save_template(
     tpl.html = compiled_html
     tpl.mjml = mjml_source or ""
     tpl.text = text or ""
+    tpl.editor = editor or ("mjml" if mjml_source else "html")
+    tpl.design = design if tpl.editor == "blocks" else None
     tpl.save()
     return tpl
+
+
+def on_brand_changed(sender, brand, **kwargs) -> None:
+    """consent.signals.brand_changed: compile every marketing MJML template again with the
+    new brand. One that no longer compiles keeps its previous HTML (logged)."""
+    context = brand_context(brand)
+    rows = Template.objects.filter(kind=Template.Kind.MARKETING).exclude(mjml="")
+    for tpl in rows.only("id", "mjml").iterator():
+        try:
+            html = compile_mjml(tpl.mjml, brand=context)
+        except TemplateError as exc:
+            log.warning("template %s not recompiled with the brand: %s", tpl.id, exc)
+            continue
+        Template.objects.filter(pk=tpl.pk).update(html=html, updated_at=timezone.now())

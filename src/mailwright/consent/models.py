@@ -72,10 +72,13 @@ class LedgerHead(models.Model):
 
 class ConsentText(models.Model):
     """Every version of a topic's consent text, so the exact words a person agreed to can be
-    shown later (events record the version)."""
+    shown later (events record the version). Versions are numbered per topic across all its
+    languages, so an event's version names the exact words in the language the person saw;
+    `language` is blank for the topic's own text, else the translation's language."""
 
     topic = models.ForeignKey("contacts.Topic", on_delete=models.CASCADE, related_name="texts")
     version = models.PositiveIntegerField()
+    language = models.CharField(max_length=16, blank=True, default="")
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mailwright.consent import actions as consent_actions
 from mailwright.consent import ledger
+from mailwright.consent.topic_translations import shown_versions
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 
 
@@ -32,7 +33,10 @@ def apply(
 ) -> None:
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     current = {s.topic.key: s for s in contact.subscriptions.select_related("topic")}
-    for topic in Topic.objects.all():
+    all_topics = list(Topic.objects.all())
+    # The page showed each topic's consent text in the contact's language: record that one.
+    versions = shown_versions(all_topics, contact.language)
+    for topic in all_topics:
         sub = current.get(topic.key)
         wanted = topic.key in topics
         if wanted and (sub is None or sub.state != Subscription.State.CONFIRMED):
@@ -43,6 +47,7 @@ def apply(
                 Subscription.State.CONFIRMED,
                 by=by,
                 basis="preference center (signed personal link)",
+                text_version=versions[topic.id],
             )
         elif not wanted and sub is not None and sub.state != Subscription.State.UNSUBSCRIBED:
             consent_actions.do_set_subscription(

@@ -14,3 +14,7 @@ service_mail = Signal()
 # Sent inside a merge's transaction with `survivor` (a Contact) and `merged_ids` (the contacts
 # about to be deleted): every app moves what it holds about them to the survivor.
 merging = Signal()
+
+# Sent inside the brand kit's save transaction (consent.brand_store) with `brand` (the saved
+# Brand): the campaigns layer recompiles the marketing MJML templates with it.
+brand_changed = Signal()

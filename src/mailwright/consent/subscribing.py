@@ -22,6 +22,8 @@ from mailwright.consent import organisation
 from mailwright.consent.models import ConsentText
 from mailwright.consent.signals import service_mail
 from mailwright.consent.suppression import is_erased, suppressed_among
+from mailwright.consent.topic_translations import localize
+from mailwright.consent.topic_translations import shown_versions as shown_versions_of
 from mailwright.contacts.addresses import InvalidAddress, email_key, normalize_email
 from mailwright.contacts.models import LANGUAGES, Contact, Subscription, Topic
 
@@ -88,6 +90,9 @@ def subscribe(
         contact.save(update_fields=["name", "updated_at"])
     result = SubscribeResult(contact=contact)
     versions = shown_versions or {}
+    # What the form showed in its language: recorded when the page did not say (or lied).
+    page_language = language if language in LANGUAGES else contact.language
+    showing = shown_versions_of(list(topics.values()), page_language)
     for key in keys:
         topic = topics[key]
         current = contact.subscriptions.filter(topic=topic).values_list("state", flat=True).first()
@@ -99,7 +104,7 @@ def subscribe(
             isinstance(version, int)
             and ConsentText.objects.filter(topic=topic, version=version).exists()
         ):
-            version = topic.consent_version  # unknown or forged: record what we show now
+            version = showing[topic.id]  # unknown or forged: record what we show now
         consent_actions.do_set_subscription(
             contact,
             topic,
@@ -133,7 +138,7 @@ def queue_optin_email(contact: Contact, topic_keys: list[str]) -> None:
     topics = list(Topic.objects.filter(key__in=topic_keys).order_by("name"))
     ctx = {
         "contact": contact,
-        "topics": topics,
+        "topics": localize(topics, contact.language),
         "confirm_url": optin_url(contact, topic_keys),
         "organisation": org,
         "valid_days": tokens.PURPOSES["optin"] // 86400,
@@ -174,6 +179,8 @@ def confirm(token: str, *, by: Actor) -> tuple[Contact, list[Topic]]:
     """Confirm the pending subscriptions named by a valid opt-in token."""
     contact, topics = read_optin(token)
     confirmed = []
+    # The confirmation page is in the contact's language: record the words it shows.
+    versions = shown_versions_of(topics, contact.language)
     for topic in topics:
         state = contact.subscriptions.filter(topic=topic).values_list("state", flat=True).first()
         if state == Subscription.State.PENDING:
@@ -183,6 +190,7 @@ def confirm(token: str, *, by: Actor) -> tuple[Contact, list[Topic]]:
                 Subscription.State.CONFIRMED,
                 by=by,
                 basis="double opt-in (confirmation link)",
+                text_version=versions[topic.id],
             )
         if state in (Subscription.State.PENDING, Subscription.State.CONFIRMED):
             confirmed.append(topic)

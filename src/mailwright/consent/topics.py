@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 
 from mailwright.consent.models import ConsentText
 from mailwright.contacts.models import Topic
@@ -27,7 +28,7 @@ def check_key(key) -> str:
     return key
 
 
-def _validate(name: str, description: str, consent_text: str) -> None:
+def check_texts(name: str, description: str, consent_text: str) -> None:
     if not name.strip():
         raise TopicError("the name must not be blank", field="name")
     if len(name) > 200:
@@ -41,7 +42,7 @@ def _validate(name: str, description: str, consent_text: str) -> None:
 @transaction.atomic
 def create_topic(*, key: str, name: str, description: str = "", consent_text: str = "") -> Topic:
     check_key(key)
-    _validate(name, description, consent_text)
+    check_texts(name, description, consent_text)
     try:
         with transaction.atomic():
             topic = Topic.objects.create(
@@ -55,7 +56,7 @@ def create_topic(*, key: str, name: str, description: str = "", consent_text: st
 
 @transaction.atomic
 def update_topic(topic: Topic, *, name: str, description: str, consent_text: str) -> Topic:
-    _validate(name, description, consent_text)
+    check_texts(name, description, consent_text)
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     topic.name, topic.description = name, description
     if consent_text != topic.consent_text:
@@ -64,10 +65,17 @@ def update_topic(topic: Topic, *, name: str, description: str, consent_text: str
             topic=topic, version=topic.consent_version, defaults={"text": topic.consent_text}
         )
         topic.consent_text = consent_text
-        topic.consent_version += 1
+        topic.consent_version = next_version(topic)
         ConsentText.objects.create(topic=topic, version=topic.consent_version, text=consent_text)
     topic.save()
     return topic
+
+
+def next_version(topic: Topic) -> int:
+    """The number of a new consent-text version of a (locked) topic: versions are counted per
+    topic across its own text and its translations (consent.topic_translations)."""
+    highest = ConsentText.objects.filter(topic=topic).aggregate(m=Max("version"))["m"] or 0
+    return max(highest, topic.consent_version) + 1
 
 
 def text_of(topic: Topic, version: int | None) -> str:

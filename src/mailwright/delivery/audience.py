@@ -88,12 +88,19 @@ def exclusion_counts(campaign: Campaign, *, now=None) -> dict[str, int]:
 
 
 def summary(campaign: Campaign) -> dict:
-    """What the campaign page and GET /campaigns/{id}/audience show: the counts frozen when
-    sending started, else the live ones."""
-    frozen = bool(campaign.exclusions) and campaign.state != Campaign.State.DRAFT
-    counts = dict(campaign.exclusions) if frozen else exclusion_counts(campaign)
+    """What the campaign page and GET /campaigns/{id}/audience show: the live counts for a
+    draft or a scheduled campaign, else the counts frozen when sending started (`excluded`
+    is empty for a campaign sent before they were recorded)."""
+    if campaign.state in (Campaign.State.DRAFT, Campaign.State.SCHEDULED):
+        counts = exclusion_counts(campaign)
+        return {
+            "eligible": counts["eligible"],
+            "excluded": {r: counts[r] for r in REASONS},
+            "frozen": False,
+        }
+    counts = campaign.exclusions or {}
     return {
-        "eligible": counts.get("eligible", 0),
-        "excluded": {r: counts.get(r, 0) for r in REASONS},
-        "frozen": frozen,
+        "eligible": counts.get("eligible", campaign.recipients_total),
+        "excluded": {r: counts.get(r, 0) for r in REASONS} if counts else {},
+        "frozen": True,
     }

@@ -17,9 +17,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from markupsafe import escape
 
-from mailwright.campaigns.inlining import inline_css
-from mailwright.campaigns.models import CampaignLink
+from mailwright.campaigns.inlining import inline_css, strip_comments
+from mailwright.campaigns.models import CampaignLink, Template
 from mailwright.campaigns.rendering import CompiledTemplate, compile_template, recipient_context
+from mailwright.consent.brand import brand_context
 from mailwright.consent.organisation import current
 from mailwright.delivery import tracked_links
 from mailwright.delivery.mime import Attachment, OutgoingMessage, assemble, make_message_id
@@ -32,30 +33,62 @@ class Composer:
         self._compiled: dict[tuple[int, object], CompiledTemplate] = {}
         self.organisation = organisation
         self._signers: dict[str, object] = {}
+        self._variant_templates: dict[int, Template] = {}
+        self.brand: dict | None = None
 
-    def compiled(self, campaign, *, tracked: bool = True) -> CompiledTemplate:
-        """Compile once per campaign: inline CSS, rewrite links for tracking (storing the
-        campaign's links), compile Jinja. The first call for a campaign writes its links, so
-        the engine makes it on its database thread (prepare)."""
+    def load_brand(self) -> None:
+        """On the database thread, once per batch: the brand kit the next messages use."""
+        self.brand = brand_context()
+
+    def _variant(self, campaign, variant: int | None) -> tuple[str, Template, int]:
+        """(subject, template, first link index) of an A/B variant (the campaign's own
+        without one). A variant's own template is read once per process, on the database
+        thread (the engine's prepare calls `compiled` first); its links are numbered from
+        1000 × (variant + 1) so they never collide with the campaign template's."""
         tpl = campaign.template
+        spec = None
+        if variant is not None and campaign.ab_test:
+            found = campaign.ab_test.get("variants") or []
+            spec = found[variant] if 0 <= variant < len(found) else None
+        if spec is None:
+            return tpl.subject, tpl, 0
+        if "subject" in spec:
+            return spec["subject"], tpl, 0
+        other = self._variant_templates.get(spec["template"])
+        if other is None:
+            other = Template.objects.filter(pk=spec["template"]).first() or tpl
+            self._variant_templates[spec["template"]] = other
+        return other.subject, other, 1000 * (variant + 1)
+
+    def compiled(
+        self, campaign, *, tracked: bool = True, variant: int | None = None
+    ) -> CompiledTemplate:
+        """Compile once per campaign (and A/B variant): inline CSS, rewrite links for
+        tracking (storing the campaign's links), compile Jinja. The first call for a campaign
+        writes its links, so the engine makes it on its database thread (prepare)."""
+        subject, tpl, first = self._variant(campaign, variant)
         track = tracked and (campaign.track_clicks or campaign.track_opens)
         key = (
             tpl.id,
             tpl.updated_at,
+            subject,
             (campaign.id, campaign.track_clicks, campaign.track_opens) if track else None,
         )
         found = self._compiled.get(key)
         if found is None:
-            html = inline_css(tpl.html)
+            html = strip_comments(inline_css(tpl.html))
             if track:
                 html, links = tracked_links.rewrite(
-                    html, clicks=campaign.track_clicks, opens=campaign.track_opens
+                    html, clicks=campaign.track_clicks, opens=campaign.track_opens, first=first
                 )
                 CampaignLink.objects.bulk_create(
-                    [CampaignLink(campaign=campaign, index=i, url=u) for i, u in enumerate(links)],
+                    [
+                        CampaignLink(campaign=campaign, index=first + i, url=u)
+                        for i, u in enumerate(links)
+                    ],
                     ignore_conflicts=True,
                 )
-            found = compile_template(tpl.subject, html, tpl.text)
+            found = compile_template(subject, html, tpl.text)
             if len(self._compiled) > 256:
                 self._compiled.clear()
             self._compiled[key] = found
@@ -104,15 +137,17 @@ class Composer:
         campaign = delivery.campaign
         contact = delivery.contact
         org = self._org()
+        if self.brand is None:
+            self.load_brand()
         ctx = recipient_context(
-            contact, campaign, {"name": org.name, "address": org.postal_address}
+            contact, campaign, {"name": org.name, "address": org.postal_address}, self.brand
         )
         address = ctx["organisation"]["address"] or ""
         watch = (ctx["unsubscribe_url"], ctx["preferences_url"], address if address.strip() else "")
         everything = sum(1 << i for i, value in enumerate(watch) if value)
-        subject, html, text, seen_html, seen_text = self.compiled(campaign).render_watching(
-            ctx, watch
-        )
+        subject, html, text, seen_html, seen_text = self.compiled(
+            campaign, variant=delivery.variant
+        ).render_watching(ctx, watch)
         if campaign.track_clicks or campaign.track_opens:
             macs: dict = {}
             html = tracked_links.fill(html, delivery.id, campaign.id, macs=macs)
@@ -124,7 +159,14 @@ class Composer:
         in_text = seen_text == everything or shows_compliance(text, ctx, html=False)
         if not (in_html and in_text):
             html, text = add_footer(
-                html, text, ctx, None, contact.language, to_html=not in_html, to_text=not in_text
+                html,
+                text,
+                ctx,
+                None,
+                contact.language,
+                to_html=not in_html,
+                to_text=not in_text,
+                branded=campaign.template.brand_footer,
             )
         from_email = self.from_address(delivery)
         domain = from_email.rpartition("@")[2] or "localhost"
@@ -209,25 +251,47 @@ def add_footer(
     *,
     to_html: bool = True,
     to_text: bool = True,
+    branded: bool = False,
 ) -> tuple[str, str]:
     """Append the compliance footer in the contact's language (to the parts asked for;
-    `missing` is unused and kept for callers)."""
+    `missing` is unused and kept for callers). `branded` (the template's brand_footer): in
+    the brand kit's colours and font, with its footer text and logo; else plain."""
     with translation.override(language or "en"):
         unsubscribe = _("Unsubscribe")
         preferences = _("Email preferences")
         why = _("You receive this email because you subscribed to it.")
     org = ctx["organisation"]
     address = org.get("address", "")
+    brand = (ctx.get("brand") or {}) if branded else {}
     esc = html_lib.escape
-    html_footer = (
-        '<div style="margin-top:24px;font-size:12px;color:#555;font-family:sans-serif">'
+    own = brand.get("footer_text", "")
+    if brand:
+        link = f'style="color:{esc(brand["link_color"])}"'
+        logo = (
+            f'<p><img src="{esc(brand["logo_url"])}" alt="{esc(brand.get("logo_alt", ""))}"'
+            ' height="32" style="height:32px;width:auto;border:0"></p>'
+            if brand.get("logo_url")
+            else ""
+        )
+        html_footer = (
+            f'<div style="margin:24px auto 0;max-width:600px;padding:16px;font-size:12px;'
+            f"text-align:center;color:{esc(brand['text_color'])};"
+            f'font-family:{esc(brand["font_family"])}">{logo}'
+            + (f"<p>{esc(own).replace(chr(10), '<br>')}</p>" if own else "")
+        )
+    else:
+        link = ""
+        html_footer = (
+            '<div style="margin-top:24px;font-size:12px;color:#555;font-family:sans-serif">'
+        )
+    html_footer += (
         f"<p>{esc(why)}</p><p>"
-        f'<a href="{esc(ctx["unsubscribe_url"])}">{esc(unsubscribe)}</a> · '
-        f'<a href="{esc(ctx["preferences_url"])}">{esc(preferences)}</a></p>'
+        f'<a href="{esc(ctx["unsubscribe_url"])}" {link}>{esc(unsubscribe)}</a> · '
+        f'<a href="{esc(ctx["preferences_url"])}" {link}>{esc(preferences)}</a></p>'
         f"<p>{esc(org.get('name', ''))}<br>{esc(address).replace(chr(10), '<br>')}</p></div>"
     )
     text_footer = (
-        f"\n--\n{why}\n{unsubscribe}: {ctx['unsubscribe_url']}\n"
+        f"\n--\n{own + chr(10) if own else ''}{why}\n{unsubscribe}: {ctx['unsubscribe_url']}\n"
         f"{preferences}: {ctx['preferences_url']}\n{org.get('name', '')}\n{address}\n"
     )
     if to_html:

@@ -275,8 +275,10 @@ class Engine:
         """On the database thread: what composing needs, and each campaign compiled (which
         stores its tracked links) before the event loop renders from the cache."""
         prepared = self.store.prepare(batch)
-        for campaign in {d.campaign_id: d.campaign for d in batch if d.campaign_id}.values():
-            self.composer.compiled(campaign)
+        self.composer.load_brand()
+        wanted = {(d.campaign_id, d.variant): d.campaign for d in batch if d.campaign_id}
+        for (_, variant), campaign in wanted.items():
+            self.composer.compiled(campaign, variant=variant)
         return prepared
 
     async def _send_batch(

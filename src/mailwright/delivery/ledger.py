@@ -64,6 +64,7 @@ DELIVERY_FIELDS = (
     "created_at",
     "next_attempt_at",  # these two are written back by bulk_update for rows not sent
     "sent_at",
+    "variant",  # an A/B test's variant (compose renders its subject or template)
 )
 CONTACT_FIELDS = ("id", "email", "name", "language", "attributes", "tags", "status", "created_at")
 _JSON = {"content", "attributes", "tags"}

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.actions import CampaignStateError, do_transition
+from mailwright.campaigns.lint import LintFailed, lint
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, validate_template
 from mailwright.campaigns.templates import check_contexts
 from mailwright.consent import organisation
-from mailwright.delivery import policy
+from mailwright.contacts.models import Contact
+from mailwright.delivery import ab_split, policy, windows
 from mailwright.delivery.audience import (
     EmptyAudience,
     exclusion_counts,
@@ -23,6 +25,7 @@ from mailwright.delivery.audience import (
     without_jit,
 )
 from mailwright.delivery.models import Delivery
+from mailwright.delivery.setup_lint import setup_findings
 
 
 def audience(campaign: Campaign, *, now=None):
@@ -40,23 +43,60 @@ def audience(campaign: Campaign, *, now=None):
 
 
 SYSTEM = Actor.system("mailwright")
+TEMPLATE_CODES = frozenset({"syntax_error", "render_error", "source_too_long"})
 WORKER = Actor.system("delivery worker", channel="worker")
 ANALYZE_AFTER = 10_000  # rows frozen into the ledger at once
 
 
+def lint_campaign(campaign: Campaign):
+    """The lint (campaigns.lint) of a campaign's template as it will be sent: with the brand
+    footer when the template has it on, plus the sending-setup warnings for its From."""
+    sources = ab_split.variant_sources(campaign)
+    found = None
+    seen: set[tuple] = set()
+    for index, (subject, tpl) in enumerate(sources):
+        one = lint(subject, html=tpl.html, text=tpl.text, footer=tpl.brand_footer)
+        for name in ("errors", "warnings"):
+            kept = []
+            for finding in getattr(one, name):
+                key = (finding["code"], finding["where"], finding["message"])
+                if key in seen:  # the same finding in another variant's shared part
+                    continue
+                seen.add(key)
+                if len(sources) > 1:  # say which variant it is about
+                    finding["where"] = f"variant {index + 1}: {finding['where']}"
+                kept.append(finding)
+            setattr(one, name, kept)
+        if found is None:
+            found = one
+        else:
+            found.errors.extend(one.errors)
+            found.warnings.extend(one.warnings)
+    from_email = campaign.from_email or organisation.current().from_email
+    found.warnings.extend(setup_findings(from_email))
+    return found
+
+
 def preflight(campaign: Campaign) -> None:
     """Everything that must hold before a campaign's audience is frozen: the postal address,
-    the template renders for this campaign's own recipients. Raises CampaignStateError or
-    TemplateError (both 4xx for the API and a message for the UI)."""
+    the lint finds no error, the template renders for this campaign's own recipients. Raises
+    CampaignStateError, LintFailed or TemplateError (4xx for the API, a message for the UI)."""
     if not organisation.current().postal_address.strip():
         raise CampaignStateError(
             "set the organisation's postal address first (Settings → Organisation, or"
             " MW_ORG_ADDRESS): every marketing email must show it"
         )
-    tpl = campaign.template
+    # Every variant of an A/B test is linted and rendered, each with its own subject.
+    found = lint_campaign(campaign)
+    # A template that does not compile or render is refused by validate_template below,
+    # for this campaign's own recipients, as a TemplateError naming the part and line.
+    blocking = [e for e in found.errors if e["code"] not in TEMPLATE_CODES]
+    if blocking:
+        raise LintFailed(blocking, found.warnings)
     # Rendered for some of this campaign's own recipients: what they will receive.
-    contexts = check_contexts(tpl.subject, audience(campaign).order_by("-id"))
-    validate_template(tpl.subject, tpl.html, tpl.text, contexts)
+    for subject, tpl in ab_split.variant_sources(campaign):
+        contexts = check_contexts(subject, audience(campaign).order_by("-id"))
+        validate_template(subject, tpl.html, tpl.text, contexts)
     if not campaign.topics.exists():
         raise CampaignStateError("campaign has no topics, so it has no audience")
 
@@ -91,31 +131,59 @@ def freeze(campaign: Campaign, members, now, *, variant: int | None = None) -> i
         return cursor.rowcount
 
 
-def start(campaign_id: int, *, by: Actor | None = None) -> Campaign:
-    """Check the campaign (preflight), then freeze its audience into the ledger."""
+def freeze_sample(campaign: Campaign, members, now) -> int:
+    """An A/B test's sample: `sample_percent` of the audience at random (at least one per
+    variant), split evenly between the variants (Delivery.variant = the variant's index)."""
+    inserted = 0
+    for variant, ids in enumerate(ab_split.sample(members, campaign.ab_test)):
+        for chunk in ab_split.chunks(ids):
+            inserted += freeze(campaign, Contact.objects.filter(id__in=chunk), now, variant=variant)
+    return inserted
+
+
+STARTABLE = frozenset({Campaign.State.DRAFT, Campaign.State.SCHEDULED})
+
+
+def start(campaign_id: int, *, by: Actor | None = None, allowed: frozenset = STARTABLE) -> Campaign:
+    """Check the campaign (preflight), then freeze its audience into the ledger (an A/B
+    test's sample only); with a window, each delivery is due inside its contact's window."""
     with transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update().select_related("template").get(pk=campaign_id)
         )
-        if campaign.state != Campaign.State.DRAFT:
-            raise CampaignStateError(f"campaign is {campaign.state}; only a draft can be sent")
+        if campaign.state not in allowed:
+            raise CampaignStateError(
+                f"campaign is {campaign.state}; only a draft or a scheduled campaign can be sent"
+            )
         preflight(campaign)
         now = timezone.now()
         without_jit()
         exclusions = exclusion_counts(campaign, now=now)
-        inserted = freeze(campaign, audience(campaign, now=now), now)
+        members = audience(campaign, now=now)
+        extra = {}
+        if campaign.ab_test:
+            inserted = freeze_sample(campaign, members, now)
+            extra["ab_phase"] = "sample"
+        else:
+            inserted = freeze(campaign, members, now)
+            exclusions["eligible"] = inserted
         if not inserted:
-            raise EmptyAudience(exclusions)  # rolls back; the campaign stays a draft
-        exclusions["eligible"] = inserted
+            raise EmptyAudience(exclusions)  # rolls back; the campaign stays as it was
+        windows.spread(campaign, now)
         campaign = do_transition(
             campaign_id,
-            {Campaign.State.DRAFT},
+            set(allowed),
             Campaign.State.SENDING,
             by=by or SYSTEM,
-            details={"recipients": inserted, "exclusions": exclusions},
+            details={
+                "recipients": inserted,
+                "exclusions": exclusions,
+                **({"ab_phase": "sample"} if extra else {}),
+            },
             started_at=now,
             recipients_total=inserted,
             exclusions=exclusions,
+            **extra,
         )
     if inserted >= ANALYZE_AFTER and connection.vendor == "postgresql":
         # Fresh statistics for the ledger, so the claim keeps its plan (autovacuum would
@@ -141,7 +209,12 @@ def cancel(campaign_id: int, *, by: Actor | None = None) -> Campaign:
     with transaction.atomic():
         campaign = do_transition(
             campaign_id,
-            {Campaign.State.DRAFT, Campaign.State.SENDING, Campaign.State.PAUSED},
+            {
+                Campaign.State.DRAFT,
+                Campaign.State.SCHEDULED,
+                Campaign.State.SENDING,
+                Campaign.State.PAUSED,
+            },
             Campaign.State.CANCELLED,
             by=by or SYSTEM,
         )
@@ -165,10 +238,11 @@ def delivery_counts(campaign_id: int) -> dict[str, int]:
 
 
 def finish_if_done(campaign_ids) -> None:
-    """Mark sending campaigns with no outstanding deliveries as sent."""
+    """Mark sending campaigns with no outstanding deliveries as sent (not an A/B test whose
+    sample went out: the rest is still to come once the winner is chosen)."""
     open_states = [Delivery.State.QUEUED, Delivery.State.SENDING, Delivery.State.DEFERRED]
     for cid in set(campaign_ids):
-        if cid is None:
+        if cid is None or Campaign.objects.filter(pk=cid, ab_phase="sample").exists():
             continue
         if not Delivery.objects.filter(campaign_id=cid, state__in=open_states).exists():
             do_transition(
@@ -184,12 +258,15 @@ def finish_if_done(campaign_ids) -> None:
 __all__ = [
     "CampaignStateError",
     "EmptyAudience",
+    "LintFailed",
     "TemplateError",
     "audience",
     "cancel",
     "delivery_counts",
     "finish_if_done",
     "freeze",
+    "freeze_sample",
+    "lint_campaign",
     "pause",
     "preflight",
     "resume",

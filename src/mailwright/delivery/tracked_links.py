@@ -97,8 +97,9 @@ def redirect_target(url: str) -> str | None:
     return location
 
 
-def rewrite(html: str, *, clicks: bool, opens: bool) -> tuple[str, list[str]]:
-    """Return (html with tracking placeholders, the tracked URLs in index order)."""
+def rewrite(html: str, *, clicks: bool, opens: bool, first: int = 0) -> tuple[str, list[str]]:
+    """Return (html with tracking placeholders, the tracked URLs in index order; the first
+    has index `first`)."""
     links: list[str] = []
     if clicks:
 
@@ -110,7 +111,7 @@ def rewrite(html: str, *, clicks: bool, opens: bool) -> tuple[str, list[str]]:
                 return match.group(0)
             links.append(html_lib.unescape(raw))
             quote = match.group(2)
-            return f"{match.group(1)}{quote}{click_placeholder(len(links) - 1)}{quote}"
+            return f"{match.group(1)}{quote}{click_placeholder(first + len(links) - 1)}{quote}"
 
         html = _HREF.sub(replace, html)
     if opens:

@@ -14,7 +14,8 @@ from django.db.models.functions import TruncHour
 
 from mailwright.campaigns.models import Campaign, CampaignLink
 from mailwright.delivery.models import Delivery
-from mailwright.feedback import rates
+from mailwright.feedback import ab_winner, rates
+from mailwright.feedback.comparison import ComparisonRow, compare
 from mailwright.feedback.models import Event
 from mailwright.feedback.rates import Counts, Rate
 
@@ -98,6 +99,9 @@ class CampaignReport:
     domains: list[DomainRow] = field(default_factory=list)
     timeline: list[HourRow] = field(default_factory=list)
     start: datetime | None = None
+    variants: list[ab_winner.VariantRow] = field(default_factory=list)
+    compared_with: list[int] = field(default_factory=list)
+    comparison: list[ComparisonRow] = field(default_factory=list)
 
     @property
     def rates(self) -> dict[str, Rate]:
@@ -111,6 +115,12 @@ class CampaignReport:
             (key, label, counts[key], by_name[rate] if rate else None)
             for key, label, rate in SUMMARY
         ]
+
+    @property
+    def exclusion_rows(self) -> list[tuple[str, str, int]]:
+        """(reason, label, count) of those left out of the audience, as frozen."""
+        found = self.campaign.exclusions or {}
+        return [(k, k.replace("_", " ").capitalize(), n) for k, n in found.items()]
 
     def as_dict(self) -> dict:
         """The report as the API serves it: rates as fractions (0.05 = 5 %), null when there
@@ -132,6 +142,10 @@ class CampaignReport:
             "timeline": [
                 {k: v for k, v in asdict(h).items() if k != "hour"} for h in self.timeline
             ],
+            "variants": [v.as_dict() for v in self.variants],
+            "exclusions": c.exclusions or {},
+            "compared_with": self.compared_with,
+            "comparison": [row.as_dict() for row in self.comparison],
         }
 
 
@@ -140,13 +154,18 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
         campaign.started_at
         or (Delivery.objects.filter(campaign=campaign).aggregate(first=Min("sent_at"))["first"])
     )
+    counts = rates.campaign_counts(campaign.pk)
+    compared_with, compared = compare(campaign, counts)
     return CampaignReport(
         campaign=campaign,
-        counts=rates.campaign_counts(campaign.pk),
+        counts=counts,
         links=link_rows(campaign),
         domains=domain_rows(campaign),
         timeline=timeline(campaign, start) if start else [],
         start=start,
+        variants=ab_winner.variant_rows(campaign),
+        compared_with=compared_with,
+        comparison=compared,
     )
 
 

@@ -51,6 +51,7 @@ EVENT_TYPES = (
     "clicked",
     "campaign.paused",
     "campaign.sent",
+    "campaign.ab_decided",
     "survey.responded",
 )
 RETRY_DELAYS = [60, 300, 1800, 7200, 21600, 43200]  # then the delivery is marked failed

@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from mailwright.web.campaigns import audience_views
+from mailwright.web.campaigns import schedule_views as campaign_schedule
 from mailwright.web.campaigns import views as campaigns
 from mailwright.web.contacts import duplicates
 from mailwright.web.contacts import list_views as contact_list
@@ -18,10 +19,14 @@ from mailwright.web.privacy import views as privacy
 from mailwright.web.segments.urls import urlpatterns as segment_urls
 from mailwright.web.service import messages as service_messages
 from mailwright.web.service import templates as service_templates
+from mailwright.web.settings import brand_views
 from mailwright.web.settings import views as settings
 from mailwright.web.shell import views as shell
 from mailwright.web.surveys import views as surveys
+from mailwright.web.templates_editor import blocks_views as blocks
+from mailwright.web.templates_editor import lint_views as template_lint
 from mailwright.web.templates_editor import views as templates
+from mailwright.web.topics import translations as topic_translations
 from mailwright.web.topics import views as topics
 
 app_name = "web"
@@ -86,8 +91,19 @@ urlpatterns = [
     ),
     path("topics/", topics.topic_list, name="topic_list"),
     path("topics/<int:topic_id>/edit/", topics.topic_edit, name="topic_edit"),
+    path(
+        "topics/<int:topic_id>/translations/<str:language>/",
+        topic_translations.topic_translation,
+        name="topic_translation",
+    ),
     path("templates/", templates.template_list, name="template_list"),
     path("templates/new/", templates.template_new, name="template_new"),
+    path("templates/lint", template_lint.template_lint, name="template_lint"),
+    path("templates/new/blocks/", blocks.blocks_new, name="template_blocks_new"),
+    path("templates/starters/", blocks.starter_list, name="template_starters"),
+    path("templates/starters/<slug:key>/", blocks.starter_use, name="template_starter_use"),
+    path("templates/<int:template_id>/blocks/", blocks.blocks_edit, name="template_blocks"),
+    path("templates/<int:template_id>/to-mjml/", blocks.blocks_to_mjml, name="template_to_mjml"),
     path("templates/<int:template_id>/edit/", templates.template_edit, name="template_edit"),
     path(
         "templates/<int:template_id>/preview/", templates.template_preview, name="template_preview"
@@ -108,6 +124,12 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:campaign_id>/counts/", campaigns.campaign_counts, name="campaign_counts"),
     path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send, name="campaign_send"),
+    *(
+        path(
+            f"campaigns/<int:campaign_id>/{name}/", view, name=f"campaign_{name.replace('-', '_')}"
+        )
+        for name, view in campaign_schedule.URLS
+    ),
     path(
         "campaigns/<int:campaign_id>/report/",
         campaigns.campaign_report,
@@ -178,6 +200,7 @@ urlpatterns = [
     ),
     path("privacy/", privacy.privacy_page, name="privacy"),
     path("settings/organisation/", settings.organisation_settings, name="organisation_settings"),
+    path("settings/brand/", brand_views.brand_settings, name="brand_settings"),
     path("settings/audit-log/", settings.audit_log, name="audit_log"),
     path("settings/attributes/", settings.attribute_list, name="attribute_list"),
     path("settings/attributes/<str:key>/", settings.attribute_edit, name="attribute_edit"),

@@ -7,17 +7,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mailwright.campaigns.actions import CampaignStateError
 from mailwright.campaigns.campaigns import create_campaign, update_campaign
+from mailwright.campaigns.lint import LintFailed
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.consent import directory
 from mailwright.contacts import hygiene
 from mailwright.contacts.segments import SegmentError
-from mailwright.delivery import sending
+from mailwright.delivery import schedule, sending
 from mailwright.feedback import reports
+from mailwright.web.campaigns import schedule_forms, schedule_views
 from mailwright.web.campaigns.audience_views import exclusions_context
 from mailwright.web.campaigns.forms import CampaignForm
 from mailwright.web.shell import analytics
@@ -40,24 +43,29 @@ def campaign_list(request):
 @require_http_methods(["GET", "POST"])
 def campaign_new(request):
     form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    sform = schedule_forms.ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() & sform.is_valid():
         try:
-            campaign = create_campaign(**_fields(form.cleaned_data))
+            campaign = create_campaign(**_fields(form.cleaned_data), **sform.values())
         except directory.ContactError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            schedule_forms.add_error(form, sform, exc.field, str(exc))
         else:
             messages.success(request, f"Campaign “{campaign.name}” created as a draft.")
             return redirect("web:campaign_detail", campaign.pk)
-    return render(request, "web/campaigns/new.html", {"form": form})
+    return render(request, "web/campaigns/new.html", {"form": form, "schedule_form": sform})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request, campaign_id: int):
-    """Change a draft (what PATCH /api/v1/campaigns/{id} does)."""
+    """Change a draft or a scheduled campaign (what PATCH /api/v1/campaigns/{id} does)."""
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    if campaign.state != Campaign.State.DRAFT:
-        messages.error(request, f"The campaign is {campaign.state}; only a draft can be edited.")
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.SCHEDULED):
+        messages.error(
+            request,
+            f"The campaign is {campaign.state}; only a draft or a scheduled campaign can be"
+            " edited. Duplicate it to make a new draft.",
+        )
         return redirect("web:campaign_detail", campaign.pk)
     initial = {
         "name": campaign.name,
@@ -71,17 +79,24 @@ def campaign_edit(request, campaign_id: int):
         "track_clicks": campaign.track_clicks,
     }
     form = CampaignForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    sform = schedule_forms.ScheduleForm(
+        request.POST or None, initial=schedule_forms.initial(campaign)
+    )
+    if request.method == "POST" and form.is_valid() & sform.is_valid():
+        changes = sform.values()
+        same = campaign.send_at and campaign.send_at.replace(second=0, microsecond=0)
+        if changes["send_at"] == same:
+            del changes["send_at"]  # unchanged (it may have passed): not checked again
         try:
             with transaction.atomic():
-                update_campaign(campaign, **_fields(form.cleaned_data))
+                update_campaign(campaign, **_fields(form.cleaned_data), **changes)
         except (directory.ContactError, CampaignStateError) as exc:
-            field = getattr(exc, "field", None)
-            form.add_error(field if field in form.fields else None, str(exc))
+            schedule_forms.add_error(form, sform, getattr(exc, "field", None), str(exc))
         else:
             messages.success(request, f"Campaign “{form.cleaned_data['name']}” saved.")
             return redirect("web:campaign_detail", campaign.pk)
-    return render(request, "web/campaigns/new.html", {"form": form, "campaign": campaign})
+    context = {"form": form, "schedule_form": sform, "campaign": campaign}
+    return render(request, "web/campaigns/new.html", context)
 
 
 def _fields(data: dict) -> dict:
@@ -123,6 +138,7 @@ def campaign_detail(request, campaign_id: int):
     context["missing_postal_address"] = missing_postal_address()
     context.update(_audience_context(campaign))
     context.update(exclusions_context(campaign))
+    context.update(schedule_views.detail_context(campaign))
     return render(request, "web/campaigns/detail.html", context)
 
 
@@ -151,7 +167,13 @@ def campaign_send(request, campaign_id: int):
     """GET: the confirm step, with the audience size. POST: freeze the audience and start."""
     campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=campaign_id)
     if request.method == "POST":
-        return _campaign_action(request, campaign, sending.start, "Sending started.")
+        later = campaign.send_at and campaign.send_at > timezone.now()
+        done = "Scheduled." if later else "Sending started."
+        try:
+            return _campaign_action(request, campaign, schedule.send, done)
+        except LintFailed as exc:  # shown on this page, each error with its fix
+            found = {"errors": exc.errors, "warnings": exc.warnings}
+            return _send_page(request, campaign, found, status=422)
     if campaign.state != Campaign.State.DRAFT:
         messages.error(request, f"The campaign is {campaign.state}; only a draft can be sent.")
         return redirect("web:campaign_detail", campaign.pk)
@@ -160,12 +182,25 @@ def campaign_send(request, campaign_id: int):
     except SegmentError as exc:
         messages.error(request, f"The campaign's segment is not valid: {exc}")
         return redirect("web:campaign_detail", campaign.pk)
+    found = sending.lint_campaign(campaign).as_dict()
+    return _send_page(request, campaign, found, audience=audience)
+
+
+def _send_page(request, campaign: Campaign, found: dict, *, audience=None, status=200):
+    if audience is None:
+        try:
+            audience = sending.audience(campaign).count()
+        except SegmentError:
+            audience = 0
     context = {
         "campaign": campaign,
         "audience": audience,
         "missing_postal_address": missing_postal_address(),
+        "lint": found,
+        "linted": True,
+        "later": bool(campaign.send_at and campaign.send_at > timezone.now()),
     }
-    return render(request, "web/campaigns/send.html", context)
+    return render(request, "web/campaigns/send.html", context, status=status)
 
 
 def _campaign_action(request, campaign: Campaign, action, done: str):

@@ -22,6 +22,7 @@ from mailwright.consent import actions as consent_actions
 from mailwright.consent import preferences as prefs
 from mailwright.consent import ratelimit, subscribing
 from mailwright.consent.organisation import current as current_organisation
+from mailwright.consent.topic_translations import localize
 from mailwright.contacts.models import LANGUAGES, Contact, Topic
 from mailwright.delivery.compose import Composer
 
@@ -62,7 +63,8 @@ def _contact_from(request, purpose: str, token: str):
 
 
 def _form_topics():
-    return list(Topic.objects.order_by("name"))
+    """The topics in the page's (active) language, with the consent-text versions shown."""
+    return localize(Topic.objects.order_by("name"), translation.get_language())
 
 
 def _rate_limited(request, email: str) -> tuple[bool, bool]:
@@ -224,7 +226,8 @@ def confirm(request, token: str):
     _use_language(request, contact.language)
     if request.method == "GET":
         # A GET never confirms: mail scanners follow links.
-        return render(request, "consent/confirm.html", {"contact": contact, "topics": topics})
+        shown = localize(topics, contact.language)
+        return render(request, "consent/confirm.html", {"contact": contact, "topics": shown})
     try:
         contact, confirmed = subscribing.confirm(token, by=_actor(request, "form"))
     except subscribing.ConfirmError:
@@ -233,7 +236,11 @@ def confirm(request, token: str):
     return render(
         request,
         "consent/confirmed.html",
-        {"contact": contact, "topics": confirmed, "preferences_url": f"/p/{prefs}"},
+        {
+            "contact": contact,
+            "topics": localize(confirmed, contact.language),
+            "preferences_url": f"/p/{prefs}",
+        },
     )
 
 
@@ -249,7 +256,15 @@ def unsubscribe(request, token: str):
     campaign = Campaign.objects.filter(pk=payload.get("m")).first() if payload.get("m") else None
     if request.method == "GET":
         # A GET never unsubscribes: link scanners and prefetchers follow GETs.
-        return render(request, "consent/unsubscribe.html", {"contact": contact, "token": token})
+        receiving = Topic.objects.filter(
+            subscriptions__contact=contact, subscriptions__state="confirmed"
+        ).order_by("name")
+        context = {
+            "contact": contact,
+            "token": token,
+            "topics": localize(receiving, contact.language),
+        }
+        return render(request, "consent/unsubscribe.html", context)
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
     by = _actor(request, "one_click" if one_click else "unsubscribe_page")
     campaign_id = campaign.id if campaign else None
@@ -295,7 +310,7 @@ def preferences(request, token: str):
     subs = {s.topic_id: s.state for s in contact.subscriptions.all()}
     rows = [
         {"topic": t, "state": subs.get(t.id, ""), "checked": subs.get(t.id) == "confirmed"}
-        for t in Topic.objects.order_by("name")
+        for t in localize(Topic.objects.order_by("name"), contact.language)
     ]
     paused = contact.paused_until and contact.paused_until > timezone.now()
     return render(

@@ -12,6 +12,7 @@ from mailwright.campaigns.rendering import TemplateError, compile_template, samp
 from mailwright.campaigns.templates import save_template
 from mailwright.web.shell.helpers import paginate
 from mailwright.web.templates_editor.forms import TemplateForm
+from mailwright.web.templates_editor.lint_views import lint_context, lint_template_row
 
 
 @login_required
@@ -44,7 +45,10 @@ def _template_form(request, tpl: Template | None):
         else:
             messages.success(request, f"Template “{tpl.name}” saved.")
             return redirect("web:template_preview", tpl.pk)
-    return render(request, "web/templates/edit.html", {"form": form, "template": tpl})
+    context = {"form": form, "template": tpl, "footer": tpl.brand_footer if tpl else True}
+    if tpl is not None and request.method == "GET":
+        context.update(lint_context(lint_template_row(tpl)))
+    return render(request, "web/templates/edit.html", context)
 
 
 @login_required
@@ -66,7 +70,7 @@ def template_edit(request, template_id: int):
 @require_GET
 def template_preview(request, template_id: int):
     tpl = get_object_or_404(Template, pk=template_id)
-    context = {"template": tpl}
+    context = {"template": tpl, **lint_context(lint_template_row(tpl))}
     try:
         subject, html, text = compile_template(tpl.subject, tpl.html, tpl.text).render(
             sample_context()

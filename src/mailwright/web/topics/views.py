@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from mailwright.consent.topics import TopicError, create_topic, update_topic
 from mailwright.contacts.models import Topic
 from mailwright.web.topics.forms import TopicEditForm, TopicForm
+from mailwright.web.topics.translations import language_rows
 
 
 def _embed_context() -> dict:
@@ -52,7 +53,7 @@ def topic_list(request):
             return redirect("web:topic_list")
     topics = Topic.objects.annotate(
         confirmed=Count("subscriptions", filter=Q(subscriptions__state="confirmed"))
-    )
+    ).prefetch_related("translations")
     context = {"topics": topics, "form": form, **_embed_context()}
     return render(request, "web/topics/list.html", context)
 
@@ -94,12 +95,13 @@ def topic_edit(request, topic_id: int):
             else:
                 messages.success(request, f"Topic “{topic.name}” saved.")
             return redirect("web:topic_edit", topic.pk)
-    history = list(topic.texts.order_by("-version"))
-    recorded = {t.version for t in history}
+    texts = list(topic.texts.order_by("-version"))
+    recorded = {t.version for t in texts}
     context = {
         "topic": topic,
         "form": form,
-        "history": history,
+        "history": [t for t in texts if not t.language],
+        "languages": language_rows(topic),
         "history_incomplete": any(v not in recorded for v in range(1, topic.consent_version + 1)),
     }
     return render(request, "web/topics/edit.html", context)

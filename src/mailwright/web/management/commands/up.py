@@ -14,7 +14,8 @@ from mailwright.supervisor import Supervisor, part
 class Command(BaseCommand):
     help = (
         "Migrate, create the first admin account if none exists, then run and supervise the "
-        "web app, delivery worker, task worker, inbound SMTP server and capture relay."
+        "web app, delivery worker, task worker, campaign scheduler, inbound SMTP server and "
+        "capture relay."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             part("inbound", "inbound", ready=inbound),
             part("worker", "worker"),
             part("tasks", "tasks"),
+            part("scheduler", "scheduler"),
             part("web", "web"),
         ]
         if os.environ.get("MW_MAILBOX_URL"):
