@@ -114,7 +114,14 @@ def test_up_runs_and_supervises_every_part(tmp_path):
             10,
             "the captured message to be stored",
         )
-        assert set(children_of(up.pid)) == {"web", "worker", "tasks", "scheduler", "inbound", "capture"}
+        assert set(children_of(up.pid)) == {
+            "web",
+            "worker",
+            "tasks",
+            "scheduler",
+            "inbound",
+            "capture",
+        }
 
         # A crashed child is logged and restarted.
         old = children_of(up.pid)["capture"]

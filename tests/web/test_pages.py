@@ -433,8 +433,12 @@ def test_invalid_transitions_are_messages_not_errors(staff, newsletter):
     assert response.status_code == 200
     assert b"Could not do that: campaign is draft" in response.content
 
-    staff.post(f"/campaigns/{campaign.id}/send/")  # no audience: sent at once
-    assert Campaign.objects.get(pk=campaign.id).state == "sent"
+    empty = staff.post(f"/campaigns/{campaign.id}/send/", follow=True)  # nobody to send to
+    assert b"audience is empty" in empty.content
+    assert Campaign.objects.get(pk=campaign.id).state == "draft"
+    make_contact("ana@example.com", newsletter)
+    staff.post(f"/campaigns/{campaign.id}/send/")
+    assert Campaign.objects.get(pk=campaign.id).state == "sending"
     again = staff.post(f"/campaigns/{campaign.id}/send/", follow=True)
     assert b"only a draft or a scheduled campaign can be sent" in again.content
     assert staff.get(f"/campaigns/{campaign.id}/send/", follow=True).status_code == 200

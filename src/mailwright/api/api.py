@@ -8,12 +8,14 @@ from mailwright.api import (
     attributes,
     audit,
     brand,
+    campaign_audience,
     campaign_preview,
     campaign_schedule,
     campaigns,
     contacts,
     duplicates,
     errors,
+    exclusion_groups,
     hygiene,
     imports,
     messages,
@@ -94,6 +96,10 @@ api.add_router("/templates", brand.starters_router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/campaigns", campaign_schedule.router)  # unschedule, duplicate, A/B winner
+api.add_router("/campaigns", campaign_audience.router)
+api.add_router("/exclusion-groups", exclusion_groups.router)
+campaign_audience.install(api)
+exclusion_groups.install(api)
 api.add_router(
     "/", campaign_preview.router
 )  # /campaigns/{id}/preview|test, /templates/{id}/preview

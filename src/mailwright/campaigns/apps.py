@@ -9,6 +9,7 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         # Install or update the starter library of service templates after every migrate.
+        from mailwright.campaigns import privacy  # noqa: F401  (erasure and merge receivers)
         from mailwright.campaigns.starters import library
         from mailwright.campaigns.templates import on_brand_changed
         from mailwright.consent.signals import brand_changed

@@ -32,13 +32,22 @@ def context(org: Organisation | None = None) -> dict:
     return {"name": org.name, "address": org.postal_address}
 
 
-FIELDS = ("name", "postal_address", "from_email", "from_name", "test_addresses")
+FIELDS = (
+    "name",
+    "postal_address",
+    "from_email",
+    "from_name",
+    "test_addresses",
+    "frequency_cap",
+    "frequency_days",
+)
 
 
 @transaction.atomic
 def do_update(values: dict, *, by: Actor) -> Organisation:
     """Change the organisation's settings (name, postal address, default sender, the seed
-    list for test sends)."""
+    list for test sends, the default frequency cap: at most frequency_cap marketing emails in
+    frequency_days days, 0 = none)."""
     org = current()
     before = {f: getattr(org, f) for f in FIELDS}
     for field in FIELDS:

@@ -103,6 +103,7 @@ def freeze_rest(campaign_id: int, winner: int, *, by: Actor, now: datetime | Non
             raise CampaignStateError(f"variant must be 0 … {variants - 1}")
         got = Delivery.objects.filter(campaign_id=campaign_id, contact_id=OuterRef("pk"))
         rest = sending.audience(campaign).exclude(Exists(got))
+        sending.without_jit()
         inserted = sending.freeze(campaign, rest, now, variant=winner)
         windows.spread(campaign, now)
         do_ab_decided(

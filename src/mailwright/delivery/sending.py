@@ -19,24 +19,30 @@ from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.presend import PresendResult
 from mailwright.campaigns.rendering import TemplateError, compile_template
 from mailwright.consent import organisation
-from mailwright.contacts.models import Contact, Segment
-from mailwright.contacts.segments import compile_segment
+from mailwright.contacts.models import Contact
 from mailwright.delivery import ab_split, policy, windows
+from mailwright.delivery.audience import (
+    EmptyAudience,
+    exclusion_counts,
+    segment_filters,
+    without_jit,
+)
 from mailwright.delivery.models import Delivery
 from mailwright.delivery.setup_lint import setup_findings
 
 
-def audience(campaign: Campaign):
-    """Contacts who get this campaign: those the consent policy allows on its topics, and
-    who match both its stored segment (read now, at send time) and its inline segment."""
+def audience(campaign: Campaign, *, now=None):
+    """Contacts who get this campaign: those the consent policy allows on its topics (minus
+    frequency caps and its exclusion group), and who match both its stored segment (read
+    now, at send time) and its inline segment."""
     topic_ids = list(campaign.topics.values_list("id", flat=True))
-    saved_tree = None
-    if campaign.saved_segment_id:
-        stored = Segment.objects.filter(pk=campaign.saved_segment_id)
-        saved_tree = stored.values_list("tree", flat=True).first()
-    return policy.marketing_audience(topic_ids, exclude_campaign=campaign.id).filter(
-        compile_segment(saved_tree, "saved_segment"), compile_segment(campaign.segment)
-    )
+    return policy.marketing_audience(
+        topic_ids,
+        now=now,
+        exclude_campaign=campaign.id,
+        exclusion_group=campaign.exclusion_group,
+        window_hours=campaign.exclusion_window_hours,
+    ).filter(*segment_filters(campaign))
 
 
 log = logging.getLogger(__name__)
@@ -163,22 +169,32 @@ def start(campaign_id: int, *, by: Actor | None = None, allowed: frozenset = STA
             )
         preflight(campaign)
         now = timezone.now()
+        without_jit()
+        exclusions = exclusion_counts(campaign, now=now)
+        members = audience(campaign, now=now)
         extra = {}
         if campaign.ab_test:
-            inserted = freeze_sample(campaign, audience(campaign), now)
+            inserted = freeze_sample(campaign, members, now)
             extra["ab_phase"] = "sample"
         else:
-            inserted = freeze(campaign, audience(campaign), now)
+            inserted = freeze(campaign, members, now)
+            exclusions["eligible"] = inserted
+        if not inserted:
+            raise EmptyAudience(exclusions)  # rolls back; the campaign stays as it was
         windows.spread(campaign, now)
-        target = Campaign.State.SENDING if inserted else Campaign.State.SENT
         campaign = do_transition(
             campaign_id,
             set(allowed),
-            target,
+            Campaign.State.SENDING,
             by=by or SYSTEM,
-            details={"recipients": inserted, **({"ab_phase": "sample"} if extra else {})},
+            details={
+                "recipients": inserted,
+                "exclusions": exclusions,
+                **({"ab_phase": "sample"} if extra else {}),
+            },
             started_at=now,
             recipients_total=inserted,
+            exclusions=exclusions,
             **extra,
         )
     if inserted >= ANALYZE_AFTER and connection.vendor == "postgresql":
@@ -253,6 +269,7 @@ def finish_if_done(campaign_ids) -> None:
 
 __all__ = [
     "CampaignStateError",
+    "EmptyAudience",
     "LintFailed",
     "TemplateError",
     "audience",

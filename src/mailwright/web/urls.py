@@ -5,6 +5,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 from django.views.generic import RedirectView
 
+from mailwright.web.campaigns import audience_views
 from mailwright.web.campaigns import preview_views as previews
 from mailwright.web.campaigns import schedule_views as campaign_schedule
 from mailwright.web.campaigns import views as campaigns
@@ -110,6 +111,16 @@ urlpatterns = [
     ),
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),
     path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path(
+        "campaigns/exclusion-groups/",
+        audience_views.exclusion_groups,
+        name="exclusion_groups",
+    ),
+    path(
+        "campaigns/exclusion-groups/<str:group>/",
+        audience_views.exclusion_group_entries,
+        name="exclusion_group_entries",
+    ),
     path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:campaign_id>/counts/", campaigns.campaign_counts, name="campaign_counts"),

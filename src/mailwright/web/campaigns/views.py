@@ -21,6 +21,7 @@ from mailwright.contacts.segments import SegmentError
 from mailwright.delivery import schedule, sending
 from mailwright.feedback import reports
 from mailwright.web.campaigns import schedule_forms, schedule_views
+from mailwright.web.campaigns.audience_views import exclusions_context
 from mailwright.web.campaigns.forms import CampaignForm
 from mailwright.web.shell import analytics
 from mailwright.web.shell.helpers import (
@@ -136,6 +137,7 @@ def campaign_detail(request, campaign_id: int):
     context["topics"] = campaign.topics.all()
     context["missing_postal_address"] = missing_postal_address()
     context.update(_audience_context(campaign))
+    context.update(exclusions_context(campaign))
     context.update(schedule_views.detail_context(campaign))
     return render(request, "web/campaigns/detail.html", context)
 

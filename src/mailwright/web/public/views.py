@@ -323,6 +323,7 @@ def preferences(request, token: str):
             "paused": paused,
             "languages": settings.LANGUAGES,
             "frequencies": Contact.Frequency.choices,
+            "organisation": current_organisation(),
         },
     )
 

@@ -41,6 +41,25 @@ class OrganisationForm(NoLabelSuffix, forms.Form):
         except preview.PreviewError as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    frequency_cap = forms.IntegerField(
+        label="Default frequency cap (emails)",
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="At most this many marketing emails per person in the period below, for"
+        " people who did not choose a frequency themselves in the preference center (0: no cap).",
+    )
+    frequency_days = forms.IntegerField(
+        label="Frequency cap period (days)", min_value=1, max_value=365, required=False
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for key in ("frequency_cap", "frequency_days"):
+            if data.get(key) is None:  # left empty: unchanged
+                data.pop(key, None)
+        return data
+
     def clean_name(self) -> str:
         return one_line(self.cleaned_data["name"], "name")
 

@@ -34,6 +34,8 @@ def organisation_settings(request):
         "from_email": org.from_email,
         "from_name": org.from_name,
         "test_addresses": org.test_addresses,
+        "frequency_cap": org.frequency_cap,
+        "frequency_days": org.frequency_days,
     }
     form = OrganisationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
