@@ -81,3 +81,15 @@ def test_a_starter_passes_the_lint_without_the_brand_footer(key, organisation_ad
     found = lint(tpl.subject, html=tpl.html, text=tpl.text, footer=False)
     assert found.errors == []
     assert {w["code"] for w in found.warnings} <= {"no_text_part"}
+
+
+@pytest.mark.django_db
+def test_the_generated_text_part_leaves_out_the_hidden_preheader():
+    """The preheader is hidden in the HTML (mj-preview): a text-only reader must not get it
+    as the message's first line."""
+    from mailwright.campaigns.rendering import html_to_text
+
+    tpl = marketing_starters.create_from_starter("newsletter")
+    preheader = re.search(r"<mj-preview>(.+?)</mj-preview>", tpl.mjml).group(1).strip()
+    assert preheader in tpl.html
+    assert preheader not in html_to_text(tpl.html)

@@ -266,6 +266,10 @@ def mark_attributes(context: dict) -> dict:
     return {**context, "contact": contact}
 
 
+_HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+_VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
 class _TextExtractor(HTMLParser):
     BLOCK = {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "hr"}
 
@@ -274,8 +278,16 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._skip = 0
         self._href: str | None = None
+        self._hidden: tuple[str, int] | None = None  # a display:none element (a preheader)
 
     def handle_starttag(self, tag, attrs):
+        if self._hidden is not None:
+            name, depth = self._hidden
+            self._hidden = (name, depth + 1) if tag == name else self._hidden
+            return
+        if _HIDDEN.search(dict(attrs).get("style") or "") and tag not in _VOID_TAGS:
+            self._hidden = (tag, 1)  # hidden in every client: not in the text part either
+            return
         if tag in {"style", "script", "head", "title"}:
             self._skip += 1
         elif tag in self.BLOCK:
@@ -286,6 +298,11 @@ class _TextExtractor(HTMLParser):
             self._href = dict(attrs).get("href")
 
     def handle_endtag(self, tag):
+        if self._hidden is not None:
+            name, depth = self._hidden
+            if tag == name:
+                self._hidden = (name, depth - 1) if depth > 1 else None
+            return
         if tag in {"style", "script", "head", "title"} and self._skip:
             self._skip -= 1
         elif tag in self.BLOCK:
@@ -296,7 +313,7 @@ class _TextExtractor(HTMLParser):
             self._href = None
 
     def handle_data(self, data):
-        if not self._skip:
+        if not self._skip and self._hidden is None:
             self.parts.append(re.sub(r"\s+", " ", data))
 
 
