@@ -7,6 +7,7 @@ campaign guide (docs/campaigns.md)."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from datetime import timedelta
@@ -124,7 +125,9 @@ def test_build_lint_preview_test_schedule_ab_test_and_report(
         expect(page.get_by_test_id("preview-contact")).to_contain_text("ben@example.com")
         frame = page.get_by_test_id("preview-frame")
         expect(frame).to_have_attribute("width", "375")
-        expect(page.frame_locator("[data-testid=preview-frame]").get_by_text("Ben")).not_to_have_count(0)
+        expect(
+            page.frame_locator("[data-testid=preview-frame]").get_by_text("Ben")
+        ).not_to_have_count(0)
         shot(page, "journey-4-preview-dark-mobile")
 
         # 6. A test send to the seed list, read in Outbox → Captured.
@@ -147,7 +150,7 @@ def test_build_lint_preview_test_schedule_ab_test_and_report(
         page.get_by_role("button", name="Schedule").click()
         expect(page.get_by_test_id("campaign-state")).to_have_text("scheduled")
         Campaign.objects.filter(pk=campaign.pk).update(send_at=timezone.now() - timedelta(1))
-        call_command("campaigns", "tick", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("campaigns", "tick", stdout=io.StringIO())
         page.reload()
         expect(page.get_by_test_id("campaign-state")).to_have_text("sending")
         sample_ids = list(Delivery.objects.filter(campaign=campaign).values_list("pk", flat=True))

@@ -267,7 +267,9 @@ def mark_attributes(context: dict) -> dict:
 
 
 _HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
-_VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_VOID_TAGS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
 
 
 class _TextExtractor(HTMLParser):
