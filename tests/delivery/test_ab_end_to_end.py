@@ -17,6 +17,7 @@ from django.utils import timezone
 from mailwright.campaigns.models import Campaign
 from mailwright.delivery.models import Delivery
 from mailwright.feedback.tracking_writer import writer
+from mailwright.web import scheduler
 from tests.conftest import make_contact, run_worker
 from tests.feedback.test_read_models import HUMAN, SCANNER, path
 
@@ -76,8 +77,9 @@ def test_the_variant_people_open_wins_and_gets_the_rest(api, newsletter, smtp_si
     # Not due yet: the scheduler leaves it; once the wait is over it decides.
     call_command("campaigns", "tick")
     assert Campaign.objects.get(pk=cid).ab_winner is None
-    Campaign.objects.filter(pk=cid).update(started_at=timezone.now() - timedelta(minutes=31))
-    call_command("campaigns", "tick")
+    # The wait counts from when the sample went out (its last message).
+    assert scheduler.tick(timezone.now() + timedelta(minutes=29))["decided"] == []
+    assert scheduler.tick(timezone.now() + timedelta(minutes=31))["decided"] == [cid]
     campaign = api.get(f"/campaigns/{cid}").json()
     assert (campaign["ab_phase"], campaign["ab_winner"]) == ("decided", 1)
     assert campaign["recipients_total"] == 20

@@ -95,7 +95,9 @@ def update(request, campaign_id: int, data: CampaignPatch):
             raise ApiError(422, "invalid", f"{name} cannot be null", name)
     renamed = {"template": "template_id", "topics": "topic_keys"}
     changes = {renamed.get(name, name): value for name, value in changes.items()}
-    return campaign_out(update_campaign(Campaign.objects.get(pk=campaign_id), **changes))
+    campaign = Campaign.objects.get(pk=campaign_id)
+    by = Actor.from_api_key(request)
+    return campaign_out(update_campaign(campaign, by=by, **changes))
 
 
 @router.delete("/{campaign_id}", response={204: None})

@@ -6,7 +6,7 @@ put the message next to the right input."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from mailwright.campaigns.models import Template
 from mailwright.consent.directory import ContactError
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+MAX_AHEAD = timedelta(days=730)  # a schedule further ahead is a typo
 METRICS = ("opens", "clicks")
 AB_KEYS = {"variants", "sample_percent", "metric", "wait_minutes"}
 MAX_VARIANTS = 5
@@ -41,6 +42,16 @@ def parse_send_at(value, *, now: datetime | None = None, check_future: bool = Tr
             "send_at has no UTC offset: add one, e.g. 2026-12-24T09:00:00+01:00 or"
             " 2026-12-24T08:00:00Z",
             field="send_at",
+        )
+    try:
+        value = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ContactError(
+            f"send_at {value.isoformat()} is out of range", field="send_at"
+        ) from None
+    if value > (now or timezone.now()) + MAX_AHEAD:
+        raise ContactError(
+            f"send_at {value.isoformat()} is more than {MAX_AHEAD.days} days ahead", field="send_at"
         )
     if check_future and value <= (now or timezone.now()):
         raise ContactError(

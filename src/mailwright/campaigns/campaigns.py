@@ -54,10 +54,11 @@ def create_campaign(
 
 
 @transaction.atomic
-def update_campaign(campaign: Campaign, **changes) -> Campaign:
+def update_campaign(campaign: Campaign, *, by: Actor | None = None, **changes) -> Campaign:
     """Change a draft or a scheduled campaign: any of create_campaign's arguments; those not
-    given stay as they are."""
+    given stay as they are. Audited: the fields that changed, before and after."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    before = _audited_view(campaign)
     ensure_editable(campaign)
     unknown = set(changes) - {*EDITABLE, *SCHEDULING, "template_id", "topic_keys", "segment_id"}
     if unknown:
@@ -83,7 +84,40 @@ def update_campaign(campaign: Campaign, **changes) -> Campaign:
         setattr(campaign, name, value)
     campaign.save()
     campaign.topics.set(topics)
+    after = _audited_view(campaign)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if changed:
+        audit.record(
+            by or Actor.system("mailwright"),
+            "campaign.update",
+            "campaign",
+            campaign.pk,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
     return campaign
+
+
+def _audited_view(campaign: Campaign) -> dict:
+    """What the audit log keeps of a campaign's settings (JSON-safe)."""
+    view = {name: getattr(campaign, name) for name in (*EDITABLE, *AUDITED_EXTRA)}
+    view["template"] = campaign.template_id
+    view["segment_id"] = campaign.saved_segment_id
+    view["topics"] = sorted(t.key for t in campaign.topics.all())
+    return {
+        k: v if isinstance(v, str | int | float | bool | list | dict | None) else str(v)
+        for k, v in view.items()
+    }
+
+
+AUDITED_EXTRA = (
+    "send_at",
+    "window_start",
+    "window_end",
+    "exclusion_group",
+    "exclusion_window_hours",
+    "ab_test",
+)
 
 
 EDITABLE = (

@@ -28,7 +28,9 @@ CHANNELS = ("post", "phone", "email", "sms", "in_person", "other")
 MAX_ROWS = 10_000
 MAX_CSV_BYTES = 2 * 1024 * 1024
 CLOCK_SKEW = timedelta(minutes=5)
-GROUP_NAME = re.compile(r"^[^\x00-\x1f/\\?#%]{1,64}$")
+# The same rule as a campaign's exclusion_group (campaign_fields.SLUG), so entries can
+# always be matched by a campaign.
+GROUP_NAME = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 COLUMNS = ("email", "reached_at", "channel")
 
 
@@ -48,7 +50,8 @@ def check_group(group: str) -> str:
     name = (group or "").strip()
     if not GROUP_NAME.match(name):
         raise ExclusionError(
-            "the group name must be 1–64 characters, without control characters or / \\ ? # %"
+            "the group name must be 1–64 letters, digits, '-' or '_' (as a campaign's"
+            " exclusion_group)"
         )
     return name
 
@@ -166,6 +169,11 @@ def read_csv(data: bytes) -> list[dict]:
     except csv.Error as exc:
         raise ExclusionError(f"the file is not a readable CSV file ({exc})") from None
     records = [r for r in records if any(v.strip() for v in r)]
+    if not records:
+        raise ExclusionError(
+            "the file has only empty lines: the first line must name the columns"
+            " email,reached_at,channel"
+        )
     header = [h.strip().lower() for h in records[0]]
     if "email" not in header or "reached_at" not in header:
         raise ExclusionError(

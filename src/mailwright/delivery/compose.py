@@ -166,7 +166,7 @@ class Composer:
                 contact.language,
                 to_html=not in_html,
                 to_text=not in_text,
-                branded=campaign.template.brand_footer,
+                branded=self._variant(campaign, delivery.variant)[1].brand_footer,
             )
         from_email = self.from_address(delivery)
         domain = from_email.rpartition("@")[2] or "localhost"

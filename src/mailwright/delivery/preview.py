@@ -115,7 +115,14 @@ def render(template, picked: Picked, campaign=None) -> dict:
     if not (in_html and in_text):
         language = picked.contact.language if picked.contact is not None else "en"
         html, text = add_footer(
-            html, text, ctx, None, language, to_html=not in_html, to_text=not in_text
+            html,
+            text,
+            ctx,
+            None,
+            language,
+            to_html=not in_html,
+            to_text=not in_text,
+            branded=template.brand_footer,
         )
     return {"subject": subject, "html": html, "text": text, "contact": picked.describe()}
 

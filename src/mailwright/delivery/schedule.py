@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.actions import CampaignStateError, do_ab_decided, do_transition
+from mailwright.campaigns.lint import LintFailed
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.contacts.segments import SegmentError
@@ -68,7 +69,11 @@ def start_due(now: datetime | None = None) -> list[int]:
     for cid in due(now or timezone.now()):
         try:
             sending.start(cid, by=SCHEDULER, allowed=frozenset({S.SCHEDULED}))
-        except (CampaignStateError, TemplateError, SegmentError) as exc:
+        except (CampaignStateError, TemplateError, SegmentError, LintFailed) as exc:
+            # The template may have been edited since it was scheduled: back to draft, with
+            # the reason, and the other due campaigns still start.
+            if isinstance(exc, LintFailed):
+                exc = "; ".join(f"{e['code']} ({e['where']})" for e in exc.errors)
             if Campaign.objects.filter(pk=cid, state=S.SCHEDULED).exists():
                 log.warning("scheduled campaign %s cannot start: %s", cid, exc)
                 do_transition(

@@ -212,9 +212,12 @@ def pause(campaign_id: int, *, by: Actor | None = None) -> Campaign:
 
 
 def resume(campaign_id: int, *, by: Actor | None = None) -> Campaign:
-    return do_transition(
+    campaign = do_transition(
         campaign_id, {Campaign.State.PAUSED}, Campaign.State.SENDING, by=by or SYSTEM
     )
+    finish_if_done([campaign_id])  # nothing left to send (e.g. all failed while paused)
+    campaign.refresh_from_db()
+    return campaign
 
 
 def cancel(campaign_id: int, *, by: Actor | None = None) -> Campaign:

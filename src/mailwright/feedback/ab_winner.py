@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from mailwright.audit.actors import Actor
@@ -114,17 +114,28 @@ def decide(campaign: Campaign, *, by: Actor, variant: int | None = None) -> int:
 
 
 def decision_due_at(campaign: Campaign) -> datetime | None:
+    """`wait_minutes` after the sample went out: after the start, or, when a local-time
+    window holds the sample back, after the last sample message is due (retries of
+    deferred ones are not waited for)."""
     if not campaign.ab_test or not campaign.started_at or campaign.ab_phase != "sample":
         return None
-    return campaign.started_at + timedelta(minutes=campaign.ab_test["wait_minutes"])
+    sample = Delivery.objects.filter(campaign_id=campaign.pk)
+    last = sample.aggregate(
+        sent=Max("sent_at"),
+        planned=Max("next_attempt_at", filter=Q(attempts=0, state=Delivery.State.QUEUED)),
+    )
+    base = max(t for t in (campaign.started_at, last["sent"], last["planned"]) if t is not None)
+    return base + timedelta(minutes=campaign.ab_test["wait_minutes"])
 
 
 def decide_due(now: datetime | None = None) -> list[int]:
     """Decide every A/B test whose wait is over; return the campaign ids decided here."""
     now = now or timezone.now()
     decided = []
+    # Not while paused (by an operator or a guard): the sample may be incomplete; the wait
+    # goes on after the campaign is resumed.
     waiting = Campaign.objects.filter(
-        ab_phase="sample", state__in=(Campaign.State.SENDING, Campaign.State.PAUSED)
+        ab_phase="sample", state=Campaign.State.SENDING
     ).select_related("template")
     for campaign in waiting:
         at = decision_due_at(campaign)

@@ -22,7 +22,14 @@ DEFAULT_INTERVAL = 15.0
 def tick(now: datetime | None = None) -> dict[str, list[int]]:
     """One pass; returns {"started": [ids], "decided": [ids]}."""
     now = now or timezone.now()
-    return {"started": schedule.start_due(now), "decided": ab_winner.decide_due(now)}
+    done: dict[str, list[int]] = {"started": [], "decided": []}
+    # Each half on its own: a failure starting campaigns must not hold back A/B decisions.
+    for name, step in (("started", schedule.start_due), ("decided", ab_winner.decide_due)):
+        try:
+            done[name] = step(now)
+        except Exception:  # logged; the next pass retries
+            log.exception("scheduler: %s failed", name)
+    return done
 
 
 def run(interval: float = DEFAULT_INTERVAL, stop: threading.Event | None = None) -> None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mailwright.campaigns.models import Campaign, Template
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.contacts.models import Segment
+from mailwright.contacts.segments import SegmentError
 from mailwright.delivery import preview
 
 WIDTHS = {"desktop": 600, "mobile": 375}
@@ -93,7 +94,7 @@ def _preview_page(request, template: Template, campaign: Campaign | None):
             email=email or None, segment=segment_id if not email else None, index=index
         )
         out = preview.render(template, picked, campaign)
-    except preview.PreviewError as exc:
+    except (preview.PreviewError, SegmentError) as exc:
         context["error"] = str(exc)
     except TemplateError as exc:
         context["error"] = f"The template fails for this contact: {exc}"

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from mailwright.campaigns.actions import CampaignStateError
 from mailwright.campaigns.campaigns import do_delete, do_duplicate
+from mailwright.campaigns.lint import LintFailed
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError
 from mailwright.contacts.segments import SegmentError
@@ -18,7 +19,7 @@ from mailwright.delivery import schedule, sending
 from mailwright.feedback import ab_winner
 from mailwright.web.shell.helpers import staff_actor
 
-REFUSED = (CampaignStateError, TemplateError, SegmentError)
+REFUSED = (CampaignStateError, TemplateError, SegmentError, LintFailed)
 
 
 def detail_context(campaign: Campaign) -> dict:

@@ -89,7 +89,9 @@ def campaign_edit(request, campaign_id: int):
             del changes["send_at"]  # unchanged (it may have passed): not checked again
         try:
             with transaction.atomic():
-                update_campaign(campaign, **_fields(form.cleaned_data), **changes)
+                update_campaign(
+                    campaign, by=staff_actor(request), **_fields(form.cleaned_data), **changes
+                )
         except (directory.ContactError, CampaignStateError) as exc:
             schedule_forms.add_error(form, sform, getattr(exc, "field", None), str(exc))
         else:

@@ -78,7 +78,7 @@ def _save(request, tpl: Template | None) -> JsonResponse:
         data = json.loads(request.body)
         if not isinstance(data, dict):
             raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested absurdly deep
         return JsonResponse({"errors": [{"message": "the request is not JSON"}]}, status=400)
     design = data.get("design")
     fields = [data.get(k, "") for k in ("name", "subject", "preheader", "mjml")]
