@@ -10,7 +10,20 @@ from mailwright.contacts.models import Topic
 from mailwright.web.shell.forms import TEXT_LIMIT, NoLabelSuffix, lf, limited, one_line
 
 
-class TopicForm(NoLabelSuffix, forms.ModelForm):
+class TopicTexts:
+    """How a topic's name, description and consent text are cleaned, in any language."""
+
+    def clean_name(self) -> str:
+        return one_line(self.cleaned_data["name"], "name")
+
+    def clean_description(self) -> str:
+        return limited(lf(self.cleaned_data["description"]), "description")
+
+    def clean_consent_text(self) -> str:
+        return limited(lf(self.cleaned_data["consent_text"]), "consent text")
+
+
+class TopicForm(TopicTexts, NoLabelSuffix, forms.ModelForm):
     """Parses a new topic (the model's uniqueness check gives a friendly duplicate-key error);
     the view creates it with consent.topics.create_topic, which records consent text v1."""
 
@@ -38,17 +51,8 @@ class TopicForm(NoLabelSuffix, forms.ModelForm):
         except TopicError as exc:
             raise forms.ValidationError(capfirst(f"{exc}.")) from None
 
-    def clean_name(self) -> str:
-        return one_line(self.cleaned_data["name"], "name")
 
-    def clean_description(self) -> str:
-        return limited(lf(self.cleaned_data["description"]), "description")
-
-    def clean_consent_text(self) -> str:
-        return limited(lf(self.cleaned_data["consent_text"]), "consent text")
-
-
-class TopicEditForm(NoLabelSuffix, forms.Form):
+class TopicEditForm(TopicTexts, NoLabelSuffix, forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_LIMIT})
@@ -60,12 +64,3 @@ class TopicEditForm(NoLabelSuffix, forms.Form):
         help_text="Changing the wording makes a new version. People who already agreed keep"
         " the version they saw; the forms show the new one from now on.",
     )
-
-    def clean_name(self) -> str:
-        return one_line(self.cleaned_data["name"], "name")
-
-    def clean_description(self) -> str:
-        return limited(lf(self.cleaned_data["description"]), "description")
-
-    def clean_consent_text(self) -> str:
-        return limited(lf(self.cleaned_data["consent_text"]), "consent text")

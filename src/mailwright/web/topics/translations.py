@@ -19,13 +19,14 @@ from mailwright.consent.topic_translations import (
 )
 from mailwright.consent.topics import TopicError
 from mailwright.contacts.models import LANGUAGES, Topic, TopicTranslation
-from mailwright.web.shell.forms import TEXT_LIMIT, NoLabelSuffix, lf, limited, one_line
+from mailwright.web.shell.forms import TEXT_LIMIT, NoLabelSuffix
 from mailwright.web.shell.helpers import staff_actor
+from mailwright.web.topics.forms import TopicTexts
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 
 
-class TopicTranslationForm(NoLabelSuffix, forms.Form):
+class TopicTranslationForm(TopicTexts, NoLabelSuffix, forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_LIMIT})
@@ -38,15 +39,6 @@ class TopicTranslationForm(NoLabelSuffix, forms.Form):
         " version; people who agreed keep the version they saw. Left empty, the topic's own"
         " consent text is shown.",
     )
-
-    def clean_name(self) -> str:
-        return one_line(self.cleaned_data["name"], "name")
-
-    def clean_description(self) -> str:
-        return limited(lf(self.cleaned_data["description"]), "description")
-
-    def clean_consent_text(self) -> str:
-        return limited(lf(self.cleaned_data["consent_text"]), "consent text")
 
 
 def language_rows(topic: Topic) -> list[dict]:
