@@ -33,7 +33,7 @@ REASONS = {
     RejectReason.BOUNCED: ("hard", "user_unknown"),
     RejectReason.TIMED_OUT: ("soft", "expired"),
     RejectReason.BLOCKED: ("hard", "blocked"),
-    RejectReason.SPAM: ("hard", "spam_rejected"),
+    RejectReason.SPAM: ("hard", "spam_detected"),
     RejectReason.OTHER: ("soft", "other"),
 }
 
