@@ -30,22 +30,18 @@ from mailwright.delivery.models import Delivery
 from mailwright.delivery.signals import refused
 from mailwright.feedback import guards
 from mailwright.feedback.models import Event
-from mailwright.feedback.parsing.classify import classify, should_suppress
-from mailwright.feedback.parsing.result import (
-    BLOCKED,
-    MESSAGE_TOO_LARGE,
-    SPAM_REJECTED,
-    Recipient,
-)
+from mailwright.feedback.parsing.classify import NOT_THE_ADDRESS, classify, should_suppress
+from mailwright.feedback.parsing.result import Recipient
 
 # The decision for one bounce.
 SUPPRESS = "suppress"  # the address is bad: suppressed at once
 COUNT = "count"  # may pass: suppressed after MW_SOFT_BOUNCE_LIMIT from different sends
-IGNORE = "none"  # about us or our content (block lists, spam filters, size), or a delay
+IGNORE = "none"  # about us or our message (blocks, policy, spam, auth, rate, size), or a delay
 
-# Refusals about the sender's reputation or the message, never about the address: they
-# neither suppress nor count, whether they came back at RCPT time or in a DSN.
-NOT_THE_ADDRESS = {BLOCKED, SPAM_REJECTED, MESSAGE_TOO_LARGE}
+# Refusals about the sender's reputation, authentication, sending rate or message, never about
+# the address (classify.NOT_THE_ADDRESS: blocked, policy, spam_detected, virus_detected,
+# content_rejected, security_error, rate_limited, message_too_large): they neither suppress
+# nor count, whether they came back at RCPT time or in a DSN.
 
 
 @dataclass

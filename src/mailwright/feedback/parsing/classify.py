@@ -1,129 +1,156 @@
-"""Classification: an enhanced status code and/or diagnostic text → (kind, reason), and the
-suppression hint. Mapping tables, most specific first; text patterns are the fallback."""
+"""Classification: an enhanced status code, the SMTP reply code and the diagnostic text →
+(kind, reason), and the suppression hint. Evidence, strongest first: the enhanced status code
+(RFC 3463 subject.detail), refined by the text where the code is generic or the text is more
+specific; then the diagnostic text (phrases.py, several languages); then nothing (`other`).
+`classify_explained` also says which rule decided, for --explain."""
 
 from __future__ import annotations
 
 import re
 
+from mailwright.feedback.parsing.phrase_rule import MAX_TEXT
+from mailwright.feedback.parsing.phrases import SOFT_TEXT, TEXT_RULES, reason_from_text
 from mailwright.feedback.parsing.result import (
     BLOCKED,
-    DOMAIN_NOT_FOUND,
+    CONTENT_REJECTED,
     EXPIRED,
+    HAS_MOVED,
+    HOST_UNKNOWN,
+    MAIL_LOOP,
+    MAILBOX_DISABLED,
     MAILBOX_FULL,
     MESSAGE_TOO_LARGE,
+    NETWORK_ERROR,
+    NOT_ACCEPTING_MAIL,
     OTHER,
-    SPAM_REJECTED,
+    POLICY,
+    RATE_LIMITED,
+    SECURITY_ERROR,
+    SPAM_DETECTED,
+    SYSTEM_ERROR,
     USER_UNKNOWN,
+    VIRUS_DETECTED,
     Kind,
     Recipient,
 )
+
+__all__ = ["TEXT_RULES", "classify", "classify_explained", "should_suppress"]
 
 # RFC 3463 enhanced status code ("5.1.1"); SMTP reply code ("550", "452-", "554:").
 STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 SMTP_CODE_RE = re.compile(r"(?<![\d.#])([45][0-5]\d)(?=[\s:-]|$)")
 
 # subject.detail of an enhanced code → reason (the class, 4 or 5, decides the kind).
-# X.7.* is handled separately: blocked, unless the text says the content was judged spam.
 STATUS_REASONS: dict[str, str] = {
     "1.1": USER_UNKNOWN,  # bad destination mailbox address
-    "1.2": DOMAIN_NOT_FOUND,  # bad destination system address
+    "1.2": HOST_UNKNOWN,  # bad destination system address
     "1.3": USER_UNKNOWN,  # bad destination mailbox address syntax
-    "1.6": USER_UNKNOWN,  # destination mailbox has moved, no forwarding address
-    "1.10": USER_UNKNOWN,  # null MX; Exchange Online uses it for "recipient not found"
+    "1.6": HAS_MOVED,  # destination mailbox has moved, no forwarding address
+    "1.7": POLICY,  # bad sender's mailbox address syntax (our address)
+    "1.8": POLICY,  # bad sender's system address (our domain)
+    "1.10": NOT_ACCEPTING_MAIL,  # recipient address has null MX (RFC 7505)
+    "2.1": MAILBOX_DISABLED,  # mailbox disabled, not accepting messages
     "2.2": MAILBOX_FULL,
     "2.3": MESSAGE_TOO_LARGE,  # message length exceeds administrative limit
+    "2.4": SYSTEM_ERROR,  # mailing list expansion problem
+    "3.1": SYSTEM_ERROR,  # mail system full
+    "3.2": SYSTEM_ERROR,  # system not accepting network messages
+    "3.3": SYSTEM_ERROR,  # system not capable of selected features
     "3.4": MESSAGE_TOO_LARGE,  # message too big for system
-    "4.4": DOMAIN_NOT_FOUND,  # unable to route
+    "3.5": SYSTEM_ERROR,  # system incorrectly configured
+    "4.1": NETWORK_ERROR,  # no answer from host
+    "4.2": NETWORK_ERROR,  # bad connection
+    "4.3": NETWORK_ERROR,  # directory (DNS) server failure
+    "4.4": HOST_UNKNOWN,  # unable to route
+    "4.5": NETWORK_ERROR,  # mail system congestion
+    "4.6": MAIL_LOOP,  # routing loop detected
     "4.7": EXPIRED,  # delivery time expired
+    "5.3": RATE_LIMITED,  # too many recipients
+    "6.1": CONTENT_REJECTED,  # media not supported
+    "6.2": CONTENT_REJECTED,  # conversion required and prohibited
+    "6.3": CONTENT_REJECTED,  # conversion required but not supported
+    "6.5": CONTENT_REJECTED,  # conversion failed
+    "7.1": POLICY,  # delivery not authorized, message refused (text: blocked, spam, …)
+    "7.2": POLICY,  # mailing list expansion prohibited
+    "7.3": SECURITY_ERROR,  # security conversion required but not possible
+    "7.4": SECURITY_ERROR,  # security features not supported
+    "7.5": SECURITY_ERROR,  # cryptographic failure
+    "7.6": SECURITY_ERROR,  # cryptographic algorithm not supported
+    "7.7": SECURITY_ERROR,  # message integrity failure
+    "7.8": SECURITY_ERROR,  # authentication credentials invalid (RFC 4954)
+    "7.9": SECURITY_ERROR,  # authentication mechanism too weak
+    "7.10": SECURITY_ERROR,  # encryption needed
+    "7.11": SECURITY_ERROR,  # encryption required for requested mechanism
+    "7.12": SECURITY_ERROR,  # a password transition is needed
+    "7.13": MAILBOX_DISABLED,  # user account disabled
+    "7.14": POLICY,  # trust relationship required
+    "7.15": POLICY,  # priority level is too low (RFC 6710)
+    "7.16": MESSAGE_TOO_LARGE,  # message is too big for the specified priority
+    "7.17": HAS_MOVED,  # mailbox owner has changed (RFC 7293)
+    "7.18": HAS_MOVED,  # domain owner has changed (RFC 7293)
+    "7.19": POLICY,  # RRVS test cannot be completed
+    "7.20": SECURITY_ERROR,  # no passing DKIM signature found (RFC 7372)
+    "7.21": SECURITY_ERROR,  # no acceptable DKIM signature found
+    "7.22": SECURITY_ERROR,  # no valid author-matched DKIM signature found
+    "7.23": SECURITY_ERROR,  # SPF validation failed
+    "7.24": SECURITY_ERROR,  # SPF validation error
+    "7.25": SECURITY_ERROR,  # reverse DNS validation failed
+    "7.26": SECURITY_ERROR,  # multiple authentication checks failed (Gmail: unauthenticated)
+    "7.27": POLICY,  # sender address has null MX (RFC 7505): our domain
+    "7.28": RATE_LIMITED,  # mail flood detected (Gmail: unusual rate of unsolicited mail)
+    "7.29": SECURITY_ERROR,  # ARC validation failure (RFC 8617)
+}
+# A generic or unlisted detail: the subject's default when the text says nothing.
+SUBJECT_DEFAULTS: dict[str, str] = {
+    "1": OTHER,
+    "2": OTHER,
+    "3": SYSTEM_ERROR,
+    "4": NETWORK_ERROR,
+    "5": OTHER,
+    "6": CONTENT_REJECTED,
+    "7": POLICY,
 }
 
-# Text patterns, in order: the first that matches wins, so specific beats generic (a DNSBL
-# listing is "blocked" although "spamhaus" contains "spam"; "domain does not exist" is not
-# "user unknown").
-TEXT_REASONS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        EXPIRED,
-        re.compile(
-            r"delivery time expired|retry time(out)? (exceeded|not reached)|"
-            r"message expired|in the queue too long|could not be delivered within|"
-            r"maximum time in queue|expired after|timeout exceeded",
-            re.I,
-        ),
-    ),
-    (
+# Reasons about us or our message: what an X.7 code may become by its text.
+ABOUT_US = frozenset(
+    {
+        BLOCKED,
+        POLICY,
+        SPAM_DETECTED,
+        VIRUS_DETECTED,
+        CONTENT_REJECTED,
+        SECURITY_ERROR,
+        RATE_LIMITED,
         MESSAGE_TOO_LARGE,
-        re.compile(
-            r"message size exceeds|exceeds (the )?(maximum|max) (message )?size|"
-            r"message (is )?too (large|big)|size limit|message length exceeds|too large",
-            re.I,
-        ),
-    ),
-    (
-        DOMAIN_NOT_FOUND,
-        re.compile(
-            r"host or domain name not found|host not found|domain not found|"
-            r"no such domain|domain (does not|doesn't) exist|unrouteable mail domain|"
-            r"name service error|nxdomain|no mx (record|host)|bad destination system|"
-            r"unable to route|domain .{0,40}not exist",
-            re.I,
-        ),
-    ),
-    (
-        BLOCKED,
-        re.compile(
-            r"spamhaus|spamcop|barracuda|blacklist|blocklist|black list|block list|"
-            r"dnsbl|\brbl\b|blocked using|(?<!not )listed (at|on|in) |poor reputation|"
-            r"\breputation\b|sender ip .{0,40}blocked",
-            re.I,
-        ),
-    ),
-    (
-        SPAM_REJECTED,
-        re.compile(
-            r"\bspam\b|unsolicited|junk mail|bulk mail|looks like spam|"
-            r"message content rejected|content (was )?rejected|spam message",
-            re.I,
-        ),
-    ),
-    (
-        BLOCKED,
-        re.compile(
-            r"\bblocked\b|rejected for policy reasons|policy (rejection|violation|reasons)|"
-            r"\bdmarc\b|\bspf\b|\bdkim\b|access denied|not authorized|relay(ing)? denied|"
-            r"administrative prohibition|denied by policy",
-            re.I,
-        ),
-    ),
-    (
-        MAILBOX_FULL,
-        re.compile(
-            r"mailbox (is )?full|over ?quota|quota exceeded|exceeded (storage|quota)|"
-            r"insufficient (system )?storage|mailbox size limit|out of storage|"
-            r"storage allocation|\bfull\b.{0,20}mailbox",
-            re.I,
-        ),
-    ),
-    (
-        USER_UNKNOWN,
-        re.compile(
-            r"user unknown|unknown user|no such user|no such (mailbox|recipient)|"
-            r"(does not|doesn't|not) exist|recipient ?not ?found|unknown recipient|"
-            r"invalid recipient|invalid (mailbox|address)|no mailbox here|mailbox not found|"
-            r"address (couldn't|could not|can't|cannot) be found|not listed in|"
-            r"doesn't have an? .{0,40}account|user (is )?not found|"
-            r"recipient address rejected|account (has been )?disabled|no longer (active|valid)|"
-            r"mailbox (is )?(unavailable|not available|disabled|inactive)",
-            re.I,
-        ),
-    ),
-]
-
-# Text that says "temporary" without a code.
-SOFT_TEXT = re.compile(
-    r"try again|temporar|delayed|will (be )?retr|still trying|greylist|deferred", re.I
+    }
 )
+# A specific code's reason that more specific text may refine ("5.1.1 … account disabled").
+REFINE: dict[str, frozenset[str]] = {
+    USER_UNKNOWN: frozenset({MAILBOX_DISABLED, HAS_MOVED}),
+    NOT_ACCEPTING_MAIL: frozenset({USER_UNKNOWN, MAILBOX_DISABLED}),
+    HOST_UNKNOWN: frozenset({NOT_ACCEPTING_MAIL}),
+    MAILBOX_DISABLED: frozenset({RATE_LIMITED, MAILBOX_FULL}),
+    SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED}),
+    NETWORK_ERROR: frozenset({RATE_LIMITED, BLOCKED}),
+    POLICY: ABOUT_US,
+}
+# X.7 codes whose meaning is fixed, whatever words come with them (Gmail's 5.7.26 says
+# "blocked" about an unauthenticated sender: it is a security_error).
+FIXED_X7 = frozenset({f"7.{n}" for n in range(20, 30)} | {"7.7"})
+# Specific text that beats any code: a named block list, throttling, Exchange Online's
+# directory-based edge blocking ("5.4.1 Recipient address rejected: Access denied").
+STRONG = frozenset({BLOCKED, RATE_LIMITED})
+_EDGE_BLOCKED = re.compile(r"recipient address rejected: access denied", re.I)
+_STRONG_LABELS = frozenset({"block list", "rate"})
+# "421 4.7.0 Try again later": throttling.
+_TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)|greylist", re.I)
 # "mailbox unavailable" is ambiguous (RFC 5321 uses it for both 450 and 550).
 _AMBIGUOUS_USER = re.compile(r"mailbox (is )?(unavailable|not available)", re.I)
+
+# Each reason's kind when no code and nothing in the container says which.
+SOFT_BY_DEFAULT = frozenset(
+    {MAILBOX_FULL, NETWORK_ERROR, EXPIRED, SYSTEM_ERROR, RATE_LIMITED, MAIL_LOOP}
+)
 
 
 def find_status(text: str) -> str | None:
@@ -149,21 +176,91 @@ def normalize_status(value: str | None) -> str | None:
     return ".".join(m.groups()) if m else None
 
 
-def reason_from_text(text: str) -> str | None:
-    for reason, pattern in TEXT_REASONS:
-        if pattern.search(text or ""):
-            return reason
+def _strong_text(text: str) -> tuple[str, str] | None:
+    if _EDGE_BLOCKED.search(text or ""):
+        return USER_UNKNOWN, "text /recipient address rejected: access denied/ (en, edge blocking)"
+    for rule in TEXT_RULES:
+        if rule.reason in STRONG and rule.label in _STRONG_LABELS:
+            found = rule.match((text or "")[:MAX_TEXT])
+            if found:
+                return rule.reason, f"text /{found[0]}/ ({found[1]})"
     return None
 
 
-def reason_from_status(status: str | None, text: str) -> str | None:
+def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple[str, str] | None:
+    """(reason, rule) from an enhanced status code, refined by the text."""
     if not status:
         return None
-    _, subject, detail = status.split(".")
-    if subject == "7":
-        # Security/policy: the sender's reputation or the content, never the address.
-        return SPAM_REJECTED if reason_from_text(text) == SPAM_REJECTED else BLOCKED
-    return STATUS_REASONS.get(f"{subject}.{detail}")
+    cls, subject, detail = status.split(".")
+    key = f"{subject}.{detail}"
+    strong = _strong_text(text)
+    if key in FIXED_X7:
+        return STATUS_REASONS[key], f"status {status} → {STATUS_REASONS[key]}"
+    if strong:
+        return strong[0], f"{strong[1]} over status {status}"
+    base = STATUS_REASONS.get(key)
+    if base is None:
+        # Generic (x.y.0) or unlisted: the text decides; X.7 only among reasons about us.
+        found = reason_from_text(text, ABOUT_US if subject == "7" else None)
+        if found:
+            return found[0], f"{found[1]} with status {status}"
+        if subject == "7" and cls == "4" and (smtp == "421" or _TRY_LATER.search(text or "")):
+            return RATE_LIMITED, f"status {status} + try later → {RATE_LIMITED}"
+        reason = SUBJECT_DEFAULTS.get(subject, OTHER)
+        return reason, f"status {status} (class X.{subject}) → {reason}"
+    refine = REFINE.get(base)
+    if refine:
+        found = reason_from_text(text, refine)
+        if found:
+            return found[0], f"{found[1]} refines status {status}"
+    if key == "7.1" and cls == "4" and (smtp == "421" or _TRY_LATER.search(text or "")):
+        return RATE_LIMITED, f"status {status} + try later → {RATE_LIMITED}"
+    return base, f"status {status} → {base}"
+
+
+def classify_explained(
+    status: str | None, diagnostic: str, *, permanent: bool | None = None
+) -> tuple[Kind, str, str | None, dict[str, str]]:
+    """classify() plus which rule decided: {"reason": rule, "kind": rule}."""
+    diagnostic = diagnostic or ""
+    status = normalize_status(status)
+    in_text = find_status(diagnostic)
+    if not status or (status.endswith(".0.0") and in_text and in_text[0] == status[0]):
+        status = in_text or status
+    smtp = find_smtp_code(diagnostic)
+
+    found = reason_from_status(status, diagnostic, smtp)
+    if found is None:
+        found = _strong_text(diagnostic) or reason_from_text(diagnostic)
+        if found and found[0] == USER_UNKNOWN and _AMBIGUOUS_USER.search(diagnostic):
+            # "mailbox unavailable" means unknown only with a permanent code.
+            if (smtp or "")[:1] != "5":
+                found = None
+        if found is None and smtp == "551":
+            found = HAS_MOVED, "SMTP 551 (user not local) → has_moved"
+    reason, reason_rule = found or (OTHER, "no rule matched → other")
+
+    if status:
+        kind: Kind = "hard" if status.startswith("5") else "soft"
+        kind_rule = f"status class {status[0]} → {kind}"
+    elif smtp:
+        kind = "hard" if smtp.startswith("5") else "soft"
+        kind_rule = f"SMTP {smtp} → {kind}"
+    elif permanent is not None:
+        kind = "hard" if permanent else "soft"
+        kind_rule = f"container: {'failed' if permanent else 'delayed'} → {kind}"
+    elif reason in SOFT_BY_DEFAULT:
+        kind, kind_rule = "soft", f"reason {reason} defaults to soft"
+    elif SOFT_TEXT.search(diagnostic[:MAX_TEXT]):
+        kind, kind_rule = "soft", "text says temporary → soft"
+    else:
+        kind, kind_rule = "hard", f"reason {reason} defaults to hard"
+    if reason == EXPIRED and kind != "soft":
+        # A final failure, but of a transient condition: the address may well be fine.
+        kind, kind_rule = "soft", "expired is always soft"
+    if permanent is False and kind != "soft":
+        kind, kind_rule = "soft", "container: delayed → soft"
+    return kind, reason, status, {"reason": reason_rule, "kind": kind_rule}
 
 
 def classify(
@@ -172,56 +269,22 @@ def classify(
     """(kind, reason, status) for one recipient.
 
     `status` is the DSN Status field when there is one; a more specific code in the
-    diagnostic wins over a generic x.0.0. `permanent` is what the container said (DSN
-    Action: failed → True, delayed → False; None when unknown).
+    diagnostic wins over a generic x.0.0. `permanent` is what the container said (True: our
+    own SMTP session's permanent refusal; False: DSN Action delayed or a transient notice;
+    None when unknown).
     """
-    status = normalize_status(status)
-    in_text = find_status(diagnostic)
-    if not status or (status.endswith(".0.0") and in_text and in_text[0] == status[0]):
-        status = in_text or status
-    smtp = find_smtp_code(diagnostic)
-
-    reason = reason_from_status(status, diagnostic)
-    if reason is None:
-        reason = reason_from_text(diagnostic)
-        if reason == USER_UNKNOWN and _AMBIGUOUS_USER.search(diagnostic or ""):
-            # "mailbox unavailable" means unknown only with a permanent code.
-            first = (status or smtp or "")[:1]
-            if first != "5":
-                reason = None
-    reason = reason or OTHER
-
-    if status:
-        kind: Kind = "hard" if status.startswith("5") else "soft"
-    elif smtp:
-        kind = "hard" if smtp.startswith("5") else "soft"
-    elif permanent is False:
-        kind = "soft"
-    elif reason == MAILBOX_FULL or SOFT_TEXT.search(diagnostic or ""):
-        kind = "soft"  # ambiguous: a full mailbox or a "try again" is a transient condition
-    else:
-        kind = "hard"
-    if reason == EXPIRED:
-        # A final failure, but of a transient condition: the address may well be fine.
-        kind = "soft"
-    if permanent is False:
-        kind = "soft"
+    kind, reason, status, _ = classify_explained(status, diagnostic, permanent=permanent)
     return kind, reason, status
 
 
-# Which hard bounces suppress the address at once. Anything else is False: soft bounces are
-# counted by a threshold elsewhere; blocks and spam rejections are about the sender's
-# reputation or content, not the address.
-SUPPRESS_HARD: dict[str, bool] = {
-    USER_UNKNOWN: True,
-    DOMAIN_NOT_FOUND: True,
-    MAILBOX_FULL: False,
-    BLOCKED: False,
-    SPAM_REJECTED: False,
-    MESSAGE_TOO_LARGE: False,
-    EXPIRED: False,
-    OTHER: False,  # …unless the status says the address is bad (5.1.x), below
-}
+# The decision per reason (docs/bounces.md, "Reasons and decisions"). SUPPRESS_HARD: a hard
+# bounce for this reason suppresses the address at once. ABOUT_US: never suppress nor count,
+# the refusal is about our IP, domain, authentication or message. Everything else counts
+# toward the soft-bounce limit.
+SUPPRESS_HARD = frozenset(
+    {USER_UNKNOWN, HOST_UNKNOWN, MAILBOX_DISABLED, HAS_MOVED, NOT_ACCEPTING_MAIL}
+)
+NOT_THE_ADDRESS = ABOUT_US
 
 
 def should_suppress(r: Recipient) -> bool:
@@ -230,4 +293,4 @@ def should_suppress(r: Recipient) -> bool:
         return False
     if r.reason == OTHER:
         return bool(r.status and r.status.startswith("5.1."))
-    return SUPPRESS_HARD.get(r.reason, False)
+    return r.reason in SUPPRESS_HARD

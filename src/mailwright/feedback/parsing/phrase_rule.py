@@ -1,0 +1,39 @@
+"""One text rule: a reason and its phrases per language, as one compiled pattern."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Only the start of a long text is searched (a whole report body can be large; the
+# diagnostic is near the top): this keeps classification fast on any input.
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class TextRule:
+    reason: str
+    label: str  # what kind of evidence, for --explain ("block list", "rate", …)
+    phrases: dict[str, tuple[str, ...]]  # language → regular expressions
+    pattern: re.Pattern[str]
+
+    def match(self, text: str) -> tuple[str, str] | None:
+        """(phrase, language) of the first phrase of this rule found in `text`."""
+        if not self.pattern.search(text):
+            return None
+        for lang, phrases in self.phrases.items():
+            for phrase in phrases:
+                if re.search(phrase, text, re.I):
+                    return phrase, lang
+        return None  # pragma: no cover - the combined pattern matched one of them
+
+
+def rule(reason: str, label: str, **phrases: tuple[str, ...]) -> TextRule:
+    alternatives = "|".join(f"(?:{p})" for group in phrases.values() for p in group)
+    return TextRule(reason, label, phrases, re.compile(alternatives, re.I))
+
+
+def near(subjects: str, predicates: str, gap: int = 40) -> str:
+    """A phrase: one of `subjects` ("a|b"), then within `gap` characters one of
+    `predicates` — "(konto|postfach) .{0,30}(deaktiviert|gesperrt)"."""
+    return f"({subjects}) .{{0,{gap}}}({predicates})"
