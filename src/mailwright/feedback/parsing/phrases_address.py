@@ -30,24 +30,24 @@ FULL = rule(
         r"mail ?box .{0,20}(exceeded|exceeds)",
     ),
     de=(
-        r"postfach (ist )?(voll|überfüllt)",
+        near("postfach", r"voll\b|überfüllt", 30),
         r"(speicherplatz|kontingent|quota) .{0,20}(überschritten|erschöpft|voll)",
         r"(speicher|postfach)kontingent",
     ),
     fr=(
-        r"boîte (aux lettres |de réception )?(est )?pleine",
+        near("boîte", "pleine", 40),
         r"quota .{0,20}(dépassé|atteint)",
         r"espace (disque )?insuffisant",
     ),
     es=(r"buzón .{0,20}(está )?llen[oa]", r"cuota .{0,20}(excedida|superada|llena)"),
     pt=(
-        r"caixa (postal |de correio |de entrada )?(está )?(cheia|lotada)",
+        near("caixa", "cheia|lotada", 40),
         r"(cota|quota) .{0,20}(excedida|esgotada|ultrapassada)",
         r"excedeu a (cota|quota)",
     ),
-    it=(r"casella (di posta )?(è )?piena", r"quota .{0,20}(superata|esaurita)"),
+    it=(near("casella", "piena", 40), r"quota .{0,20}(superata|esaurita)"),
     pl=(
-        r"skrzynka (pocztowa )?(jest )?(pełna|przepełniona)",
+        near("skrzynka", "pełna|przepełnion", 40),
         r"przekroczon[oy] .{0,20}(limit|quot|przydział|pojemnoś)",
     ),
     tr=(r"posta kutusu (dolu|doldu)", r"kota(sı)? (aşıldı|dolu|doldu)"),
@@ -102,7 +102,7 @@ HOST = rule(
         r"unbekannte domain",
     ),
     fr=(
-        r"domaine .{0,40}(n'existe pas|introuvable|inexistant|inconnu)",
+        r"domaine .{0,40}(n['’]existe pas|introuvable|inexistant|inconnu)",
         r"hôte .{0,20}introuvable",
     ),
     es=(r"dominio .{0,40}(no existe|inexistente|no encontrado|desconocido)",),
@@ -200,7 +200,7 @@ USER = rule(
     fr=(
         near(
             "utilisateur|destinataire|adresse|boîte",
-            "inconnu|inexistant|introuvable|n'existe pas|invalide",
+            "inconnu|inexistant|introuvable|n['’]existe pas|invalide",
         ),
     ),
     es=(
