@@ -123,14 +123,16 @@ CASES = [
     ),
     (
         None,
-        "450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages",
+        "450 4.2.1 The user you are trying to contact is receiving mail at a rate that "
+        "prevents additional messages from being delivered",
         "soft",
         "rate_limited",
     ),
     (None, "421 Too many connections from your IP address", "soft", "rate_limited"),
     (
         None,
-        "Messages from 203.0.113.5 temporarily deferred due to unexpected volume or user complaints",
+        "Messages from 203.0.113.5 temporarily deferred due to unexpected volume or user "
+        "complaints",
         "soft",
         "rate_limited",
     ),
