@@ -256,6 +256,13 @@ def _from_ses(result: Parsed, note: dict) -> Message | None:
             if isinstance(item, dict) and item.get("emailAddress"):
                 result.complaint_recipient = str(item["emailAddress"])
                 break
+        result.trace.append(
+            {
+                "field": "complaint_recipient",
+                "value": result.complaint_recipient,
+                "rule": "SES complaint complainedRecipients",
+            }
+        )
     return original
 
 
