@@ -123,10 +123,14 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
 
-    # 6. Auto-replies (never for something sent by a mailer daemon).
+    # 6. Auto-replies (never for something sent by a mailer daemon); read receipts are
+    # machine mail but nothing to act on.
     if is_auto and not looks_like_bounce:
         result.auto_reply = True
-    result.automated = result.auto_reply or looks_like_bounce
+        result.trace.append(
+            {"field": "auto_reply", "value": True, "rule": autoreply.why_auto_reply(msg)}
+        )
+    result.automated = result.auto_reply or looks_like_bounce or autoreply.is_receipt(msg)
     _finish(result, msg, envelope_rcpt, None, domains)
     if not (result.auto_reply or result.bounce):
         log.debug("inbound message is neither a bounce, a complaint nor an auto-reply")
@@ -141,6 +145,12 @@ def _complaint(result: Parsed, complaint: complaints.Complaint) -> None:
     result.automated = True
     result.feedback_type = complaint.feedback_type
     result.complaint_recipient = complaint.recipient
+    rule = complaint.rule or "no address in the report or the reported message"
+    if complaint.redacted:
+        rule += f" (redacted, skipped: {', '.join(complaint.redacted[:3])})"
+    result.trace.append(
+        {"field": "complaint_recipient", "value": complaint.recipient, "rule": rule}
+    )
 
 
 def _from_dsn(result: Parsed, msg: Message) -> None:
@@ -246,6 +256,13 @@ def _from_ses(result: Parsed, note: dict) -> Message | None:
             if isinstance(item, dict) and item.get("emailAddress"):
                 result.complaint_recipient = str(item["emailAddress"])
                 break
+        result.trace.append(
+            {
+                "field": "complaint_recipient",
+                "value": result.complaint_recipient,
+                "rule": "SES complaint complainedRecipients",
+            }
+        )
     return original
 
 
