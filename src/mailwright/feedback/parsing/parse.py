@@ -8,13 +8,12 @@ import re
 from email.message import Message
 
 from mailwright.feedback.parsing import autoreply, complaints, dsn, freetext, mime, verp
-from mailwright.feedback.parsing.classify import classify, find_smtp_code, find_status
+from mailwright.feedback.parsing.classify import classify_explained, find_smtp_code, find_status
 from mailwright.feedback.parsing.result import (
-    BLOCKED,
+    CONTENT_REJECTED,
     MAILBOX_FULL,
     MESSAGE_TOO_LARGE,
     OTHER,
-    SPAM_REJECTED,
     Parsed,
     Recipient,
 )
@@ -50,8 +49,8 @@ BOUNCE_SUBJECTS = re.compile(
 SES_SUBTYPES: dict[str, str] = {
     "MailboxFull": MAILBOX_FULL,
     "MessageTooLarge": MESSAGE_TOO_LARGE,
-    "ContentRejected": SPAM_REJECTED,
-    "AttachmentRejected": BLOCKED,
+    "ContentRejected": CONTENT_REJECTED,
+    "AttachmentRejected": CONTENT_REJECTED,
 }
 
 
@@ -80,6 +79,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     # 1. Complaints (ARF) come first: a feedback report is never a bounce.
     complaint = complaints.arf(msg)
     if complaint:
+        _trace(result, "complaint", True, "ARF feedback report (RFC 5965)")
         _complaint(result, complaint)
         sender = complaint.fields.get("original-mail-from", "")
         _finish(result, msg, envelope_rcpt, complaint.original, domains, sender)
@@ -90,6 +90,9 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
         result.automated = True
         original = mime.attached_original(msg)
         _from_dsn(result, msg)
+        _trace(result, "bounce", result.bounce, _dsn_rule(result))
+        if result.delay:
+            _trace(result, "delay", True, "RFC 3464 DSN: a status block says Action: delayed")
         _finish(result, msg, envelope_rcpt, original, domains, dsn.envelope_sender(msg))
         return result
 
@@ -99,12 +102,15 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     if notification:
         result.automated = True
         original = _from_ses(result, notification)
+        flag = "complaint" if result.complaint else "bounce"
+        _trace(result, flag, result.complaint or result.bounce, "Amazon SES notification")
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
 
     # 4. Pre-ARF complaint formats.
     complaint = complaints.jmrp_legacy(msg)
     if complaint:
+        _trace(result, "complaint", True, "pre-ARF Microsoft JMRP report")
         _complaint(result, complaint)
         _finish(result, msg, envelope_rcpt, complaint.original, domains)
         return result
@@ -120,6 +126,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
         _from_free_text(result, msg, body, looks_like_bounce)
     if result.bounce:
         result.automated = True
+        _trace(result, "bounce", True, _free_text_rule(msg, body, looks_like_bounce))
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
 
@@ -133,6 +140,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     result.automated = result.auto_reply or looks_like_bounce or autoreply.is_receipt(msg)
     _finish(result, msg, envelope_rcpt, None, domains)
     if not (result.auto_reply or result.bounce):
+        _trace(result, "bounce", False, "no DSN, feedback report or failed recipient found")
         log.debug("inbound message is neither a bounce, a complaint nor an auto-reply")
     return result
 
@@ -171,8 +179,15 @@ def _from_dsn(result: Parsed, msg: Message) -> None:
         diagnostic = block.diagnostic
         if not diagnostic and block.address:
             diagnostic = freetext.diagnostic_for(block.address, report)
-        kind, reason, status = classify(block.status, diagnostic, permanent=permanent)
-        recipient = Recipient(block.address, kind, reason, status, diagnostic)
+        kind, reason, status, why = classify_explained(
+            block.status, diagnostic, permanent=permanent
+        )
+        why["address"] = (
+            "DSN Original-Recipient/Final-Recipient"
+            if block.address
+            else "not in the DSN (the VERP token decides)"
+        )
+        recipient = Recipient(block.address, kind, reason, status, diagnostic, why)
         result.recipients.append(recipient)
         if permanent is False:
             result.delay = True
@@ -188,6 +203,7 @@ def _from_dsn(result: Parsed, msg: Message) -> None:
         if len(found) == len(hidden):
             for recipient, failure in zip(hidden, found, strict=True):
                 recipient.address = failure.address
+                recipient.why["address"] = "DSN without an address: named in the report text"
                 if not recipient.diagnostic:
                     recipient.diagnostic = failure.diagnostic
 
@@ -199,23 +215,26 @@ def _from_dsn(result: Parsed, msg: Message) -> None:
 def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> None:
     for failure in freetext.failures(msg):
         diagnostic = failure.diagnostic
-        kind, reason, status = classify(
+        kind, reason, status, why = classify_explained(
             None, diagnostic, permanent=None if failure.permanent else False
         )
         if reason == OTHER and not status and not find_smtp_code(diagnostic):
             # Nothing specific next to the address: use what the whole report says.
-            kind, reason, status = classify(
+            kind, reason, status, why = classify_explained(
                 None, body, permanent=None if failure.permanent else False
             )
-        result.recipients.append(Recipient(failure.address, kind, reason, status, diagnostic))
+            why = {k: f"{v} (whole report)" for k, v in why.items()}
+        why["address"] = "free-text notice (failure detector)"
+        result.recipients.append(Recipient(failure.address, kind, reason, status, diagnostic, why))
     if result.recipients:
         result.bounce = True
         return
     if daemon and (find_status(body) or find_smtp_code(body)):
         # A failure report that does not name the recipient (the VERP token will).
-        kind, reason, status = classify(None, body)
+        kind, reason, status, why = classify_explained(None, body)
         diagnostic = _status_line(body)
-        result.recipients.append(Recipient(None, kind, reason, status, diagnostic))
+        why["address"] = "not named in the report (the VERP token decides)"
+        result.recipients.append(Recipient(None, kind, reason, status, diagnostic, why))
         result.bounce = True
 
 
@@ -235,17 +254,19 @@ def _from_ses(result: Parsed, note: dict) -> Message | None:
                 continue
             diagnostic = dsn._diagnostic(str(item.get("diagnosticCode", "")))
             status = item.get("status")
-            kind, reason, status = classify(
+            kind, reason, status, why = classify_explained(
                 str(status) if status else None,
                 diagnostic,
                 permanent=False if bounce_type == "Transient" else None,
             )
-            if reason == OTHER:
-                reason = SES_SUBTYPES.get(sub_type, OTHER)
-            if bounce_type == "Permanent" and reason not in (MAILBOX_FULL,):
-                kind = "hard"
+            if reason == OTHER and sub_type in SES_SUBTYPES:
+                reason = SES_SUBTYPES[sub_type]
+                why["reason"] = f"SES bounceSubType {sub_type} → {reason}"
+            if bounce_type == "Permanent" and reason not in (MAILBOX_FULL,) and kind != "hard":
+                kind, why["kind"] = "hard", "SES bounceType Permanent → hard"
             address = str(item.get("emailAddress", "")) or None
-            result.recipients.append(Recipient(address, kind, reason, status, diagnostic))
+            why["address"] = "SES bounce bouncedRecipients"
+            result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
         result.bounce = bool(result.recipients)
     elif kind_of == "complaint" and isinstance(note.get("complaint"), dict):
         complaint = note["complaint"]
@@ -298,9 +319,38 @@ def _finish(
 
     # A bounce of our own bounce (or of mail to a bounce address) must never suppress our
     # own address.
+    for r in result.recipients:
+        if verp.is_ours(r.address, domains):
+            _trace(result, "recipients", r.address, "dropped: our own bounce address")
     result.recipients = [r for r in result.recipients if not verp.is_ours(r.address, domains)]
+    for i, r in enumerate(result.recipients):
+        for name in ("address", "kind", "reason"):
+            if name in r.why:
+                _trace(result, f"recipients[{i}].{name}", getattr(r, name), r.why[name])
     if result.complaint_recipient and verp.is_ours(result.complaint_recipient, domains):
         result.complaint_recipient = None
+
+
+def _trace(result: Parsed, name: str, value, rule: str) -> None:
+    """--explain: which rule decided `name`."""
+    result.trace.append({"field": name, "value": value, "rule": rule})
+
+
+def _dsn_rule(result: Parsed) -> str:
+    if result.bounce:
+        return "RFC 3464 DSN: a status block says Action: failed"
+    if result.delay:
+        return "RFC 3464 DSN: no status block says failed"
+    return "RFC 3464 DSN with no failed recipient (delivered, relayed or expanded)"
+
+
+def _free_text_rule(msg: Message, body: str, daemon: bool) -> str:
+    if not daemon:
+        m = freetext.BOUNCE_PHRASES.search(body)
+        return f"free-text bounce: body says /{m.group(0) if m else ''}/"
+    if mime.headers(msg, "x-failed-recipients"):
+        return "free-text bounce: X-Failed-Recipients header"
+    return "free-text bounce: mailer-daemon sender, bounce subject or NDR header"
 
 
 def _status_line(text: str) -> str:

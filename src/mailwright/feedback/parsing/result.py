@@ -74,6 +74,8 @@ class Recipient:
     reason: str
     status: str | None  # RFC 3463 enhanced status code, e.g. "5.1.1"
     diagnostic: str
+    # --explain: the rule that decided "address", "kind" and "reason" (not in as_dict()).
+    why: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def as_dict(self) -> dict:
         return {

@@ -52,6 +52,12 @@ class Command(BaseCommand):
         parse = sub.add_parser("parse", help="parse saved messages (.eml files)")
         parse.add_argument("files", nargs="+", metavar="FILE")
         parse.add_argument(
+            "--explain",
+            action="store_true",
+            help='add an "explain" list to each line: which rule decided each field '
+            "(the bounce detection, each recipient's address source, kind and reason)",
+        )
+        parse.add_argument(
             "--bounce-domain",
             default=None,
             help="our bounce domain: its addresses are never reported as failed recipients "
@@ -64,12 +70,15 @@ class Command(BaseCommand):
 
         def emit(raw: bytes) -> dict:
             parsed = parse_message(raw, bounce_domains=domains)
-            return {
+            out = {
                 "bounce": parsed.bounce,
                 "delay": parsed.delay,
                 "auto_reply": parsed.auto_reply,
                 "recipients": [r.as_dict() for r in parsed.recipients],
                 "delivery": delivery_id(parsed.verp_token),
             }
+            if opts["explain"]:
+                out["explain"] = parsed.trace
+            return out
 
         read_files(self, opts["files"], emit)

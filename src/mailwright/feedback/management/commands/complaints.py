@@ -23,6 +23,12 @@ class Command(BaseCommand):
         parse = sub.add_parser("parse", help="parse saved messages (.eml files)")
         parse.add_argument("files", nargs="+", metavar="FILE")
         parse.add_argument(
+            "--explain",
+            action="store_true",
+            help='add an "explain" list to each line: which rule decided each field '
+            "(the complaint detection and the recipient's source)",
+        )
+        parse.add_argument(
             "--bounce-domain",
             default=None,
             help="our bounce domain (default: the BOUNCE_DOMAIN setting)",
@@ -34,12 +40,15 @@ class Command(BaseCommand):
 
         def emit(raw: bytes) -> dict:
             parsed = parse_message(raw, bounce_domains=domains)
-            return {
+            out = {
                 "complaint": parsed.complaint,
                 "recipient": parsed.complaint_recipient,
                 "original_message_id": parsed.original_message_id,
                 "feedback_type": parsed.feedback_type,
                 "delivery": delivery_id(parsed.verp_token),
             }
+            if opts["explain"]:
+                out["explain"] = parsed.trace
+            return out
 
         read_files(self, opts["files"], emit)
