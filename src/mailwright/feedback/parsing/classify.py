@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from mailwright.feedback.parsing.phrase_rule import MAX_TEXT
+from mailwright.feedback.parsing.phrase_rule import MAX_TEXT, prepare
 from mailwright.feedback.parsing.phrases import SOFT_TEXT, TEXT_RULES, reason_from_text
 from mailwright.feedback.parsing.result import (
     BLOCKED,
@@ -141,7 +141,7 @@ FIXED_X7 = frozenset({f"7.{n}" for n in range(20, 30)} | {"7.7"})
 # directory-based edge blocking ("5.4.1 Recipient address rejected: Access denied").
 STRONG = frozenset({BLOCKED, RATE_LIMITED})
 _EDGE_BLOCKED = re.compile(r"recipient address rejected: access denied", re.I)
-_STRONG_LABELS = frozenset({"block list", "rate"})
+STRONG_RULES = [r for r in TEXT_RULES if r.reason in STRONG and r.label in ("block list", "rate")]
 # "421 4.7.0 Try again later": throttling.
 _TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)|greylist", re.I)
 # "mailbox unavailable" is ambiguous (RFC 5321 uses it for both 450 and 550).
@@ -177,13 +177,13 @@ def normalize_status(value: str | None) -> str | None:
 
 
 def _strong_text(text: str) -> tuple[str, str] | None:
-    if _EDGE_BLOCKED.search(text or ""):
+    text = prepare(text)
+    if _EDGE_BLOCKED.search(text):
         return USER_UNKNOWN, "text /recipient address rejected: access denied/ (en, edge blocking)"
-    for rule in TEXT_RULES:
-        if rule.reason in STRONG and rule.label in _STRONG_LABELS:
-            found = rule.match((text or "")[:MAX_TEXT])
-            if found:
-                return rule.reason, f"text /{found[0]}/ ({found[1]})"
+    for rule in STRONG_RULES:
+        found = rule.match(text)
+        if found:
+            return rule.reason, f"text /{found[0]}/ ({found[1]})"
     return None
 
 
@@ -193,9 +193,9 @@ def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple
         return None
     cls, subject, detail = status.split(".")
     key = f"{subject}.{detail}"
-    strong = _strong_text(text)
     if key in FIXED_X7:
         return STATUS_REASONS[key], f"status {status} → {STATUS_REASONS[key]}"
+    strong = _strong_text(text)
     if strong:
         return strong[0], f"{strong[1]} over status {status}"
     base = STATUS_REASONS.get(key)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from mailwright.feedback.parsing import phrases_address as address
-from mailwright.feedback.parsing.phrase_rule import MAX_TEXT, TextRule, rule
+from mailwright.feedback.parsing.phrase_rule import TextRule, prepare, rule
 from mailwright.feedback.parsing.result import (
     BLOCKED,
     CONTENT_REJECTED,
@@ -59,7 +59,7 @@ BLOCK_LIST = rule(
     it=(r"lista nera",),
     pl=(r"czarn(ej|a) li[sś]",),
     tr=(r"kara liste",),
-    ru=(r"[чЧ]ерн(ом|ый|ого) спис",),
+    ru=(r"черн(ом|ый|ого) спис",),
     ja=(r"ブラックリスト",),
     zh=(r"黑名单", r"黑名單"),
     ko=(r"블랙리스트",),
@@ -339,7 +339,7 @@ SOFT_TEXT = re.compile(
 def reason_from_text(text: str, allowed: frozenset[str] | None = None) -> tuple[str, str] | None:
     """(reason, rule) from the first rule whose phrase is in `text`; only rules for the
     `allowed` reasons when given."""
-    text = (text or "")[:MAX_TEXT]
+    text = prepare(text)
     if not text:
         return None
     for text_rule in TEXT_RULES:
