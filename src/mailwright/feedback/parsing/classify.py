@@ -131,8 +131,9 @@ REFINE: dict[str, frozenset[str]] = {
     HOST_UNKNOWN: frozenset({NOT_ACCEPTING_MAIL}),
     MAILBOX_DISABLED: frozenset({RATE_LIMITED, MAILBOX_FULL}),
     SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED}),
-    NETWORK_ERROR: frozenset({RATE_LIMITED, BLOCKED}),
+    NETWORK_ERROR: frozenset({RATE_LIMITED, BLOCKED, POLICY}),  # "5.4.1 Relay access denied"
     POLICY: ABOUT_US,
+    SECURITY_ERROR: ABOUT_US,  # Yahoo's "5.7.9 Message not accepted for policy reasons"
 }
 # X.7 codes whose meaning is fixed, whatever words come with them (Gmail's 5.7.26 says
 # "blocked" about an unauthenticated sender: it is a security_error).
@@ -140,7 +141,11 @@ FIXED_X7 = frozenset({f"7.{n}" for n in range(20, 30)} | {"7.7"})
 # Specific text that beats any code: a named block list, throttling, Exchange Online's
 # directory-based edge blocking ("5.4.1 Recipient address rejected: Access denied").
 STRONG = frozenset({BLOCKED, RATE_LIMITED})
-_EDGE_BLOCKED = re.compile(r"recipient address rejected: access denied", re.I)
+_EDGE_BLOCKED = re.compile(
+    r"5\.4\.1 recipient address rejected: access denied|access denied\. as\(201806281\)"
+)
+# Yandex says "5.7.1 No such user!": only these unambiguous words make an X.7.1 the address's.
+_X71_UNKNOWN = re.compile(r"no such user|user unknown|unknown user|user not found")
 STRONG_RULES = [r for r in TEXT_RULES if r.reason in STRONG and r.label in ("block list", "rate")]
 # "421 4.7.0 Try again later": throttling.
 _TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)|greylist", re.I)
@@ -179,7 +184,7 @@ def normalize_status(value: str | None) -> str | None:
 def _strong_text(text: str) -> tuple[str, str] | None:
     text = prepare(text)
     if _EDGE_BLOCKED.search(text):
-        return USER_UNKNOWN, "text /recipient address rejected: access denied/ (en, edge blocking)"
+        return USER_UNKNOWN, f"text /{_EDGE_BLOCKED.pattern}/ (en, Exchange edge blocking)"
     for rule in STRONG_RULES:
         found = rule.match(text)
         if found:
@@ -213,6 +218,8 @@ def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple
         found = reason_from_text(text, refine)
         if found:
             return found[0], f"{found[1]} refines status {status}"
+    if key == "7.1" and _X71_UNKNOWN.search(prepare(text)):
+        return USER_UNKNOWN, f"text /{_X71_UNKNOWN.pattern}/ (en) refines status {status}"
     if key == "7.1" and cls == "4" and (smtp == "421" or _TRY_LATER.search(text or "")):
         return RATE_LIMITED, f"status {status} + try later → {RATE_LIMITED}"
     return base, f"status {status} → {base}"

@@ -83,6 +83,8 @@ RATE = rule(
         r"(connection|sending|message) limit (exceeded|reached)",
         r"temporarily (deferred|rate)",
         r"slow down",
+        r"(daily|hourly|sending) limit",
+        r"frequency limit",
     ),
     de=(r"zu viele (verbindungen|nachrichten|e-?mails)",),
     fr=(r"trop de (connexions|messages)",),
@@ -141,6 +143,7 @@ SPAM = rule(
     "spam",
     en=(
         r"\bspam",
+        r"dt:spm",
         r"unsolicited",
         r"junk ?mail",
         r"bulk ?mail",
@@ -167,7 +170,7 @@ CONTENT = rule(
     "content",
     en=(
         r"message content rejected",
-        r"content (was )?rejected",
+        r"content (was )?(rejected|denied)",
         r"attachment.{0,40}(not allowed|rejected|prohibited|blocked|forbidden|refused)",
         r"(prohibited|forbidden|banned|blocked|dangerous) (attachment|file|content)",
         r"file (type|extension|name).{0,40}(not allowed|prohibited|forbidden|blocked)",
@@ -306,8 +309,8 @@ NETWORK = rule(
 
 # In order: the first rule that matches wins.
 TEXT_RULES: list[TextRule] = [
-    BLOCK_LIST,
     RATE,
+    BLOCK_LIST,
     VIRUS,
     AUTHENTICATION,
     SPAM,
