@@ -177,6 +177,9 @@ CASES = [
     ),
     (None, "554 5.4.14 Hop count exceeded - possible mail loop", "hard", "mail_loop"),
     (None, "550 5.1.1 수신자가 휴면 계정입니다", "hard", "mailbox_disabled"),
+    (None, "450 <bounce@example.org>: Sender address rejected: Domain not found", "soft", "policy"),
+    (None, "553 sorry, your envelope sender domain must exist (#5.7.1)", "hard", "policy"),
+    (None, "550 This account has been closed", "hard", "mailbox_disabled"),
     # --- text only, English ---
     (None, "550 No such user here", "hard", "user_unknown"),
     (None, "user is over quota", "soft", "mailbox_full"),

@@ -223,6 +223,19 @@ EXPIRY = rule(
     fr=(r"délai .{0,30}(expiré|dépassé)",),
 )
 
+# Our envelope sender refused ("Sender address rejected: Domain not found"): about us, and
+# before the address rules, which would read "domain not found" as the recipient's.
+SENDER = rule(
+    POLICY,
+    "sender",
+    en=(
+        r"sender (address |domain )?(rejected|refused|denied|invalid|unknown|not found)",
+        r"sender (address|domain) .{0,40}(does not exist|not found|unknown|invalid)",
+        r"(unknown|invalid|unverified) sender",
+        r"sender verify failed",
+    ),
+)
+
 LOOP = rule(
     MAIL_LOOP,
     "loop",
@@ -319,6 +332,7 @@ TEXT_RULES: list[TextRule] = [
     SIZE,
     EXPIRY,
     LOOP,
+    SENDER,
     address.NULL_MX,
     address.HOST,
     address.DISABLED,

@@ -122,12 +122,13 @@ DISABLED = rule(
     en=(
         near(
             "account|mailbox",
-            "disabled|suspended|deactivated|inactive|locked|frozen|closed|discontinued|blocked",
+            "disabled|suspended|deactivated|inactive|locked|frozen|discontinued",
             30,
         ),
         r"(user|recipient) .{0,20}(disabled|suspended|deactivated|inactive)",
         r"(disabled|suspended|deactivated|inactive|locked|frozen|closed) (account|mailbox|user)",
         r"no longer (active|in use|available)",
+        r"account (has been |was |is )?(closed|terminated)",
         r"mailbox (is )?disabled",
     ),
     de=(
@@ -182,7 +183,6 @@ USER = rule(
         r"not listed in",
         r"doesn't have an? .{0,40}account",
         r"user (is )?not found",
-        r"recipient address rejected",
         r"no longer valid",
         r"bad (destination )?mailbox",
         r"unrouteable address",
