@@ -145,13 +145,13 @@ def _decoded_blocks(part: Message) -> list[dict[str, str]]:
         for block in payload:
             if not isinstance(block, Message):
                 continue
-            fields = {k.lower(): _fix(mime.decode(v)) for k, v in block.items()}
+            fields = {k.lower(): mime.decode(_fix(str(v))) for k, v in block.raw_items()}
             blocks.append(fields)
             # A block whose fields the parser could not read ends up in its body (and an
             # RFC 6533 part, read as one message, has every further block there): keep it.
-            body = block.get_payload()
-            if isinstance(body, str) and ":" in body:
-                blocks.extend(_text_blocks(_fix(body)))
+            body = block.get_payload(decode=True)
+            if isinstance(body, bytes) and b":" in body:
+                blocks.extend(_text_blocks(mime.to_text(body, "utf-8")))
         return blocks
     if isinstance(payload, list):
         text = "\n\n".join(b.as_string() for b in payload if isinstance(b, Message))
