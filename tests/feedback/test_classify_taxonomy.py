@@ -39,7 +39,7 @@ CASES = [
     ),
     ("5.7.13", "", "hard", "mailbox_disabled"),
     ("4.2.2", "", "soft", "mailbox_full"),
-    ("5.2.2", "552 5.2.2 Mailbox full", "hard", "mailbox_full"),
+    ("5.2.2", "552 5.2.2 Mailbox full", "soft", "mailbox_full"),  # RFC 3463: transient
     ("5.2.3", "", "hard", "message_too_large"),
     (
         "5.3.4",
@@ -129,6 +129,7 @@ CASES = [
         "rate_limited",
     ),
     (None, "421 Too many connections from your IP address", "soft", "rate_limited"),
+    ("4.7.1", "451 4.7.1 Greylisting in action, please come back later", "soft", "policy"),
     (
         None,
         "Messages from 203.0.113.5 temporarily deferred due to unexpected volume or user "
@@ -180,6 +181,12 @@ CASES = [
     (None, "450 <bounce@example.org>: Sender address rejected: Domain not found", "soft", "policy"),
     (None, "553 sorry, your envelope sender domain must exist (#5.7.1)", "hard", "policy"),
     (None, "550 This account has been closed", "hard", "mailbox_disabled"),
+    (
+        "5.7.708",
+        "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.",
+        "hard",
+        "blocked",
+    ),
     # --- text only, English ---
     (None, "550 No such user here", "hard", "user_unknown"),
     (None, "user is over quota", "soft", "mailbox_full"),
@@ -288,7 +295,8 @@ def test_every_failure_reason_is_covered():
     ("status", "text", "permanent", "kind"),
     [
         (None, "mailbox is full", None, "soft"),  # the reason's default
-        (None, "mailbox is full", True, "hard"),  # our own session said 5xx
+        (None, "mailbox is full", True, "soft"),  # always soft (RFC 3463 X.2.2)
+        (None, "account disabled", True, "hard"),  # our own session said 5xx
         (None, "User unknown", False, "soft"),  # a DSN Action: delayed
         ("4.1.1", "User unknown", None, "soft"),  # the class beats the text
         (None, "452 mailbox full", None, "soft"),  # the SMTP code

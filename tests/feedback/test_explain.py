@@ -30,7 +30,7 @@ def test_bounce_explain_names_the_status_rule():
         "bounce": (True, "RFC 3464 DSN: a status block says Action: failed"),
         "recipients[0].address": (
             "jan.kowalski@example.com",
-            "DSN Original-Recipient/Final-Recipient",
+            "DSN original-recipient",
         ),
         "recipients[0].kind": ("hard", "status class 5 → hard"),
         "recipients[0].reason": ("user_unknown", "status 5.1.1 → user_unknown"),

@@ -148,7 +148,7 @@ _EDGE_BLOCKED = re.compile(
 _X71_UNKNOWN = re.compile(r"no such user|user unknown|unknown user|user not found")
 STRONG_RULES = [r for r in TEXT_RULES if r.reason in STRONG and r.label in ("block list", "rate")]
 # "421 4.7.0 Try again later": throttling.
-_TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)|greylist", re.I)
+_TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)", re.I)
 # "mailbox unavailable" is ambiguous (RFC 5321 uses it for both 450 and 550).
 _AMBIGUOUS_USER = re.compile(r"mailbox (is )?(unavailable|not available)", re.I)
 
@@ -265,6 +265,10 @@ def classify_explained(
     if reason == EXPIRED and kind != "soft":
         # A final failure, but of a transient condition: the address may well be fine.
         kind, kind_rule = "soft", "expired is always soft"
+    if reason == MAILBOX_FULL and kind != "soft":
+        # RFC 3463: X.2.2 "should be used as a persistent transient failure" (mail can be
+        # deleted to make room), whatever class the server gave it.
+        kind, kind_rule = "soft", "mailbox_full is always soft (RFC 3463 X.2.2)"
     if permanent is False and kind != "soft":
         kind, kind_rule = "soft", "container: delayed → soft"
     return kind, reason, status, {"reason": reason_rule, "kind": kind_rule}

@@ -7,16 +7,9 @@ import logging
 import re
 from email.message import Message
 
-from mailwright.feedback.parsing import autoreply, complaints, dsn, freetext, mime, verp
+from mailwright.feedback.parsing import autoreply, complaints, dsn, freetext, mime, ses, verp
 from mailwright.feedback.parsing.classify import classify_explained, find_smtp_code, find_status
-from mailwright.feedback.parsing.result import (
-    CONTENT_REJECTED,
-    MAILBOX_FULL,
-    MESSAGE_TOO_LARGE,
-    OTHER,
-    Parsed,
-    Recipient,
-)
+from mailwright.feedback.parsing.result import OTHER, Parsed, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +37,6 @@ BOUNCE_SUBJECTS = re.compile(
     r"mail system error|could not (be )?deliver|delivery_failure|delivery problem",
     re.I,
 )
-
-# Amazon SES bounce sub-types → reason when the status/diagnostic say nothing more.
-SES_SUBTYPES: dict[str, str] = {
-    "MailboxFull": MAILBOX_FULL,
-    "MessageTooLarge": MESSAGE_TOO_LARGE,
-    "ContentRejected": CONTENT_REJECTED,
-    "AttachmentRejected": CONTENT_REJECTED,
-}
 
 
 def parse_message(
@@ -85,27 +70,26 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
         _finish(result, msg, envelope_rcpt, complaint.original, domains, sender)
         return result
 
-    # 2. RFC 3464 DSNs.
+    # 2. RFC 3464 / RFC 6533 DSNs (also a delivery-status block sent as text/plain).
     if dsn.is_dsn(msg):
         result.automated = True
         original = mime.attached_original(msg)
-        _from_dsn(result, msg)
+        sender = dsn.envelope_sender(msg)
+        _from_dsn(result, msg, original, sender)
         _trace(result, "bounce", result.bounce, _dsn_rule(result))
         if result.delay:
             _trace(result, "delay", True, "RFC 3464 DSN: a status block says Action: delayed")
-        _finish(result, msg, envelope_rcpt, original, domains, dsn.envelope_sender(msg))
+        _finish(result, msg, envelope_rcpt, original, domains, sender)
         return result
 
-    # 3. Amazon SES notifications delivered by e-mail.
+    # 3. Amazon SES notifications delivered by e-mail (or the notification JSON itself).
     report = mime.report_text(msg)
-    notification = freetext.ses_notification(report) if "notificationType" in report else None
-    if notification:
-        result.automated = True
-        original = _from_ses(result, notification)
-        flag = "complaint" if result.complaint else "bounce"
-        _trace(result, flag, result.complaint or result.bounce, "Amazon SES notification")
-        _finish(result, msg, envelope_rcpt, original, domains)
-        return result
+    if "notificationType" in report or "eventType" in report:
+        notification = freetext.ses_notification(report)
+        if notification:
+            original = ses.read(result, notification)
+            _finish(result, msg, envelope_rcpt, original, domains)
+            return result
 
     # 4. Pre-ARF complaint formats.
     complaint = complaints.jmrp_legacy(msg)
@@ -161,51 +145,62 @@ def _complaint(result: Parsed, complaint: complaints.Complaint) -> None:
     )
 
 
-def _from_dsn(result: Parsed, msg: Message) -> None:
+def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: str) -> None:
+    """Only failed recipients make a bounce; a report whose problems are all delays is a
+    delay notice; one that only says delivered/relayed/expanded is a delivery report."""
     blocks = dsn.status_blocks(msg)
     report, _ = freetext.split_original(mime.report_text(msg))
-    hidden: list[Recipient] = []
+    returned_from = {
+        a.lower()
+        for a in (sender, mime.header(original, "return-path").strip("<> "))
+        if a and "@" in a
+    }
+    failed: list[Recipient] = []
+    delayed: list[Recipient] = []
     for block in blocks:
-        action = block.action
-        if not action and block.status:
-            # A truncated or sloppy block without Action: judge by the status class.
-            action = "failed" if block.status.strip()[:1] in "45" else ""
-        if action.startswith(("fail", "error")):
-            permanent = None
-        elif action.startswith("delay"):
-            permanent = False
-        else:
-            continue  # delivered, relayed, expanded: not a problem
+        outcome = dsn.outcome(block)
+        if outcome not in ("failed", "delayed"):
+            if outcome == "delivered":
+                result.trace.append(
+                    {"field": "automated", "value": block.action, "rule": "DSN Action"}
+                )
+            continue
+        if block.address and block.address.lower() in returned_from:
+            continue  # the envelope sender is never a failed recipient
         diagnostic = block.diagnostic
         if not diagnostic and block.address:
             diagnostic = freetext.diagnostic_for(block.address, report)
+        permanent = False if outcome == "delayed" else None
         kind, reason, status, why = classify_explained(
             block.status, diagnostic, permanent=permanent
         )
         why["address"] = (
-            "DSN Original-Recipient/Final-Recipient"
-            if block.address
-            else "not in the DSN (the VERP token decides)"
+            f"DSN {block.source}" if block.address else "not in the DSN (the VERP token decides)"
         )
         recipient = Recipient(block.address, kind, reason, status, diagnostic, why)
-        result.recipients.append(recipient)
-        if permanent is False:
-            result.delay = True
-        else:
-            result.bounce = True
-        if not block.address:
-            hidden.append(recipient)
+        (failed if outcome == "failed" else delayed).append(recipient)
+    chosen = failed or delayed
+    result.recipients.extend(chosen)
+    result.bounce = bool(failed)
+    result.delay = not failed and bool(delayed)
 
+    hidden = [r for r in chosen if not r.address]
     if hidden:
         # Some MTAs leave Final-Recipient empty and name the address in the text only.
-        known = {r.address.lower() for r in result.recipients if r.address}
+        known = {r.address.lower() for r in chosen if r.address} | returned_from
         found = [f for f in freetext.failures(msg) if f.address.lower() not in known]
         if len(found) == len(hidden):
             for recipient, failure in zip(hidden, found, strict=True):
                 recipient.address = failure.address
+                recipient.diagnostic = recipient.diagnostic or failure.diagnostic
                 recipient.why["address"] = "DSN without an address: named in the report text"
-                if not recipient.diagnostic:
-                    recipient.diagnostic = failure.diagnostic
+        elif len(hidden) == 1:
+            # Else the returned original's To / X-Original-To when it names one address
+            # (else the address stays None: our VERP token says who it was).
+            address = dsn.single_original_recipient(original)
+            if address and address.lower() not in known:
+                hidden[0].address = address
+                hidden[0].why["address"] = "DSN without an address: the returned original's To"
 
     if not blocks:
         # A DSN that lost its status part (truncated, mangled): read it like free text.
@@ -236,55 +231,6 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
         why["address"] = "not named in the report (the VERP token decides)"
         result.recipients.append(Recipient(None, kind, reason, status, diagnostic, why))
         result.bounce = True
-
-
-def _from_ses(result: Parsed, note: dict) -> Message | None:
-    kind_of = str(note.get("notificationType") or note.get("eventType") or "").lower()
-    mail = note.get("mail") if isinstance(note.get("mail"), dict) else {}
-    original = Message()
-    for item in mail.get("headers") or []:
-        if isinstance(item, dict) and item.get("name"):
-            original[str(item["name"])] = str(item.get("value", ""))
-    if kind_of == "bounce" and isinstance(note.get("bounce"), dict):
-        bounce = note["bounce"]
-        bounce_type = str(bounce.get("bounceType", ""))
-        sub_type = str(bounce.get("bounceSubType", ""))
-        for item in bounce.get("bouncedRecipients") or []:
-            if not isinstance(item, dict):
-                continue
-            diagnostic = dsn._diagnostic(str(item.get("diagnosticCode", "")))
-            status = item.get("status")
-            kind, reason, status, why = classify_explained(
-                str(status) if status else None,
-                diagnostic,
-                permanent=False if bounce_type == "Transient" else None,
-            )
-            if reason == OTHER and sub_type in SES_SUBTYPES:
-                reason = SES_SUBTYPES[sub_type]
-                why["reason"] = f"SES bounceSubType {sub_type} → {reason}"
-            if bounce_type == "Permanent" and reason not in (MAILBOX_FULL,) and kind != "hard":
-                kind, why["kind"] = "hard", "SES bounceType Permanent → hard"
-            address = str(item.get("emailAddress", "")) or None
-            why["address"] = "SES bounce bouncedRecipients"
-            result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
-        result.bounce = bool(result.recipients)
-    elif kind_of == "complaint" and isinstance(note.get("complaint"), dict):
-        complaint = note["complaint"]
-        result.complaint = True
-        result.automated = True
-        result.feedback_type = str(complaint.get("complaintFeedbackType") or "abuse").lower()
-        for item in complaint.get("complainedRecipients") or []:
-            if isinstance(item, dict) and item.get("emailAddress"):
-                result.complaint_recipient = str(item["emailAddress"])
-                break
-        result.trace.append(
-            {
-                "field": "complaint_recipient",
-                "value": result.complaint_recipient,
-                "rule": "SES complaint complainedRecipients",
-            }
-        )
-    return original
 
 
 # --- shared finishing: original message, VERP token, own-address filter --------------------
