@@ -187,6 +187,15 @@ CASES = [
         "hard",
         "blocked",
     ),
+    (None, "550 5.7.606 Access denied, banned sending IP [203.0.113.5]", "hard", "blocked"),
+    (
+        None,
+        "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+        "hard",
+        "policy",
+    ),
+    (None, "550 5.7.1 Message rejected due to content restrictions", "hard", "content_rejected"),
+    (None, "552 Размер сообщения превышает допустимый", "hard", "message_too_large"),
     # --- text only, English ---
     (None, "550 No such user here", "hard", "user_unknown"),
     (None, "user is over quota", "soft", "mailbox_full"),
