@@ -7,7 +7,15 @@ import logging
 import re
 from email.message import Message
 
-from mailwright.feedback.parsing import autoreply, complaints, dsn, freetext, mime, verp
+from mailwright.feedback.parsing import (
+    autoreply,
+    complaints,
+    dsn,
+    freetext,
+    mime,
+    plaintext_formats,
+    verp,
+)
 from mailwright.feedback.parsing.classify import classify, find_smtp_code, find_status
 from mailwright.feedback.parsing.result import (
     BLOCKED,
@@ -89,7 +97,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     if dsn.is_dsn(msg):
         result.automated = True
         original = mime.attached_original(msg)
-        _from_dsn(result, msg)
+        _from_dsn(result, msg, original)
         _finish(result, msg, envelope_rcpt, original, domains, dsn.envelope_sender(msg))
         return result
 
@@ -116,9 +124,15 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
     )
-    if looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
+    # A plain-text notice in a known format (its own opening sentence), headers or not.
+    notice = plaintext_formats.read_notice(
+        body, original, mime.header(msg, "from"), freetext.diagnostic_for
+    )
+    if notice is not None:
+        _from_notice(result, notice, body)
+    elif looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
         _from_free_text(result, msg, body, looks_like_bounce)
-    if result.bounce:
+    if result.bounce or result.delay:
         result.automated = True
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
@@ -143,7 +157,7 @@ def _complaint(result: Parsed, complaint: complaints.Complaint) -> None:
     result.complaint_recipient = complaint.recipient
 
 
-def _from_dsn(result: Parsed, msg: Message) -> None:
+def _from_dsn(result: Parsed, msg: Message, original: Message | None) -> None:
     blocks = dsn.status_blocks(msg)
     report, _ = freetext.split_original(mime.report_text(msg))
     hidden: list[Recipient] = []
@@ -180,6 +194,10 @@ def _from_dsn(result: Parsed, msg: Message) -> None:
                 recipient.address = failure.address
                 if not recipient.diagnostic:
                     recipient.diagnostic = failure.diagnostic
+        still = [r for r in hidden if not r.address]
+        if len(still) == 1 and len(result.recipients) == 1:
+            # Nor in the text: the returned original's X-Original-To/Delivered-To/To.
+            still[0].address = plaintext_formats.recipient_from_original(original)
 
     if not blocks:
         # A DSN that lost its status part (truncated, mangled): read it like free text.
@@ -207,6 +225,22 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
         diagnostic = _status_line(body)
         result.recipients.append(Recipient(None, kind, reason, status, diagnostic))
         result.bounce = True
+
+
+def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) -> None:
+    for failure in notice.failures:
+        permanent = None if failure.permanent else False
+        kind, reason, status = classify(None, failure.diagnostic, permanent=permanent)
+        if reason == OTHER and not status and not find_smtp_code(failure.diagnostic):
+            # Nothing specific next to the address: use what the whole report says.
+            hinted = body + " " + plaintext_formats.local_hint(body)
+            kind, reason, status = classify(None, hinted, permanent=permanent)
+        recipient = Recipient(failure.address, kind, reason, status, failure.diagnostic)
+        result.recipients.append(recipient)
+    if any(f.permanent for f in notice.failures):
+        result.bounce = True
+    else:
+        result.delay = True
 
 
 def _from_ses(result: Parsed, note: dict) -> Message | None:
