@@ -16,6 +16,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from mailwright.feedback.parsing import mime
+from mailwright.feedback.parsing.classify import find_status
 
 _A = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 ADDRESS = re.compile(_A)
@@ -201,7 +202,7 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
-_HASH_STATUS = re.compile(r"#\s?([245]\.\d{1,3}\.\d{1,3})")
+_HASH_STATUS = re.compile(r"#(?:[45]\d\d )?([245]\.\d{1,3}\.\d{1,3})")
 _NOT_RECIPIENTS = re.compile(r"^(?:mailer-daemon|postmaster|mailer_daemon|root|noreply)@", re.I)
 
 
@@ -279,7 +280,7 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         chunk = report[start : (line_end if line_end >= 0 else len(report))]
         nxt = report[line_end + 1 : report.find("\n", line_end + 1)] if line_end >= 0 else ""
         for candidate in (chunk, nxt):
-            if _HASH_STATUS.search(candidate) and candidate.strip() not in paragraph:
+            if find_status(candidate) and candidate.strip() not in paragraph:
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
     text = mime.collapse(" ".join(parts), 1000)
