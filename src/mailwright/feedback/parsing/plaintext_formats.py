@@ -188,7 +188,7 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "user unknown",
         _sig(
-            r"宛先不明|存在しない(?:アドレス|ユーザ)|ユーザ(?:ー)?(?:が|は)存在しません|アカウントが存在しません",
+            r"宛先不明|存在しない(?:アドレス|ユーザ)|(?:アドレス|ユーザー?|アカウント)(?:が|は)存在しません",
             r"用户不存在|收件人不存在|地址不存在|无此用户|帐[户号]不存在|账[户号]不存在",
             r"не существует|нет такого (?:пользователя|ящика)|адресат не найден|несуществующ",
             r"존재하지 않는 (?:사용자|계정|주소)|없는 (?:사용자|계정|주소)",
@@ -307,12 +307,14 @@ def read_notice(
         for name in ("from", "return-path", "sender", "reply-to"):
             excluded |= {a.lower() for _, a in getaddresses(mime.headers(original, name)) if a}
     permanent = fmt.permanent is not False and not _temporary(report)
-    failures = [
-        NoticeFailure(
-            addr, permanent, diagnostic_of(addr, report, paragraph_for(addr, report)), "report"
-        )
-        for addr in recipients_in(fmt, report, excluded)
-    ]
+    failures = []
+    report_hint = local_hint(report)
+    for addr in recipients_in(fmt, report, excluded):
+        diagnostic = diagnostic_of(addr, report, paragraph_for(addr, report))
+        if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
+            # The reason is stated once for the whole notice, not next to the address.
+            diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
+        failures.append(NoticeFailure(addr, permanent, diagnostic, "report"))
     if not failures:
         addr = recipient_from_original(original)
         if addr and addr.lower() in excluded:
