@@ -233,7 +233,8 @@ def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) ->
         kind, reason, status = classify(None, failure.diagnostic, permanent=permanent)
         if reason == OTHER and not status and not find_smtp_code(failure.diagnostic):
             # Nothing specific next to the address: use what the whole report says.
-            hinted = body + " " + plaintext_formats.local_hint(body)
+            head = body[: plaintext_formats.MAX_HINT]
+            hinted = head + " " + plaintext_formats.local_hint(head)
             kind, reason, status = classify(None, hinted, permanent=permanent)
         recipient = Recipient(failure.address, kind, reason, status, failure.diagnostic)
         result.recipients.append(recipient)

@@ -203,6 +203,11 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
 _HASH_STATUS = re.compile(r"#(?:[45]\d\d )?([245]\.\d{1,3}\.\d{1,3})")
+# A notice's verdict and address blocks are in its first kilobytes (bounds the regex work).
+MAX_NOTICE = 32 * 1024
+MAX_HINT = 8 * 1024
+# No real notice lists more; a hostile one must not cost a diagnostic per address.
+MAX_RECIPIENTS = 100
 _NOT_RECIPIENTS = re.compile(r"^(?:mailer-daemon|postmaster|mailer_daemon|root|noreply)@", re.I)
 
 
@@ -222,7 +227,7 @@ class Notice:
 
 def family_of(report: str) -> Format | None:
     """The format whose signature the report carries, or None."""
-    text = report[: mime.MAX_TEXT]
+    text = report[:MAX_NOTICE]
     for fmt in FORMATS:
         if fmt.signature.search(text):
             return fmt
@@ -241,12 +246,16 @@ def recipients_in(fmt: Format, report: str, excluded: set[str]) -> list[str]:
     """The failed addresses, from the format's own places, in order of appearance."""
     for place in (*fmt.places, LABELLED):
         found: list[str] = []
+        seen: set[str] = set()
         for m in place.finditer(report):
             addr = m.group("a").strip(".")
             low = addr.lower()
-            if low in excluded or _NOT_RECIPIENTS.match(low) or low in map(str.lower, found):
+            if low in excluded or low in seen or _NOT_RECIPIENTS.match(low):
                 continue
+            seen.add(low)
             found.append(addr)
+            if len(found) >= MAX_RECIPIENTS:
+                break
         if found:
             return found
     return []
@@ -299,6 +308,7 @@ def read_notice(
 ) -> Notice | None:
     """The failures of a plain-text notice, or None when `report` carries no known format's
     signature. `paragraph_for(address, report)` gives the text around an address."""
+    report = report[:MAX_NOTICE]
     fmt = family_of(report)
     if fmt is None:
         return None
@@ -306,9 +316,9 @@ def read_notice(
     if original is not None:
         for name in ("from", "return-path", "sender", "reply-to"):
             excluded |= {a.lower() for _, a in getaddresses(mime.headers(original, name)) if a}
-    permanent = fmt.permanent is not False and not _temporary(report)
+    permanent = fmt.permanent is not False and not _temporary(report[:MAX_HINT])
     failures = []
-    report_hint = local_hint(report)
+    report_hint = local_hint(report[:MAX_HINT])
     for addr in recipients_in(fmt, report, excluded):
         diagnostic = diagnostic_of(addr, report, paragraph_for(addr, report))
         if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
@@ -319,8 +329,8 @@ def read_notice(
         addr = recipient_from_original(original)
         if addr and addr.lower() in excluded:
             addr = None
-        hint = local_hint(report)
-        diagnostic = mime.collapse(report, 1000)
+        hint = report_hint
+        diagnostic = mime.collapse(report[:MAX_HINT], 1000)
         if hint:
             diagnostic = mime.collapse(f"{diagnostic} ({hint})", 1100)
         failures.append(NoticeFailure(addr, permanent, diagnostic, "original" if addr else "none"))
