@@ -55,23 +55,36 @@ class Format:
     signature: re.Pattern[str]
     places: tuple[re.Pattern[str], ...]
     permanent: bool | None = None  # what the notice says of all its recipients
+    # The signature is a sentence a person might write too: also require an address/reason
+    # block, a returned original or a mailer-daemon sender.
+    needs_block: bool = False
 
 
-def _sig(*phrases: str) -> re.Pattern[str]:
+def _sig(*phrases: str, loose: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """A signature: `phrases` start a line (a quoted "> " copy in a person's reply does not
+    count); `loose` phrases may stand anywhere (mid-sentence in their format)."""
+    anchored = [rf"^[ \t]*(?:{p})" for p in phrases]
+    return re.compile("|".join([*anchored, *loose]), re.I | re.M)
+
+
+def _any(*phrases: str) -> re.Pattern[str]:
     return re.compile("|".join(phrases), re.I)
 
 
 # Most specific first: the first family whose signature is in the report wins.
 FORMATS: tuple[Format, ...] = (
-    Format("qmail", _sig(r"This is the qmail-send program at"), (ANGLE_LINE,)),
+    Format("qmail", _sig(r"Hi\. This is the qmail-send program at"), (ANGLE_LINE,)),
     Format(
         "courier",
-        _sig(r"running the Courier mail server", r"This is a delivery status notification from"),
+        _sig(
+            r"This is a delivery status notification from",
+            loose=(r"running the Courier mail server",),
+        ),
         (ANGLE_LINE, RCPT_TO),
     ),
     Format(
         "mdaemon",
-        _sig(r"had PERMANENT fatal delivery errors", r"MDaemon"),
+        _sig(r"The attached message had PERMANENT fatal delivery errors"),
         (RCPT_TO, ANGLE_LINE),
     ),
     Format(
@@ -92,7 +105,7 @@ FORMATS: tuple[Format, ...] = (
         _sig(
             r"This message was created automatically by mail delivery software",
             r"A message that you sent could not be delivered to one or more of its",
-            r"The following address\(es\) failed:",
+            loose=(r"This is a permanent error\. The following address\(es\) failed:",),
         ),
         (BARE_LINE, ANGLE_LINE),
     ),
@@ -106,19 +119,24 @@ FORMATS: tuple[Format, ...] = (
         ),
         (SENTENCE, EXCHANGE_ON, BARE_LINE),
     ),
-    Format("domino", _sig(r"^\s*was not delivered to:\s*$"), (BARE_LINE,)),
-    Format("groupwise", _sig(r"was undeliverable to the following"), (PAREN_REASON, BARE_LINE)),
+    Format("domino", _sig(r"was not delivered to:[ \t]*$"), (BARE_LINE,)),
+    Format(
+        "groupwise",
+        _sig(r"The message that you sent was undeliverable to the following"),
+        (PAREN_REASON, BARE_LINE),
+    ),
     Format(
         "mailenable",
         _sig(
-            r"This message is from the mail server at .{0,80}\n(?:.*\n){0,3}.*Message delivery to"
+            r"This message is from the mail server at .{0,80}\n(?:.*\n){0,3}[ \t]*"
+            r"Message delivery to"
         ),
         (SENTENCE,),
     ),
     Format(
         "imail",
         _sig(
-            r"^(?:Unknown user|User mailbox exceeds allowed size|Invalid final delivery userid): "
+            r"(?:Unknown user|User mailbox exceeds allowed size|Invalid final delivery userid): "
             + _A
         ),
         (SENTENCE,),
@@ -149,20 +167,24 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "localized",
         _sig(
-            r"配送できませんでした|送信できませんでした|届けることができませんでした",
-            r"退信|邮件(?:没有|未能|无法)(?:成功)?(?:发送|投递|送达)|无法投递|系统退信",
-            r"Сообщение не (?:было )?доставлено|не удалось доставить|"
-            r"письмо не (?:было )?доставлено",
-            r"메일이 전송되지 않았습니다|메일을 전송하지 못했습니다|전달되지 않았습니다",
-            r"konnte nicht zugestellt werden",
-            r"n'a pas pu être (?:remis|distribué|délivré)|Ce message a été créé automatiquement",
-            r"no (?:se )?(?:ha )?podido (?:ser )?entregar|no pudo ser entregado|"
-            r"Este mensaje fue creado automáticamente",
-            r"nie (?:mogła|może) zostać dostarczona|nie została dostarczona|"
-            r"Ta wiadomość została utworzona automatycznie",
-            r"teslim edilemedi|Bu ileti .{0,40}otomatik olarak oluşturul",
+            loose=(
+                r"配送できませんでした|送信できませんでした|届けることができませんでした",
+                r"退信|邮件(?:没有|未能|无法)(?:成功)?(?:发送|投递|送达)|无法投递|系统退信",
+                r"Сообщение не (?:было )?доставлено|не удалось доставить|"
+                r"письмо не (?:было )?доставлено",
+                r"메일이 전송되지 않았습니다|메일을 전송하지 못했습니다|전달되지 않았습니다",
+                r"konnte nicht zugestellt werden",
+                r"n'a pas pu être (?:remis|distribué|délivré)|"
+                r"Ce message a été créé automatiquement",
+                r"no (?:se )?(?:ha )?podido (?:ser )?entregar|no pudo ser entregado|"
+                r"Este mensaje fue creado automáticamente",
+                r"nie (?:mogła|może) zostać dostarczona|nie została dostarczona|"
+                r"Ta wiadomość została utworzona automatycznie",
+                r"teslim edilemedi|Bu ileti .{0,40}otomatik olarak oluşturul",
+            ),
         ),
         (LABELLED, ANGLE_LINE, BARE_LINE),
+        needs_block=True,
     ),
 )
 
@@ -170,7 +192,7 @@ FORMATS: tuple[Format, ...] = (
 LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "domain not found",
-        _sig(
+        _any(
             r"ドメインが(?:存在しません|見つかりません)|域名不存在|домен не (?:существует|найден)",
             r"도메인이 존재하지|Domain existiert nicht|domaine (?:n'existe pas|inexistant)",
             r"dominio no existe|domena nie istnieje|alan adı bulunamadı",
@@ -178,7 +200,7 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "mailbox full",
-        _sig(
+        _any(
             r"容量(?:オーバー|超過|が不足)|メールボックスがいっぱい|邮箱(?:已满|空间不足)|信箱已满",
             r"ящик (?:получателя )?переполнен|превышен(?:а)? квот|용량(?:이)? 초과|메일함이 가득",
             r"Postfach (?:des Empfängers )?ist voll|boîte (?:aux lettres )?(?:est )?pleine",
@@ -187,7 +209,7 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "user unknown",
-        _sig(
+        _any(
             r"宛先不明|存在しない(?:アドレス|ユーザ)|(?:アドレス|ユーザー?|アカウント)(?:が|は)存在しません",
             r"用户不存在|收件人不存在|地址不存在|无此用户|帐[户号]不存在|账[户号]不存在",
             r"не существует|нет такого (?:пользователя|ящика)|адресат не найден|несуществующ",
@@ -208,6 +230,7 @@ MAX_NOTICE = 32 * 1024
 MAX_HINT = 8 * 1024
 # No real notice lists more; a hostile one must not cost a diagnostic per address.
 MAX_RECIPIENTS = 100
+DAEMON = re.compile(r"mailer-?daemon|postmaster|mail delivery (?:system|subsystem)", re.I)
 _NOT_RECIPIENTS = re.compile(r"^(?:mailer-daemon|postmaster|mailer_daemon|root|noreply)@", re.I)
 
 
@@ -311,6 +334,13 @@ def read_notice(
     report = report[:MAX_NOTICE]
     fmt = family_of(report)
     if fmt is None:
+        return None
+    if fmt.needs_block and not (
+        original is not None
+        or DAEMON.search(notice_from)
+        or LABELLED.search(report)
+        or ANGLE_LINE.search(report)
+    ):
         return None
     excluded = {a.lower() for _, a in getaddresses([notice_from]) if a}
     if original is not None:
