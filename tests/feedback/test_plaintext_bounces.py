@@ -144,3 +144,11 @@ def test_the_recipient_is_never_our_bounce_address_nor_the_original_sender():
     p = parse_message(raw.encode(), bounce_domains=OURS)
     assert p.bounce
     assert [r.address for r in p.recipients] == []
+
+
+def test_each_recipient_keeps_its_own_diagnostic():
+    """Exim lists failed addresses without a blank line between them."""
+    path = CORPUS / "exim" / "text_exim_two_recipients.eml"
+    first, second = parse_message(path.read_bytes(), bounce_domains=OURS).recipients
+    assert "550 5.1.1" in first.diagnostic and "rita.hale" not in first.diagnostic
+    assert "552 5.2.2" in second.diagnostic and "paul.grant" not in second.diagnostic

@@ -349,8 +349,10 @@ def read_notice(
     permanent = fmt.permanent is not False and not _temporary(report[:MAX_HINT])
     failures = []
     report_hint = local_hint(report[:MAX_HINT])
-    for addr in recipients_in(fmt, report, excluded):
-        diagnostic = diagnostic_of(addr, report, paragraph_for(addr, report))
+    found = recipients_in(fmt, report, excluded)
+    for addr in found:
+        paragraph = paragraph_for(addr, _up_to_next_block(report, addr, found))
+        diagnostic = diagnostic_of(addr, report, paragraph)
         if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
             # The reason is stated once for the whole notice, not next to the address.
             diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
@@ -365,6 +367,31 @@ def read_notice(
             diagnostic = mime.collapse(f"{diagnostic} ({hint})", 1100)
         failures.append(NoticeFailure(addr, permanent, diagnostic, "original" if addr else "none"))
     return Notice(fmt.family, failures)
+
+
+def _up_to_next_block(report: str, address: str, found: list[str]) -> str:
+    """The report up to where the next recipient's block starts after `address` (Exim lists
+    its failed addresses without a blank line between them)."""
+    start = report.lower().find(address.lower())
+    others = {a.lower() for a in found} - {address.lower()}
+    if start < 0 or not others:
+        return report
+    pos = report.find("\n", start)
+    for _ in range(200):  # a recipient's block is a few lines long
+        if pos < 0:
+            break
+        m = ADDRESS.match(report, pos + 1 + _indent(report, pos + 1))
+        if m and m.group(0).lower() in others:
+            return report[: pos + 1]
+        pos = report.find("\n", pos + 1)
+    return report
+
+
+def _indent(text: str, at: int) -> int:
+    n = 0
+    while at + n < len(text) and text[at + n] in " \t<" and n < 40:
+        n += 1
+    return n
 
 
 _TEMPORARY = re.compile(
