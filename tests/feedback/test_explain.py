@@ -45,10 +45,10 @@ def test_bounce_explain_names_the_text_rule_that_beat_the_code():
     )
 
 
-def test_free_text_bounce_explain_names_the_phrase_and_the_default_kind():
+def test_plain_text_bounce_explain_names_the_phrase_and_the_default_kind():
     [line] = run("bounces", "--explain", str(FIXTURES / "bounces" / "lotus_domino.eml"))
     explained = rules(line)
-    assert explained["bounce"][1].startswith("free-text bounce")
+    assert explained["bounce"] == (True, "domino plain-text notice")
     assert explained["recipients[0].reason"] == ("user_unknown", "text /not listed in/ (en)")
     assert explained["recipients[0].kind"] == ("hard", "reason user_unknown defaults to hard")
 

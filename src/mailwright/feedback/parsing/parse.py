@@ -7,7 +7,16 @@ import logging
 import re
 from email.message import Message
 
-from mailwright.feedback.parsing import autoreply, complaints, dsn, freetext, mime, ses, verp
+from mailwright.feedback.parsing import (
+    autoreply,
+    complaints,
+    dsn,
+    freetext,
+    mime,
+    plaintext_formats,
+    ses,
+    verp,
+)
 from mailwright.feedback.parsing.classify import classify_explained, find_smtp_code, find_status
 from mailwright.feedback.parsing.result import OTHER, Parsed, Recipient
 
@@ -106,11 +115,18 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
     )
-    if looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
+    # A plain-text notice in a known format (its own opening sentence), headers or not.
+    notice = plaintext_formats.read_notice(
+        body, original, mime.header(msg, "from"), freetext.diagnostic_for
+    )
+    if notice is not None:
+        _from_notice(result, notice, body)
+    elif looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
         _from_free_text(result, msg, body, looks_like_bounce)
-    if result.bounce:
+    if result.bounce or result.delay:
         result.automated = True
-        _trace(result, "bounce", True, _free_text_rule(msg, body, looks_like_bounce))
+        if notice is None:
+            _trace(result, "bounce", True, _free_text_rule(msg, body, looks_like_bounce))
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
 
@@ -231,6 +247,29 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
         why["address"] = "not named in the report (the VERP token decides)"
         result.recipients.append(Recipient(None, kind, reason, status, diagnostic, why))
         result.bounce = True
+
+
+def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) -> None:
+    for failure in notice.failures:
+        permanent = None if failure.permanent else False
+        kind, reason, status, why = classify_explained(
+            None, failure.diagnostic, permanent=permanent
+        )
+        if reason == OTHER and not status and not find_smtp_code(failure.diagnostic):
+            # Nothing specific next to the address: use what the whole report says.
+            head = body[: plaintext_formats.MAX_HINT]
+            hinted = head + " " + plaintext_formats.local_hint(head)
+            kind, reason, status, why = classify_explained(None, hinted, permanent=permanent)
+            why = {k: f"{v} (whole notice)" for k, v in why.items()}
+        rule = {"report": "notice's address block", "original": "returned original To"}
+        why["address"] = rule.get(failure.source, "none")
+        recipient = Recipient(failure.address, kind, reason, status, failure.diagnostic, why)
+        result.recipients.append(recipient)
+    flag = "bounce" if any(f.permanent for f in notice.failures) else "delay"
+    setattr(result, flag, True)
+    result.trace.append(
+        {"field": flag, "value": True, "rule": f"{notice.family} plain-text notice"}
+    )
 
 
 # --- shared finishing: original message, VERP token, own-address filter --------------------
