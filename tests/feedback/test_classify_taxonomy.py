@@ -39,7 +39,7 @@ CASES = [
     ),
     ("5.7.13", "", "hard", "mailbox_disabled"),
     ("4.2.2", "", "soft", "mailbox_full"),
-    ("5.2.2", "552 5.2.2 Mailbox full", "hard", "mailbox_full"),
+    ("5.2.2", "552 5.2.2 Mailbox full", "soft", "mailbox_full"),
     ("5.2.3", "", "hard", "message_too_large"),
     (
         "5.3.4",
@@ -310,7 +310,7 @@ def test_every_failure_reason_is_covered():
     ("status", "text", "permanent", "kind"),
     [
         (None, "mailbox is full", None, "soft"),  # the reason's default
-        (None, "mailbox is full", True, "hard"),  # our own session said 5xx
+        (None, "mailbox is full", True, "soft"),  # always soft (RFC 3463 X.2.2)
         (None, "User unknown", False, "soft"),  # a DSN Action: delayed
         ("4.1.1", "User unknown", None, "soft"),  # the class beats the text
         (None, "452 mailbox full", None, "soft"),  # the SMTP code

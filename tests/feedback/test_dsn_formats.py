@@ -22,11 +22,7 @@ FAMILIES = (
 # engineer's work): the recipients and the bounce/delay decision are still checked strictly.
 # A full mailbox with a 5.2.2: soft here (RFC 3463 calls X.2.2 a persistent transient failure),
 # hard by the brief's rule (the status class decides the kind) — for the lead to settle.
-PENDING_CLASSIFY = {
-    "exchange/dsn-2016-quota",
-    "zimbra/dsn-over-quota",
-    "mailgun/dsn-bounce",
-}
+PENDING_CLASSIFY: set[str] = set()
 
 
 def _fixtures() -> list:

@@ -152,7 +152,7 @@ BOUNCES: dict[str, tuple] = {
     "bogus_charset.eml": (
         "B",
         "2nb1-373737373737",
-        [("francois.dupont@example.com", "hard", "mailbox_full", "5.2.2")],
+        [("francois.dupont@example.com", "soft", "mailbox_full", "5.2.2")],
         "<123477.4747474747474747@news.example.org>",
     ),
 }
@@ -397,7 +397,7 @@ def test_base64_encoded_delivery_status():
         (None, "550 mailbox unavailable", "hard", "user_unknown"),
         (None, "450 mailbox unavailable, try again later", "soft", "other"),
         (None, "user is over quota", "soft", "mailbox_full"),
-        (None, "552 Mailbox full", "hard", "mailbox_full"),
+        (None, "552 Mailbox full", "soft", "mailbox_full"),
         (None, "421 try again later", "soft", "other"),
         (None, "Retry timeout exceeded", "soft", "expired"),
         (None, "Domain example.invalid does not exist", "hard", "host_unknown"),

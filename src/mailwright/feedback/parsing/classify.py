@@ -265,6 +265,9 @@ def classify_explained(
     if reason == EXPIRED and kind != "soft":
         # A final failure, but of a transient condition: the address may well be fine.
         kind, kind_rule = "soft", "expired is always soft"
+    if reason == MAILBOX_FULL and kind != "soft":
+        # RFC 3463: X.2.2 is "a persistent transient failure" — the owner can make room.
+        kind, kind_rule = "soft", "mailbox_full is always soft (RFC 3463 X.2.2)"
     if permanent is False and kind != "soft":
         kind, kind_rule = "soft", "container: delayed → soft"
     return kind, reason, status, {"reason": reason_rule, "kind": kind_rule}
