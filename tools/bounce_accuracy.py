@@ -270,7 +270,7 @@ def score(case: Case, got: dict, tally: Tally, misses: list[dict]) -> None:
     for r in reported:
         tally.add("precision", r not in unmatched)
     for r in unmatched:
-        miss("extra recipient", None, r["address"])
+        miss("extra recipient", None, r["address"] or "(a recipient without address)")
 
     if exp["is"] in NON_BOUNCES:
         tally.add("non_bounces", not got["bounce"])
