@@ -122,6 +122,9 @@ TEXT_REASONS: list[tuple[str, re.Pattern[str]]] = [
 SOFT_TEXT = re.compile(
     r"try again|temporar|delayed|will (be )?retr|still trying|greylist|deferred", re.I
 )
+# Characters of a diagnostic (or of a whole report) the text patterns are run over.
+MAX_DIAGNOSTIC = 16 * 1024
+
 # "mailbox unavailable" is ambiguous (RFC 5321 uses it for both 450 and 550).
 _AMBIGUOUS_USER = re.compile(r"mailbox (is )?(unavailable|not available)", re.I)
 
@@ -175,6 +178,8 @@ def classify(
     diagnostic wins over a generic x.0.0. `permanent` is what the container said (DSN
     Action: failed → True, delayed → False; None when unknown).
     """
+    # The evidence is in the first lines; the patterns cost time on every character.
+    diagnostic = (diagnostic or "")[:MAX_DIAGNOSTIC]
     status = normalize_status(status)
     in_text = find_status(diagnostic)
     if not status or (status.endswith(".0.0") and in_text and in_text[0] == status[0]):

@@ -97,7 +97,8 @@ def diagnostic_for(address: str, report: str) -> str:
 def flufl_failures(msg: Message) -> tuple[set[str], set[str]]:
     """(temporary, permanent) addresses according to flufl.bounce; never raises."""
     try:
-        temporary, permanent = all_failures(msg)
+        # On a trimmed copy: it reads every line of every part, ~1 s for 2 MB of text.
+        temporary, permanent = all_failures(mime.trimmed(msg))
     except Exception:  # its heuristics were not written for hostile input
         log.debug("flufl.bounce failed on this message", exc_info=True)
         return set(), set()
@@ -117,11 +118,11 @@ def failures(msg: Message) -> list[Failure]:
     report, _ = split_original(mime.report_text(msg))
     temporary, permanent = flufl_failures(msg)
     out = []
-    for addr in sorted(permanent):
+    for addr in sorted(permanent)[: mime.MAX_RECIPIENTS]:
         out.append(Failure(addr, True, diagnostic_for(addr, report)))
     for addr in sorted(temporary - permanent):
         out.append(Failure(addr, False, diagnostic_for(addr, report)))
-    return out
+    return out[: mime.MAX_RECIPIENTS]
 
 
 # --- Amazon SES notifications delivered by email (SNS e-mail subscription) -----------------

@@ -187,6 +187,7 @@ def _from_dsn(result: Parsed, msg: Message) -> None:
 
 
 def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> None:
+    whole: dict[bool, tuple] = {}  # what the whole report says, read once (it can be long)
     for failure in freetext.failures(msg):
         diagnostic = failure.diagnostic
         kind, reason, status = classify(
@@ -194,9 +195,10 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
         )
         if reason == OTHER and not status and not find_smtp_code(diagnostic):
             # Nothing specific next to the address: use what the whole report says.
-            kind, reason, status = classify(
-                None, body, permanent=None if failure.permanent else False
-            )
+            if failure.permanent not in whole:
+                permanent = None if failure.permanent else False
+                whole[failure.permanent] = classify(None, body, permanent=permanent)
+            kind, reason, status = whole[failure.permanent]
         result.recipients.append(Recipient(failure.address, kind, reason, status, diagnostic))
     if result.recipients:
         result.bounce = True
@@ -287,7 +289,7 @@ def _finish(
 
 
 def _status_line(text: str) -> str:
-    for line in text.splitlines():
+    for line in text.splitlines()[:1000]:
         if find_status(line) or find_smtp_code(line):
             return mime.collapse(line, 1000)
     return ""
