@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from email.header import decode_header
 from email.message import Message
 from email.parser import HeaderParser
+from email.policy import Compat32
 
 # Only the first MAX_BYTES of a message are looked at: a bounce's verdict is in its first
 # few kilobytes, and returned originals with attachments can be enormous. (The stdlib parser
@@ -21,23 +22,46 @@ MAX_DEPTH = 30
 # declaring more boundaries than any real report is cut before the extra ones.
 MAX_BOUNDARIES = 150
 _BOUNDARY = re.compile(rb"boundary\s*=", re.I)
+# Lines parsed (fewer when the message declares many boundaries): a real report has a few
+# hundred; 256 KB of empty lines would take the stdlib parser over 100 ms.
+MAX_LINES = 20_000
+# Characters kept of one header value (a real one, folded Received lines included, is shorter).
+MAX_HEADER = 8 * 1024
 # Cap on the text we run regular expressions over.
 MAX_TEXT = 256 * 1024
 # Recipients read from one report: an SMTP transaction has at most a few hundred (RFC 5321
-# asks servers to accept 100) and we send one per message; more is hostile or a loop.
-MAX_RECIPIENTS = 100
+# asks servers to accept 100) and we send one per message; each costs ~1 ms of patterns.
+MAX_RECIPIENTS = 50
 
 _WS = re.compile(r"\s+")
 
 
+class _CappedHeaders(Compat32):
+    """compat32, with every header value cut to MAX_HEADER characters: the stdlib's parameter
+    parsing (boundary, charset) is quadratic in a value full of quotes and semicolons."""
+
+    def header_source_parse(self, sourcelines):
+        name, value = super().header_source_parse(sourcelines)
+        return name, value[:MAX_HEADER]
+
+
+_POLICY = _CappedHeaders()
+
+
 def load(raw: bytes) -> Message:
     raw = bytes(raw[:MAX_BYTES])
-    for n, m in enumerate(_BOUNDARY.finditer(raw)):
-        if n == MAX_BOUNDARIES:
+    boundaries = 0
+    for boundaries, m in enumerate(_BOUNDARY.finditer(raw), 1):
+        if boundaries > MAX_BOUNDARIES:
             raw = raw[: m.start()]
             break
+    # The parser tests every line against every open boundary: bound lines × boundaries.
+    max_lines = MAX_LINES if boundaries <= 5 else MAX_LINES * 5 // boundaries
+    lines = raw.split(b"\n", max_lines)
+    if len(lines) > max_lines:
+        raw = b"\n".join(lines[:max_lines])
     try:
-        return email.message_from_bytes(raw)
+        return email.message_from_bytes(raw, policy=_POLICY)
     except Exception:
         # The compat32 parser hardly ever raises; when it does, fall back to the headers only.
         try:
