@@ -156,11 +156,6 @@ def test_regression_long_line_of_blanks_before_the_original_marker():
     check(BOUNCE_HEAD + b"failed:\n" + b" " * 200_000 + b"\n" + b"\t" * 100_000 + b"x\n")
 
 
-def test_regression_long_runs_of_address_characters():
-    for token in (b"a", b"5.", b"--", b"=?utf-8?q?"):
-        check(BOUNCE_HEAD + b"  user@example.com\n" + token * (40_000 // len(token)) + b"\n")
-
-
 def test_regression_megabytes_of_daemon_text():
     check(BOUNCE_HEAD + b"<a@example.com> 550 5.1.1 no such user here\n" * 50_000)
     check(BOUNCE_HEAD + b"hello world this is a line\n" * 80_000)
