@@ -490,5 +490,6 @@ def test_complaints_parse_command():
             "recipient": "hanna.nowak@example.net",
             "original_message_id": "<123478.5858585858585858@news.example.org>",
             "feedback_type": "abuse",
+            "delivery": None,  # the fixture's token is made up
         }
     ]

@@ -35,10 +35,16 @@ SUBJECTS = re.compile(
             r"vacation (reply|notice|message)",
             r"away from (my|the) (desk|office)",
             r"on (annual )?leave",
+            r"^\s*auto:",  # Lotus Notes "AUTO: … is out of the office"
+            # Challenge-response systems (TMDA, Boxbe-like filters): a request to confirm.
+            r"please confirm your (e-?mail|message)",
+            r"verification required",
+            r"(awaiting|requires?|pending) (your )?verification",
             # Polish
             r"odpowied[zź] automatyczna",
             r"automatyczna odpowied[zź]",
             r"poza biurem",
+            r"nieobecno[śs][ćc]",
             # Turkish
             r"otomatik yan[ıi]t",
             r"otomatik cevap",
@@ -47,6 +53,7 @@ SUBJECTS = re.compile(
             r"respuesta autom[áa]tica",
             r"fuera de la oficina",
             r"fuera de oficina",
+            r"ausencia",
             # Vietnamese
             r"tr[ảa] l[ờo]i t[ựu] [đd][ộo]ng",
             r"v[ắa]ng m[ặa]t",
@@ -54,17 +61,48 @@ SUBJECTS = re.compile(
             r"автоматичен отговор",
             r"извън офиса",
             r"отсъствам от офиса",
+            r"отсъствие",
             # a few neighbours that turn up in the same mailboxes
             r"abwesenheitsnotiz",
             r"automatische antwort",
             r"r[ée]ponse automatique",
             r"absence du bureau",
+            r"absent(e)? du bureau",
+            r"nicht im b[üu]ro",
             r"risposta automatica",
             r"resposta autom[áa]tica",
         ]
     ),
     re.I,
 )
+
+
+# Out-of-office sentences in the body, per product language (plus de, fr). A person may write
+# these too, so they count only with a weak header signal (WEAK_HINTS) or the null sender.
+BODY = re.compile(
+    "|".join(
+        [
+            r"\b(i am|i'm|i will be) (currently )?(out of (the )?office|away|on (annual )?leave|"
+            r"on holiday|on vacation)",
+            r"this is an automatic (reply|response)",
+            r"jestem poza biurem|(automatyczna|automatyczn[aą]) odpowied[zź]|"
+            r"jestem na urlopie",
+            r"ofis d[ıi][şs][ıi]nday[ıi]m|izindeyim|otomatik (yan[ıi]t|cevap)",
+            r"estoy fuera de la oficina|respuesta autom[áa]tica|estoy de vacaciones",
+            r"t[ôo]i [đd]ang v[ắa]ng m[ặa]t|tr[ảa] l[ờo]i t[ựu] [đd][ộo]ng",
+            r"извън офиса съм|автоматичен отговор|в отпуск съм",
+            r"ich bin (bis|vom) .{0,40}(nicht im b[üu]ro|abwesend)|automatische antwort",
+            r"je suis absente? |r[ée]ponse automatique",
+        ]
+    ),
+    re.I,
+)
+# Headers that hint at machine mail without saying "auto-reply" (RFC 3834 section 3.1.8:
+# Precedence bulk/junk is the older convention autoresponders used).
+WEAK_HINTS: dict[str, re.Pattern[str]] = {
+    "precedence": re.compile(r"^\s*(bulk|junk)\b"),
+    "return-path": re.compile(r"^\s*<\s*>\s*$"),
+}
 
 
 def header_hints(msg: Message) -> list[str]:
@@ -81,5 +119,38 @@ def subject_hint(msg: Message) -> bool:
     return bool(SUBJECTS.search(mime.header(msg, "subject")))
 
 
+def weak_hints(msg: Message) -> list[str]:
+    return [
+        name
+        for name, pattern in WEAK_HINTS.items()
+        if any(pattern.search(v.lower()) for v in mime.headers(msg, name))
+    ]
+
+
+def body_hint(msg: Message) -> bool:
+    return bool(BODY.search(mime.report_text(msg)[:8000]))
+
+
+def why_auto_reply(msg: Message) -> str:
+    """The rule that makes `msg` an auto-reply ("" if none), for --explain."""
+    strong = header_hints(msg)
+    if strong:
+        return f"header {strong[0]}"
+    if subject_hint(msg):
+        return "out-of-office subject"
+    weak = weak_hints(msg)
+    if weak and body_hint(msg):
+        return f"out-of-office body with header {weak[0]}"
+    return ""
+
+
 def is_auto_reply(msg: Message) -> bool:
-    return bool(header_hints(msg)) or subject_hint(msg)
+    return bool(why_auto_reply(msg))
+
+
+def is_receipt(msg: Message) -> bool:
+    """A read receipt (RFC 8098 MDN): machine mail that says the message arrived."""
+    return bool(mime.parts_of_type(msg, "message/disposition-notification")) or (
+        mime.content_type(msg) == "multipart/report"
+        and mime.param(msg, "report-type") == "disposition-notification"
+    )

@@ -1,10 +1,17 @@
-"""Complaints: RFC 5965 ARF feedback reports (generic FBLs, Yahoo CFL, Microsoft JMRP in its
-ARF form) and the older Hotmail/JMRP format that forwards the original as message/rfc822."""
+"""Complaints: RFC 5965 ARF feedback reports (generic FBLs, Yahoo CFL, AOL, Comcast, Mail.ru,
+Yandex, Amazon SES forwarding, Microsoft JMRP in its ARF form) and the older Hotmail/JMRP
+format that forwards the original as message/rfc822.
+
+The complaining recipient is taken, in this order, from: the report's Original-Rcpt-To, its
+Removal-Recipient, the reported message's X-HmXmrOriginalRecipient (JMRP), its To when that
+names exactly one address, its X-Original-To, its Delivered-To, and the first address of its
+To. Redacted addresses (RFC 6590: `xxxxx@example.com`, `redacted@aol.com`, `[redacted]@…`) are
+never a recipient: the delivery then comes from our VERP token or Message-ID."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
@@ -17,6 +24,26 @@ class Complaint:
     recipient: str | None
     original: Message | None
     fields: dict[str, str]
+    # Which header gave the recipient (for --explain), e.g. "report Original-Rcpt-To".
+    rule: str = ""
+    redacted: list[str] = field(default_factory=list)
+
+
+# Local parts a feedback loop puts in place of the real one (RFC 6590 section 3 leaves the
+# choice to the reporter: a fixed string, a run of x's or stars, a hash-like placeholder).
+_REDACTED_LOCAL = re.compile(
+    r"^(\[?(redacted|removed|hidden|anonymi[sz]ed|privacy|undisclosed)\]?|x{3,}|\*{2,}|#{2,}|"
+    r"\.{3,}|_{3,}|-{3,})$",
+    re.I,
+)
+
+
+def is_redacted(address: str | None) -> bool:
+    if not address:
+        return False
+    local = address.rpartition("@")[0].strip("\"' ")
+    # An empty local part is what "[redacted]@example.com" becomes once parsed.
+    return not local or bool(_REDACTED_LOCAL.match(local)) or "redacted" in local.lower()
 
 
 def _addr(value: str) -> str | None:
@@ -27,9 +54,18 @@ def _addr(value: str) -> str | None:
     return addr if "@" in addr and " " not in addr else None
 
 
+def _addresses(values: list[str]) -> list[str]:
+    out = []
+    for _, addr in getaddresses(values):
+        addr = (addr or "").strip("<> ")
+        if "@" in addr and " " not in addr:
+            out.append(addr)
+    return out
+
+
 def _report_fields(part: Message) -> dict[str, str]:
     """message/feedback-report is a single header block; the parser may have made it a
-    sub-message or left it as text."""
+    sub-message or left it as text. Fields that may repeat keep their first value."""
     payload = part.get_payload()
     text = ""
     if isinstance(payload, list):
@@ -48,12 +84,60 @@ def _report_fields(part: Message) -> dict[str, str]:
     return fields
 
 
-def original_recipient(original: Message | None) -> str | None:
+def _candidates(fields: dict[str, str], original: Message | None) -> list[tuple[str, str]]:
+    """(address, rule) in order of trust."""
+    found: list[tuple[str, str]] = []
+    for name in ("original-rcpt-to", "removal-recipient"):
+        addr = _addr(fields.get(name, ""))
+        if addr:
+            found.append((addr, f"report {name.title()}"))
     if original is None:
-        return None
-    for _, addr in getaddresses(mime.headers(original, "to")):
-        if "@" in addr:
-            return addr
+        return found
+    for value in mime.headers(original, "x-hmxmroriginalrecipient"):
+        addr = _addr(value)
+        if addr:
+            found.append((addr, "original X-HmXmrOriginalRecipient"))
+    to = _addresses(mime.headers(original, "to"))
+    if len(to) == 1:
+        found.append((to[0], "original To"))
+    for name in ("X-Original-To", "Delivered-To"):
+        for addr in _addresses(mime.headers(original, name)):
+            found.append((addr, f"original {name}"))
+    found.extend((addr, "original To (first of several)") for addr in to[1:] or to)
+    return found
+
+
+def choose_recipient(
+    fields: dict[str, str], original: Message | None
+) -> tuple[str | None, str, list[str]]:
+    """(recipient, rule, redacted addresses seen) — the first candidate that is not
+    redacted."""
+    redacted = []
+    for addr, rule in _candidates(fields, original):
+        if is_redacted(addr):
+            redacted.append(addr)
+            continue
+        return addr, rule, redacted
+    return None, "", redacted
+
+
+def original_recipient(original: Message | None) -> str | None:
+    return choose_recipient({}, original)[0]
+
+
+def _inline_original(msg: Message) -> Message | None:
+    """A reported message sent inline as text (some reporters put it in a text/plain third
+    part instead of message/rfc822): the last text part that reads as a header block of a
+    message (From plus To or Message-ID)."""
+    texts = [
+        p
+        for p in mime.walk(msg)
+        if not p.is_multipart() and mime.content_type(p) in ("text/plain", "text/rfc822")
+    ]
+    for part in reversed(texts[1:]):
+        headers = mime.parse_headers(mime.part_text(part).lstrip())
+        if headers.get("from") and (headers.get("to") or headers.get("message-id")):
+            return headers
     return None
 
 
@@ -65,11 +149,11 @@ def arf(msg: Message) -> Complaint | None:
     ):
         return None
     fields = _report_fields(parts[0]) if parts else {}
-    original = mime.attached_original(msg)
-    recipient = _addr(fields.get("original-rcpt-to", "")) or original_recipient(original)
+    original = mime.attached_original(msg) or _inline_original(msg)
+    recipient, rule, redacted = choose_recipient(fields, original)
     feedback_type = (fields.get("feedback-type", "") or "abuse").strip().lower()
     feedback_type = re.split(r"[\s;]", feedback_type)[0] or "abuse"
-    return Complaint(feedback_type, recipient, original, fields)
+    return Complaint(feedback_type, recipient, original, fields, rule, redacted)
 
 
 # The pre-ARF Hotmail/Outlook.com JMRP: a multipart/mixed whose message/rfc822 part carries
@@ -84,8 +168,8 @@ def jmrp_legacy(msg: Message) -> Complaint | None:
     hm = mime.header(original, "x-hmxmroriginalrecipient")
     if not hm and not _JMRP_SUBJECT.search(mime.header(msg, "subject")):
         return None
-    recipient = _addr(hm) or original_recipient(original)
-    return Complaint("abuse", recipient, original, {"user-agent": "jmrp"})
+    recipient, rule, redacted = choose_recipient({}, original)
+    return Complaint("abuse", recipient, original, {"user-agent": "jmrp"}, rule, redacted)
 
 
 def complaint(msg: Message) -> Complaint | None:

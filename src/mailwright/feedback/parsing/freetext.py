@@ -24,8 +24,7 @@ if _flufl_log.level == logging.NOTSET:
 
 # Where the copy of the original message starts in a free-text bounce.
 ORIGINAL_MARKERS = re.compile(
-    # (one optional run of dashes: "[ \t]*-*[ \t]*" took seconds on a long line of blanks)
-    r"^[ \t]*(?:-+[ \t]*)?("
+    r"^[ \t]*+(?:-+[ \t]*+)?("  # possessive: no backtracking over a long run of blanks
     r"This is a copy of the message, including all the headers|"
     r"Below this line is a copy of the message|"
     r"Original message follows|"
@@ -36,7 +35,12 @@ ORIGINAL_MARKERS = re.compile(
     r"original message( header)?s? (is|are) (attached|included|follows?)|"
     r"Returned mail follows|"
     r"START OF RETURNED MESSAGE|"
-    r"Original message header follows"
+    r"Original message header follows|"
+    r"Original message|Returned message|"
+    r"元のメッセージ|元メッセージ|以下、?元のメール|原始邮件|原邮件|原信件|"
+    r"Исходное сообщение|Оригинальное сообщение|원본 메시지|원본 메일|"
+    r"Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|"
+    r"Mensaje original|Oryginalna wiadomość|Orijinal ileti|Özgün ileti"
     r")[^\n]*$",
     re.I | re.M,
 )

@@ -7,17 +7,18 @@ import logging
 import re
 from email.message import Message
 
-from mailwright.feedback.parsing import autoreply, complaints, dsn, freetext, mime, verp
-from mailwright.feedback.parsing.classify import classify, find_smtp_code, find_status
-from mailwright.feedback.parsing.result import (
-    BLOCKED,
-    MAILBOX_FULL,
-    MESSAGE_TOO_LARGE,
-    OTHER,
-    SPAM_REJECTED,
-    Parsed,
-    Recipient,
+from mailwright.feedback.parsing import (
+    autoreply,
+    complaints,
+    dsn,
+    freetext,
+    mime,
+    plaintext_formats,
+    ses,
+    verp,
 )
+from mailwright.feedback.parsing.classify import classify, find_smtp_code, find_status
+from mailwright.feedback.parsing.result import OTHER, Parsed, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,6 @@ BOUNCE_SUBJECTS = re.compile(
     r"mail system error|could not (be )?deliver|delivery_failure|delivery problem",
     re.I,
 )
-
-# Amazon SES bounce sub-types → reason when the status/diagnostic say nothing more.
-SES_SUBTYPES: dict[str, str] = {
-    "MailboxFull": MAILBOX_FULL,
-    "MessageTooLarge": MESSAGE_TOO_LARGE,
-    "ContentRejected": SPAM_REJECTED,
-    "AttachmentRejected": BLOCKED,
-}
 
 
 def parse_message(
@@ -85,22 +78,23 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
         _finish(result, msg, envelope_rcpt, complaint.original, domains, sender)
         return result
 
-    # 2. RFC 3464 DSNs.
+    # 2. RFC 3464 / RFC 6533 DSNs (also a delivery-status block sent as text/plain).
     if dsn.is_dsn(msg):
         result.automated = True
         original = mime.attached_original(msg)
-        _from_dsn(result, msg)
-        _finish(result, msg, envelope_rcpt, original, domains, dsn.envelope_sender(msg))
+        sender = dsn.envelope_sender(msg)
+        _from_dsn(result, msg, original, sender)
+        _finish(result, msg, envelope_rcpt, original, domains, sender)
         return result
 
-    # 3. Amazon SES notifications delivered by e-mail.
+    # 3. Amazon SES notifications delivered by e-mail (or the notification JSON itself).
     report = mime.report_text(msg)
-    notification = freetext.ses_notification(report) if "notificationType" in report else None
-    if notification:
-        result.automated = True
-        original = _from_ses(result, notification)
-        _finish(result, msg, envelope_rcpt, original, domains)
-        return result
+    if "notificationType" in report or "eventType" in report:
+        notification = freetext.ses_notification(report)
+        if notification:
+            original = ses.read(result, notification)
+            _finish(result, msg, envelope_rcpt, original, domains)
+            return result
 
     # 4. Pre-ARF complaint formats.
     complaint = complaints.jmrp_legacy(msg)
@@ -116,17 +110,27 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
     )
-    if looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
+    # A plain-text notice in a known format (its own opening sentence), headers or not.
+    notice = plaintext_formats.read_notice(
+        body, original, mime.header(msg, "from"), freetext.diagnostic_for
+    )
+    if notice is not None:
+        _from_notice(result, notice, body)
+    elif looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
         _from_free_text(result, msg, body, looks_like_bounce)
-    if result.bounce:
+    if result.bounce or result.delay:
         result.automated = True
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
 
-    # 6. Auto-replies (never for something sent by a mailer daemon).
+    # 6. Auto-replies (never for something sent by a mailer daemon); read receipts are
+    # machine mail but nothing to act on.
     if is_auto and not looks_like_bounce:
         result.auto_reply = True
-    result.automated = result.auto_reply or looks_like_bounce
+        result.trace.append(
+            {"field": "auto_reply", "value": True, "rule": autoreply.why_auto_reply(msg)}
+        )
+    result.automated = result.auto_reply or looks_like_bounce or autoreply.is_receipt(msg)
     _finish(result, msg, envelope_rcpt, None, domains)
     if not (result.auto_reply or result.bounce):
         log.debug("inbound message is neither a bounce, a complaint nor an auto-reply")
@@ -141,45 +145,73 @@ def _complaint(result: Parsed, complaint: complaints.Complaint) -> None:
     result.automated = True
     result.feedback_type = complaint.feedback_type
     result.complaint_recipient = complaint.recipient
+    rule = complaint.rule or "no address in the report or the reported message"
+    if complaint.redacted:
+        rule += f" (redacted, skipped: {', '.join(complaint.redacted[:3])})"
+    result.trace.append(
+        {"field": "complaint_recipient", "value": complaint.recipient, "rule": rule}
+    )
 
 
-def _from_dsn(result: Parsed, msg: Message) -> None:
+def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: str) -> None:
+    """Only failed recipients make a bounce; a report whose problems are all delays is a
+    delay notice; one that only says delivered/relayed/expanded is a delivery report."""
     blocks = dsn.status_blocks(msg)
     report, _ = freetext.split_original(mime.report_text(msg))
-    hidden: list[Recipient] = []
+    returned_from = {
+        a.lower()
+        for a in (sender, mime.header(original, "return-path").strip("<> "))
+        if a and "@" in a
+    }
+    failed: list[Recipient] = []
+    delayed: list[Recipient] = []
     for block in blocks:
-        action = block.action
-        if not action and block.status:
-            # A truncated or sloppy block without Action: judge by the status class.
-            action = "failed" if block.status.strip()[:1] in "45" else ""
-        if action.startswith(("fail", "error")):
-            permanent = None
-        elif action.startswith("delay"):
-            permanent = False
-        else:
-            continue  # delivered, relayed, expanded: not a problem
+        outcome = dsn.outcome(block)
+        if outcome not in ("failed", "delayed"):
+            if outcome == "delivered":
+                result.trace.append(
+                    {"field": "automated", "value": block.action, "rule": "DSN Action"}
+                )
+            continue
+        if block.address and block.address.lower() in returned_from:
+            continue  # the envelope sender is never a failed recipient
         diagnostic = block.diagnostic
         if not diagnostic and block.address:
             diagnostic = freetext.diagnostic_for(block.address, report)
+        permanent = False if outcome == "delayed" else None
         kind, reason, status = classify(block.status, diagnostic, permanent=permanent)
         recipient = Recipient(block.address, kind, reason, status, diagnostic)
-        result.recipients.append(recipient)
-        if permanent is False:
-            result.delay = True
-        else:
-            result.bounce = True
-        if not block.address:
-            hidden.append(recipient)
+        (failed if outcome == "failed" else delayed).append(recipient)
+        if block.address:
+            result.trace.append(
+                {"field": "address", "value": block.address, "rule": f"DSN {block.source}"}
+            )
+    chosen = failed or delayed
+    result.recipients.extend(chosen)
+    result.bounce = bool(failed)
+    result.delay = not failed and bool(delayed)
 
+    hidden = [r for r in chosen if not r.address]
     if hidden:
         # Some MTAs leave Final-Recipient empty and name the address in the text only.
-        known = {r.address.lower() for r in result.recipients if r.address}
+        known = {r.address.lower() for r in chosen if r.address} | returned_from
         found = [f for f in freetext.failures(msg) if f.address.lower() not in known]
         if len(found) == len(hidden):
             for recipient, failure in zip(hidden, found, strict=True):
                 recipient.address = failure.address
-                if not recipient.diagnostic:
-                    recipient.diagnostic = failure.diagnostic
+                recipient.diagnostic = recipient.diagnostic or failure.diagnostic
+                result.trace.append(
+                    {"field": "address", "value": failure.address, "rule": "report text"}
+                )
+        elif len(hidden) == 1:
+            # Else the returned original's To / X-Original-To when it names one address
+            # (else the address stays None: our VERP token says who it was).
+            address = dsn.single_original_recipient(original)
+            if address and address.lower() not in known:
+                hidden[0].address = address
+                result.trace.append(
+                    {"field": "address", "value": address, "rule": "returned original To"}
+                )
 
     if not blocks:
         # A DSN that lost its status part (truncated, mangled): read it like free text.
@@ -211,44 +243,29 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
         result.bounce = True
 
 
-def _from_ses(result: Parsed, note: dict) -> Message | None:
-    kind_of = str(note.get("notificationType") or note.get("eventType") or "").lower()
-    mail = note.get("mail") if isinstance(note.get("mail"), dict) else {}
-    original = Message()
-    for item in mail.get("headers") or []:
-        if isinstance(item, dict) and item.get("name"):
-            original[str(item["name"])] = str(item.get("value", ""))
-    if kind_of == "bounce" and isinstance(note.get("bounce"), dict):
-        bounce = note["bounce"]
-        bounce_type = str(bounce.get("bounceType", ""))
-        sub_type = str(bounce.get("bounceSubType", ""))
-        for item in bounce.get("bouncedRecipients") or []:
-            if not isinstance(item, dict):
-                continue
-            diagnostic = dsn._diagnostic(str(item.get("diagnosticCode", "")))
-            status = item.get("status")
-            kind, reason, status = classify(
-                str(status) if status else None,
-                diagnostic,
-                permanent=False if bounce_type == "Transient" else None,
-            )
-            if reason == OTHER:
-                reason = SES_SUBTYPES.get(sub_type, OTHER)
-            if bounce_type == "Permanent" and reason not in (MAILBOX_FULL,):
-                kind = "hard"
-            address = str(item.get("emailAddress", "")) or None
-            result.recipients.append(Recipient(address, kind, reason, status, diagnostic))
-        result.bounce = bool(result.recipients)
-    elif kind_of == "complaint" and isinstance(note.get("complaint"), dict):
-        complaint = note["complaint"]
-        result.complaint = True
-        result.automated = True
-        result.feedback_type = str(complaint.get("complaintFeedbackType") or "abuse").lower()
-        for item in complaint.get("complainedRecipients") or []:
-            if isinstance(item, dict) and item.get("emailAddress"):
-                result.complaint_recipient = str(item["emailAddress"])
-                break
-    return original
+def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) -> None:
+    whole: dict[bool | None, tuple] = {}  # what the whole report says, read once
+    for failure in notice.failures:
+        permanent = None if failure.permanent else False
+        kind, reason, status = classify(None, failure.diagnostic, permanent=permanent)
+        if reason == OTHER and not status and not find_smtp_code(failure.diagnostic):
+            # Nothing specific next to the address: use what the whole report says.
+            if permanent not in whole:
+                head = body[: plaintext_formats.MAX_HINT]
+                hinted = head + " " + plaintext_formats.local_hint(head)
+                whole[permanent] = classify(None, hinted, permanent=permanent)
+            kind, reason, status = whole[permanent]
+        recipient = Recipient(failure.address, kind, reason, status, failure.diagnostic)
+        result.recipients.append(recipient)
+        rule = {"report": "notice's address block", "original": "returned original To"}
+        result.trace.append(
+            {"field": "address", "value": failure.address, "rule": rule.get(failure.source, "none")}
+        )
+    flag = "bounce" if any(f.permanent for f in notice.failures) else "delay"
+    setattr(result, flag, True)
+    result.trace.append(
+        {"field": flag, "value": True, "rule": f"{notice.family} plain-text notice"}
+    )
 
 
 # --- shared finishing: original message, VERP token, own-address filter --------------------

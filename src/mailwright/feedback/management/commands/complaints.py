@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from mailwright.feedback.management.commands.bounces import read_files
+from mailwright.feedback.management.commands.bounces import delivery_id, read_files
 from mailwright.feedback.parsing import parse_message
 
 
@@ -14,7 +14,8 @@ class Command(BaseCommand):
     help = (
         "Complaint parsing: `complaints parse FILE…` prints, for each saved message, one JSON "
         "line with whether it is a complaint (ARF feedback report), the complaining recipient, "
-        "the original Message-ID and the feedback type."
+        "the original Message-ID, the feedback type and the delivery its verified VERP address "
+        "points to (what ties a report with a redacted recipient to the contact)."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                 "recipient": parsed.complaint_recipient,
                 "original_message_id": parsed.original_message_id,
                 "feedback_type": parsed.feedback_type,
+                "delivery": delivery_id(parsed.verp_token),
             }
 
         read_files(self, opts["files"], emit)

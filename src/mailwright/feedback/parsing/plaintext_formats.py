@@ -1,0 +1,407 @@
+"""Plain-text delivery failure notices (no message/delivery-status part): recognised by each
+MTA's own opening sentence, the failed recipients read from the place the format puts them.
+
+A notice is a bounce because its structure says so (the family's signature sentence), never
+because a word like "failed" appears: a person writing "the delivery failed" to us matches no
+signature. The recipient comes from the format's address block, else from the returned
+original's X-Original-To / Delivered-To / To (when they name exactly one address), else it
+stays None (the VERP token then names the delivery).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.message import Message
+from email.utils import getaddresses
+
+from mailwright.feedback.parsing import mime
+from mailwright.feedback.parsing.classify import find_status
+
+_A = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+ADDRESS = re.compile(_A)
+
+# Where formats put a failed address (group "a"), shared by several families.
+ANGLE_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>[ \t]*:", re.M)  # qmail, Postfix, Yahoo
+BARE_LINE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*:?[ \t]*$", re.M)  # Exim, Domino
+SENDMAIL_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>(?:\.\.\.|[ \t]*$)", re.M)
+RCPT_TO = re.compile(rf"RCPT TO:[ \t]*<(?P<a>{_A})>", re.I)
+EXCHANGE_ON = re.compile(rf"^[ \t]*'?(?P<a>{_A})'? on \d", re.M)  # Exchange 2003
+PAREN_REASON = re.compile(rf"^[ \t]*(?P<a>{_A})[ \t]+\(", re.M)  # GroupWise
+# "Recipient: addr" in the product languages (label, a colon, the address).
+LABELLED = re.compile(
+    r"^[ \t]*(?:failed recipient|original recipient|recipient(?:\(s\))?|recipient address|"
+    r"address|to|rcpt|empfänger|empfaenger|adresse|destinataire|destinatario|"
+    r"dirección|adresat|odbiorca|alıcı|alici|alıcı adresi|收件人|收件人地址|收信人|宛先|"
+    r"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람)"
+    rf"[ \t]*[:：][ \t]*<?(?P<a>{_A})>?",
+    re.M | re.I,
+)
+# Address inside a sentence: "Your message to addr couldn't be delivered", "wasn't delivered
+# to addr because", "Message delivery to 'addr' failed", "Unknown user: addr".
+SENTENCE = re.compile(
+    rf"(?:your message to|wasn't delivered to|was not delivered to|message delivery to|"
+    rf"delivery to the following recipient failed permanently:\s*|"
+    rf"unable to deliver your message to|could not be delivered to|"
+    rf"^(?:unknown user|user mailbox exceeds allowed size|invalid final delivery userid):)"
+    rf"[ \t]*['\"<]?(?P<a>{_A})",
+    re.I | re.M,
+)
+
+
+@dataclass(frozen=True)
+class Format:
+    family: str
+    signature: re.Pattern[str]
+    places: tuple[re.Pattern[str], ...]
+    permanent: bool | None = None  # what the notice says of all its recipients
+    # The signature is a sentence a person might write too: also require an address/reason
+    # block, a returned original or a mailer-daemon sender.
+    needs_block: bool = False
+
+
+def _sig(*phrases: str, loose: tuple[str, ...] = ()) -> re.Pattern[str]:
+    """A signature: `phrases` start a line (a quoted "> " copy in a person's reply does not
+    count); `loose` phrases may stand anywhere (mid-sentence in their format)."""
+    anchored = [rf"^[ \t]*(?:{p})" for p in phrases]
+    return re.compile("|".join([*anchored, *loose]), re.I | re.M)
+
+
+def _any(*phrases: str) -> re.Pattern[str]:
+    return re.compile("|".join(phrases), re.I)
+
+
+# Most specific first: the first family whose signature is in the report wins.
+FORMATS: tuple[Format, ...] = (
+    Format("qmail", _sig(r"Hi\. This is the qmail-send program at"), (ANGLE_LINE,)),
+    Format(
+        "courier",
+        _sig(
+            r"This is a delivery status notification from",
+            loose=(r"running the Courier mail server",),
+        ),
+        (ANGLE_LINE, RCPT_TO),
+    ),
+    Format(
+        "mdaemon",
+        _sig(r"The attached message had PERMANENT fatal delivery errors"),
+        (RCPT_TO, ANGLE_LINE),
+    ),
+    Format(
+        "sendmail",
+        _sig(
+            r"-+ The following addresses had permanent fatal errors -+",
+            r"-+ Transcript of session follows -+",
+        ),
+        (SENDMAIL_LINE, BARE_LINE),
+    ),
+    Format(
+        "postfix",
+        _sig(r"This is the mail system at host", r"This is the Postfix program at host"),
+        (ANGLE_LINE,),
+    ),
+    Format(
+        "exim",
+        _sig(
+            r"This message was created automatically by mail delivery software",
+            r"A message that you sent could not be delivered to one or more of its",
+            loose=(r"This is a permanent error\. The following address\(es\) failed:",),
+        ),
+        (BARE_LINE, ANGLE_LINE),
+    ),
+    Format(
+        "exchange",
+        _sig(
+            r"Your message did not reach some or all of the intended recipients",
+            r"Delivery has failed to these recipients or groups:",
+            r"Your message to \S+ couldn't be delivered",
+            r"Your message couldn't be delivered",
+        ),
+        (SENTENCE, EXCHANGE_ON, BARE_LINE),
+    ),
+    Format("domino", _sig(r"was not delivered to:[ \t]*$"), (BARE_LINE,)),
+    Format(
+        "groupwise",
+        _sig(r"The message that you sent was undeliverable to the following"),
+        (PAREN_REASON, BARE_LINE),
+    ),
+    Format(
+        "mailenable",
+        _sig(
+            r"This message is from the mail server at .{0,80}\n(?:.*\n){0,3}[ \t]*"
+            r"Message delivery to"
+        ),
+        (SENTENCE,),
+    ),
+    Format(
+        "imail",
+        _sig(
+            r"(?:Unknown user|User mailbox exceeds allowed size|Invalid final delivery userid): "
+            + _A
+        ),
+        (SENTENCE,),
+    ),
+    Format(
+        "kerio",
+        _sig(r"The following recipient\(s\) could not be reached:"),
+        (BARE_LINE, PAREN_REASON),
+    ),
+    Format(
+        "yahoo",
+        _sig(
+            r"Sorry, we were unable to deliver your message to the following address",
+            r"Message from .{0,60}\. Unable to deliver message to the following address",
+        ),
+        (ANGLE_LINE,),
+    ),
+    Format(
+        "gmail",
+        _sig(
+            r"Delivery to the following recipient failed permanently",
+            r"Your message wasn't delivered to",
+            r"\*\* (Address not found|Message not delivered|Message blocked) \*\*",
+        ),
+        (SENTENCE, BARE_LINE),
+    ),
+    # Localised notices (Japanese, Chinese, Russian, Korean providers; the product languages).
+    Format(
+        "localized",
+        _sig(
+            loose=(
+                r"配送できませんでした|送信できませんでした|届けることができませんでした",
+                r"退信|邮件(?:没有|未能|无法)(?:成功)?(?:发送|投递|送达)|无法投递|系统退信",
+                r"Сообщение не (?:было )?доставлено|не удалось доставить|"
+                r"письмо не (?:было )?доставлено",
+                r"메일이 전송되지 않았습니다|메일을 전송하지 못했습니다|전달되지 않았습니다",
+                r"konnte nicht zugestellt werden",
+                r"n'a pas pu être (?:remis|distribué|délivré)|"
+                r"Ce message a été créé automatiquement",
+                r"no (?:se )?(?:ha )?podido (?:ser )?entregar|no pudo ser entregado|"
+                r"Este mensaje fue creado automáticamente",
+                r"nie (?:mogła|może) zostać dostarczona|nie została dostarczona|"
+                r"Ta wiadomość została utworzona automatycznie",
+                r"teslim edilemedi|Bu ileti .{0,40}otomatik olarak oluşturul",
+            ),
+        ),
+        (LABELLED, ANGLE_LINE, BARE_LINE),
+        needs_block=True,
+    ),
+)
+
+# Localised reasons → the English words classify() knows (host, then full, then unknown).
+LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "domain not found",
+        _any(
+            r"ドメインが(?:存在しません|見つかりません)|域名不存在|домен не (?:существует|найден)",
+            r"도메인이 존재하지|Domain existiert nicht|domaine (?:n'existe pas|inexistant)",
+            r"dominio no existe|domena nie istnieje|alan adı bulunamadı",
+        ),
+    ),
+    (
+        "mailbox full",
+        _any(
+            r"容量(?:オーバー|超過|が不足)|メールボックスがいっぱい|邮箱(?:已满|空间不足)|信箱已满",
+            r"ящик (?:получателя )?переполнен|превышен(?:а)? квот|용량(?:이)? 초과|메일함이 가득",
+            r"Postfach (?:des Empfängers )?ist voll|boîte (?:aux lettres )?(?:est )?pleine",
+            r"buzón (?:está )?lleno|skrzynka .{0,20}(?:jest )?pełna|posta kutusu dolu",
+        ),
+    ),
+    (
+        "user unknown",
+        _any(
+            r"宛先不明|存在しない(?:アドレス|ユーザ)|(?:アドレス|ユーザー?|アカウント)(?:が|は)存在しません",
+            r"用户不存在|收件人不存在|地址不存在|无此用户|帐[户号]不存在|账[户号]不存在",
+            r"не существует|нет такого (?:пользователя|ящика)|адресат не найден|несуществующ",
+            r"존재하지 않는 (?:사용자|계정|주소)|없는 (?:사용자|계정|주소)",
+            r"Empfänger(?:adresse)? (?:ist )?unbekannt|existiert nicht|unbekannte[rn]? Empfänger",
+            r"utilisateur inconnu|destinataire inconnu|adresse (?:est )?inconnue|n'existe pas",
+            r"usuario desconocido|destinatario desconocido|no existe",
+            r"nie istnieje|nieznany (?:adresat|odbiorca|użytkownik)",
+            r"kullanıcı (?:bulunamadı|mevcut değil)|alıcı bulunamadı|böyle bir kullanıcı yok",
+        ),
+    ),
+)
+
+# Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
+_HASH_STATUS = re.compile(r"#(?:[45]\d\d )?([245]\.\d{1,3}\.\d{1,3})")
+# A notice's verdict and address blocks are in its first kilobytes (bounds the regex work).
+MAX_NOTICE = 32 * 1024
+MAX_HINT = 8 * 1024
+# No real notice lists more; a hostile one must not cost a diagnostic per address.
+MAX_RECIPIENTS = 100
+DAEMON = re.compile(r"mailer-?daemon|postmaster|mail delivery (?:system|subsystem)", re.I)
+_NOT_RECIPIENTS = re.compile(r"^(?:mailer-daemon|postmaster|mailer_daemon|root|noreply)@", re.I)
+
+
+@dataclass
+class NoticeFailure:
+    address: str | None
+    permanent: bool
+    diagnostic: str
+    source: str  # "report" or "original"
+
+
+@dataclass
+class Notice:
+    family: str
+    failures: list[NoticeFailure]
+
+
+def family_of(report: str) -> Format | None:
+    """The format whose signature the report carries, or None."""
+    text = report[:MAX_NOTICE]
+    for fmt in FORMATS:
+        if fmt.signature.search(text):
+            return fmt
+    return None
+
+
+def local_hint(text: str) -> str:
+    """The English words for a localised reason found in `text` ("" when none)."""
+    for words, pattern in LOCAL_REASONS:
+        if pattern.search(text):
+            return words
+    return ""
+
+
+def recipients_in(fmt: Format, report: str, excluded: set[str]) -> list[str]:
+    """The failed addresses, from the format's own places, in order of appearance."""
+    for place in (*fmt.places, LABELLED):
+        found: list[str] = []
+        seen: set[str] = set()
+        for m in place.finditer(report):
+            addr = m.group("a").strip(".")
+            low = addr.lower()
+            if low in excluded or low in seen or _NOT_RECIPIENTS.match(low):
+                continue
+            seen.add(low)
+            found.append(addr)
+            if len(found) >= MAX_RECIPIENTS:
+                break
+        if found:
+            return found
+    return []
+
+
+def recipient_from_original(original: Message | None) -> str | None:
+    """The one address the returned original was delivered to, when its headers say so."""
+    if original is None:
+        return None
+    for name in ("x-original-to", "delivered-to", "to"):
+        values = [v for v in mime.headers(original, name) if v]
+        if not values:
+            continue
+        addrs = {a.lower(): a for _, a in getaddresses(values) if ADDRESS.fullmatch(a or "")}
+        if len(addrs) == 1:
+            return next(iter(addrs.values()))
+        return None  # several (or no usable) recipients: not reliable
+    return None
+
+
+def diagnostic_of(address: str, report: str, paragraph: str) -> str:
+    """The paragraph about `address`, plus later lines naming it with a status (Exchange's
+    "Diagnostic information for administrators"), plus a localised reason in English."""
+    parts = [paragraph] if paragraph else []
+    low = report.lower()
+    start = low.find(address.lower())
+    seen = 0
+    while start >= 0 and seen < 6:
+        seen += 1
+        line_end = report.find("\n", start)
+        chunk = report[start : (line_end if line_end >= 0 else len(report))]
+        nxt = report[line_end + 1 : report.find("\n", line_end + 1)] if line_end >= 0 else ""
+        for candidate in (chunk, nxt):
+            if find_status(candidate) and candidate.strip() not in paragraph:
+                parts.append(candidate.strip())
+        start = low.find(address.lower(), start + len(address))
+    text = mime.collapse(" ".join(parts), 1000)
+    for m in _HASH_STATUS.finditer(text):
+        text = mime.collapse(f"{text} (status {m.group(1)})", 1100)
+        break
+    hint = local_hint(text)
+    return mime.collapse(f"{text} ({hint})", 1100) if hint else text
+
+
+def read_notice(
+    report: str,
+    original: Message | None,
+    notice_from: str,
+    paragraph_for,
+) -> Notice | None:
+    """The failures of a plain-text notice, or None when `report` carries no known format's
+    signature. `paragraph_for(address, report)` gives the text around an address."""
+    report = report[:MAX_NOTICE]
+    fmt = family_of(report)
+    if fmt is None:
+        return None
+    if fmt.needs_block and not (
+        original is not None
+        or DAEMON.search(notice_from)
+        or LABELLED.search(report)
+        or ANGLE_LINE.search(report)
+    ):
+        return None
+    excluded = {a.lower() for _, a in getaddresses([notice_from]) if a}
+    if original is not None:
+        for name in ("from", "return-path", "sender", "reply-to"):
+            excluded |= {a.lower() for _, a in getaddresses(mime.headers(original, name)) if a}
+    permanent = fmt.permanent is not False and not _temporary(report[:MAX_HINT])
+    failures = []
+    report_hint = local_hint(report[:MAX_HINT])
+    found = recipients_in(fmt, report, excluded)
+    for addr in found:
+        paragraph = paragraph_for(addr, _up_to_next_block(report, addr, found))
+        diagnostic = diagnostic_of(addr, report, paragraph)
+        if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
+            # The reason is stated once for the whole notice, not next to the address.
+            diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
+        failures.append(NoticeFailure(addr, permanent, diagnostic, "report"))
+    if not failures:
+        addr = recipient_from_original(original)
+        if addr and addr.lower() in excluded:
+            addr = None
+        hint = report_hint
+        diagnostic = mime.collapse(report[:MAX_HINT], 1000)
+        if hint:
+            diagnostic = mime.collapse(f"{diagnostic} ({hint})", 1100)
+        failures.append(NoticeFailure(addr, permanent, diagnostic, "original" if addr else "none"))
+    return Notice(fmt.family, failures)
+
+
+def _up_to_next_block(report: str, address: str, found: list[str]) -> str:
+    """The report up to where the next recipient's block starts after `address` (Exim lists
+    its failed addresses without a blank line between them)."""
+    start = report.lower().find(address.lower())
+    others = {a.lower() for a in found} - {address.lower()}
+    if start < 0 or not others:
+        return report
+    pos = report.find("\n", start)
+    for _ in range(200):  # a recipient's block is a few lines long
+        if pos < 0:
+            break
+        m = ADDRESS.match(report, pos + 1 + _indent(report, pos + 1))
+        if m and m.group(0).lower() in others:
+            return report[: pos + 1]
+        pos = report.find("\n", pos + 1)
+    return report
+
+
+def _indent(text: str, at: int) -> int:
+    n = 0
+    while at + n < len(text) and text[at + n] in " \t<" and n < 40:
+        n += 1
+    return n
+
+
+_TEMPORARY = re.compile(
+    r"This is a temporary error|will (?:continue to )?(?:re)?try|still trying|"
+    r"has been delayed|Delivery Status Notification \(Delay\)|not yet been delivered|"
+    r"Zustellung verzögert|retardé|retrasad|opóźnion|gecikti|遅延|延迟|задерж|지연",
+    re.I,
+)
+_PERMANENT = re.compile(r"permanent (?:fatal )?error|failed permanently|given up|gave up", re.I)
+
+
+def _temporary(report: str) -> bool:
+    return bool(_TEMPORARY.search(report)) and not _PERMANENT.search(report)
