@@ -179,3 +179,11 @@ def test_regression_content_type_full_of_quoted_semicolons():
         + b"rfc822;" * 3000
         + b'"\n\n--b\nhi\n--b--\n'
     )
+
+
+def test_regression_plain_text_notice_listing_a_hundred_addresses():
+    """The notice path classified the whole report again for every listed address (0.5 s)."""
+    rng = random.Random(0)
+    rng.choice = lambda seq: 100 if 100 in seq else seq[0]
+    rng.randrange = lambda n: 2  # an Exim-style notice: "address\n    Unrouteable address"
+    check(mutations.many_recipients(CORPUS[0], rng))
