@@ -87,9 +87,9 @@ def trimmed(
         elif isinstance(payload, str):
             if len(payload) > left[0]:
                 payload = payload[: left[0]].rpartition("\n")[0]
-            lines = payload.split("\n", left[1])
-            if len(lines) > left[1]:
-                payload = "\n".join(lines[: left[1]])
+            lines = payload.split("\n", left[1])[: left[1]]
+            # flufl.bounce's patterns are quadratic on a long line: 1,000 characters each.
+            payload = "\n".join(line[:1000] for line in lines)
             left[0] = max(0, left[0] - len(payload))
             left[1] = max(0, left[1] - payload.count("\n") - 1)
             clone._payload = payload
