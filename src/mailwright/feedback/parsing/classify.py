@@ -149,6 +149,7 @@ _X71_UNKNOWN = re.compile(r"no such user|user unknown|unknown user|user not foun
 STRONG_RULES = [r for r in TEXT_RULES if r.reason in STRONG and r.label in ("block list", "rate")]
 # "421 4.7.0 Try again later": throttling.
 _TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)", re.I)
+
 # "mailbox unavailable" is ambiguous (RFC 5321 uses it for both 450 and 550).
 _AMBIGUOUS_USER = re.compile(r"mailbox (is )?(unavailable|not available)", re.I)
 

@@ -130,11 +130,12 @@ def _diagnostic(value: str) -> str:
     return value.strip()
 
 
-def _decoded_blocks(part: Message) -> list[dict[str, str]]:
+def _decoded_blocks(part: Message, limit: int = mime.MAX_RECIPIENTS + 1) -> list[dict[str, str]]:
     """The header blocks of a delivery-status part: the first is per-message, the rest are
-    per-recipient. Copes with encoded bodies and with blocks the parser left as text."""
+    per-recipient (at most `limit` blocks in all). Copes with encoded bodies and with blocks
+    the parser left as text."""
     if mime.content_type(part) == "text/plain":
-        return _text_blocks(mime.part_text(part))
+        return _text_blocks(mime.part_text(part), limit)
     cte = str(part.get("content-transfer-encoding", "") or "").strip().lower()
     try:
         payload = part.get_payload()
@@ -142,7 +143,7 @@ def _decoded_blocks(part: Message) -> list[dict[str, str]]:
         return []
     if isinstance(payload, list) and cte not in ("base64", "quoted-printable"):
         blocks = []
-        for block in payload:
+        for block in payload[:limit]:
             if not isinstance(block, Message):
                 continue
             fields = {k.lower(): mime.decode(_fix(str(v))) for k, v in block.raw_items()}
@@ -151,8 +152,8 @@ def _decoded_blocks(part: Message) -> list[dict[str, str]]:
             # RFC 6533 part, read as one message, has every further block there): keep it.
             body = block.get_payload(decode=True)
             if isinstance(body, bytes) and b":" in body:
-                blocks.extend(_text_blocks(mime.to_text(body, "utf-8")))
-        return blocks
+                blocks.extend(_text_blocks(mime.to_text(body, "utf-8"), limit))
+        return blocks[:limit]
     if isinstance(payload, list):
         text = "\n\n".join(b.as_string() for b in payload if isinstance(b, Message))
     else:
@@ -165,12 +166,12 @@ def _decoded_blocks(part: Message) -> list[dict[str, str]]:
             raw = quopri.decodestring(raw)
     except (binascii.Error, ValueError):
         pass
-    return _text_blocks(mime.to_text(raw, "utf-8"))
+    return _text_blocks(mime.to_text(raw, "utf-8"), limit)
 
 
-def _text_blocks(text: str) -> list[dict[str, str]]:
+def _text_blocks(text: str, limit: int = mime.MAX_RECIPIENTS + 1) -> list[dict[str, str]]:
     blocks = []
-    for chunk in re.split(r"\r?\n\s*\r?\n", text):
+    for chunk in re.split(r"\r?\n\s*\r?\n", text, maxsplit=limit)[:limit]:
         fields: dict[str, str] = {}
         name = None
         for line in chunk.splitlines():
@@ -238,7 +239,7 @@ def envelope_sender(msg: Message) -> str:
     """The original envelope sender some MTAs put in the per-message block
     (Postfix: X-Postfix-Sender)."""
     for part in status_parts(msg):
-        for fields in _decoded_blocks(part)[:1]:
+        for fields in _decoded_blocks(part, 1):
             value = fields.get("x-postfix-sender", "") or fields.get("x-original-sender", "")
             return _address(value) or value
     return ""

@@ -24,7 +24,7 @@ if _flufl_log.level == logging.NOTSET:
 
 # Where the copy of the original message starts in a free-text bounce.
 ORIGINAL_MARKERS = re.compile(
-    r"^[ \t]*(?:-+[ \t]*)?("
+    r"^[ \t]*+(?:-+[ \t]*+)?("  # possessive: no backtracking over a long run of blanks
     r"This is a copy of the message, including all the headers|"
     r"Below this line is a copy of the message|"
     r"Original message follows|"
@@ -58,7 +58,9 @@ BOUNCE_PHRASES = re.compile(
 )
 
 # A line that starts a new recipient's paragraph (diagnostics are cut there).
-_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# The look-behind makes a match start only where a local part starts: without it a long run
+# of word characters is rescanned from every position (quadratic, ~0.5 s for 20 KB).
+_ADDR = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass
@@ -102,7 +104,8 @@ def diagnostic_for(address: str, report: str) -> str:
 def flufl_failures(msg: Message) -> tuple[set[str], set[str]]:
     """(temporary, permanent) addresses according to flufl.bounce; never raises."""
     try:
-        temporary, permanent = all_failures(msg)
+        # On a trimmed copy: it reads every line of every part, ~1 s for 2 MB of text.
+        temporary, permanent = all_failures(mime.trimmed(msg))
     except Exception:  # its heuristics were not written for hostile input
         log.debug("flufl.bounce failed on this message", exc_info=True)
         return set(), set()
@@ -122,11 +125,11 @@ def failures(msg: Message) -> list[Failure]:
     report, _ = split_original(mime.report_text(msg))
     temporary, permanent = flufl_failures(msg)
     out = []
-    for addr in sorted(permanent):
+    for addr in sorted(permanent)[: mime.MAX_RECIPIENTS]:
         out.append(Failure(addr, True, diagnostic_for(addr, report)))
     for addr in sorted(temporary - permanent):
         out.append(Failure(addr, False, diagnostic_for(addr, report)))
-    return out
+    return out[: mime.MAX_RECIPIENTS]
 
 
 # --- Amazon SES notifications delivered by email (SNS e-mail subscription) -----------------

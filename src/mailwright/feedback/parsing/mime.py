@@ -3,42 +3,99 @@ input and returns something (an empty string, an empty list) rather than raising
 
 from __future__ import annotations
 
+import copy
 import email
 import re
 from collections.abc import Iterator
 from email.header import decode_header
 from email.message import Message
 from email.parser import HeaderParser
+from email.policy import Compat32
 
 # Only the first MAX_BYTES of a message are looked at: a bounce's verdict is in its first
-# few kilobytes, and returned originals with attachments can be enormous.
-MAX_BYTES = 2 * 1024 * 1024
+# few kilobytes, and returned originals with attachments can be enormous. (The stdlib parser
+# alone needs up to ~200 ms per MB of short lines: 256 KB keeps a parse under 100 ms.)
+MAX_BYTES = 256 * 1024
 # Multipart nesting deeper than this is not a real bounce and would only cost recursion.
 MAX_DEPTH = 30
 # The stdlib parser's cost grows with the square of the multipart nesting depth; a message
 # declaring more boundaries than any real report is cut before the extra ones.
 MAX_BOUNDARIES = 150
 _BOUNDARY = re.compile(rb"boundary\s*=", re.I)
+# Lines parsed (fewer when the message declares many boundaries): a real report has a few
+# hundred; 256 KB of empty lines would take the stdlib parser over 100 ms.
+MAX_LINES = 20_000
+# Characters kept of one header value (a real one, folded Received lines included, is shorter).
+MAX_HEADER = 8 * 1024
 # Cap on the text we run regular expressions over.
 MAX_TEXT = 256 * 1024
+# Recipients read from one report: an SMTP transaction has at most a few hundred (RFC 5321
+# asks servers to accept 100) and we send one per message; each costs ~1 ms of patterns.
+MAX_RECIPIENTS = 50
 
 _WS = re.compile(r"\s+")
 
 
+class _CappedHeaders(Compat32):
+    """compat32, with every header value cut to MAX_HEADER characters: the stdlib's parameter
+    parsing (boundary, charset) is quadratic in a value full of quotes and semicolons."""
+
+    def header_source_parse(self, sourcelines):
+        name, value = super().header_source_parse(sourcelines)
+        return name, value[:MAX_HEADER]
+
+
+_POLICY = _CappedHeaders()
+
+
 def load(raw: bytes) -> Message:
     raw = bytes(raw[:MAX_BYTES])
-    for n, m in enumerate(_BOUNDARY.finditer(raw)):
-        if n == MAX_BOUNDARIES:
+    boundaries = 0
+    for boundaries, m in enumerate(_BOUNDARY.finditer(raw), 1):
+        if boundaries > MAX_BOUNDARIES:
             raw = raw[: m.start()]
             break
+    # The parser tests every line against every open boundary: bound lines × boundaries.
+    max_lines = MAX_LINES if boundaries <= 5 else MAX_LINES * 5 // boundaries
+    lines = raw.split(b"\n", max_lines)
+    if len(lines) > max_lines:
+        raw = b"\n".join(lines[:max_lines])
     try:
-        return email.message_from_bytes(raw)
+        return email.message_from_bytes(raw, policy=_POLICY)
     except Exception:
         # The compat32 parser hardly ever raises; when it does, fall back to the headers only.
         try:
             return HeaderParser().parsestr(raw.decode("latin-1"), headersonly=True)
         except Exception:
             return Message()
+
+
+def trimmed(
+    msg: Message, budget: int = 32 * 1024, max_lines: int = 600, header_limit: int = 4096
+) -> Message:
+    """A shallow copy of `msg` for heuristics that read every line many times (flufl.bounce):
+    at most `budget` characters and `max_lines` lines of payload in all, cut at line ends,
+    and headers cut to `header_limit` characters. `msg` itself is not changed."""
+    left = [budget, max_lines]
+
+    def cut(part: Message, depth: int) -> Message:
+        clone = copy.copy(part)
+        clone._headers = [(k, v[:header_limit]) for k, v in part._headers[:200]]
+        payload = part._payload
+        if isinstance(payload, list):
+            clone._payload = [cut(p, depth + 1) for p in payload[:50] if depth < MAX_DEPTH]
+        elif isinstance(payload, str):
+            if len(payload) > left[0]:
+                payload = payload[: left[0]].rpartition("\n")[0]
+            lines = payload.split("\n", left[1])[: left[1]]
+            # flufl.bounce's patterns are quadratic on a long line: 1,000 characters each.
+            payload = "\n".join(line[:1000] for line in lines)
+            left[0] = max(0, left[0] - len(payload))
+            left[1] = max(0, left[1] - payload.count("\n") - 1)
+            clone._payload = payload
+        return clone
+
+    return cut(msg, 0)
 
 
 def collapse(text: str, limit: int = 1000) -> str:
@@ -76,6 +133,7 @@ def decode(value: object) -> str:
         return ""
     if "=?" not in text:
         return collapse(text, 2000)
+    text = text[:8192]  # decode_header is quadratic in the number of encoded words
     out = []
     try:
         for chunk, charset in decode_header(text):

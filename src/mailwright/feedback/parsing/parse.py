@@ -224,6 +224,7 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
 
 
 def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> None:
+    whole: dict[bool, tuple] = {}  # what the whole report says, read once (it can be long)
     for failure in freetext.failures(msg):
         diagnostic = failure.diagnostic
         kind, reason, status, why = classify_explained(
@@ -231,9 +232,11 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
         )
         if reason == OTHER and not status and not find_smtp_code(diagnostic):
             # Nothing specific next to the address: use what the whole report says.
-            kind, reason, status, why = classify_explained(
-                None, body, permanent=None if failure.permanent else False
-            )
+            if failure.permanent not in whole:
+                permanent = None if failure.permanent else False
+                found = classify_explained(None, body, permanent=permanent)
+                whole[failure.permanent] = found
+            kind, reason, status, why = whole[failure.permanent]
             why = {k: f"{v} (whole report)" for k, v in why.items()}
         why["address"] = "free-text notice (failure detector)"
         result.recipients.append(Recipient(failure.address, kind, reason, status, diagnostic, why))
@@ -250,6 +253,7 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
 
 
 def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) -> None:
+    whole: dict[bool | None, tuple] = {}  # what the whole report says, read once
     for failure in notice.failures:
         permanent = None if failure.permanent else False
         kind, reason, status, why = classify_explained(
@@ -257,9 +261,11 @@ def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) ->
         )
         if reason == OTHER and not status and not find_smtp_code(failure.diagnostic):
             # Nothing specific next to the address: use what the whole report says.
-            head = body[: plaintext_formats.MAX_HINT]
-            hinted = head + " " + plaintext_formats.local_hint(head)
-            kind, reason, status, why = classify_explained(None, hinted, permanent=permanent)
+            if permanent not in whole:
+                head = body[: plaintext_formats.MAX_HINT]
+                hinted = head + " " + plaintext_formats.local_hint(head)
+                whole[permanent] = classify_explained(None, hinted, permanent=permanent)
+            kind, reason, status, why = whole[permanent]
             why = {k: f"{v} (whole notice)" for k, v in why.items()}
         rule = {"report": "notice's address block", "original": "returned original To"}
         why["address"] = rule.get(failure.source, "none")
@@ -339,7 +345,7 @@ def _free_text_rule(msg: Message, body: str, daemon: bool) -> str:
 
 
 def _status_line(text: str) -> str:
-    for line in text.splitlines():
+    for line in text.splitlines()[:1000]:
         if find_status(line) or find_smtp_code(line):
             return mime.collapse(line, 1000)
     return ""
