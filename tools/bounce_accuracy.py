@@ -90,7 +90,7 @@ LEGACY: dict[str, dict] = {
     "bounces/verp_hidden_recipient.eml": _b(None, "hard", "user_unknown"),
     "bounces/bounce_of_bounce.eml": {"is": "bounce", "recipients": []},
     "bounces/truncated_dsn.eml": _b("wojciech.lewandowski@example.com", "hard", "user_unknown"),
-    "bounces/bogus_charset.eml": _b("francois.dupont@example.com", "hard", "mailbox_full"),
+    "bounces/bogus_charset.eml": _b("francois.dupont@example.com", "soft", "mailbox_full"),
     **{
         f"autoreplies/{name}": {"is": "auto_reply", "recipients": []}
         for name in (

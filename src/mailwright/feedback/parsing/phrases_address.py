@@ -87,6 +87,7 @@ HOST = rule(
         r"no such domain",
         r"domain (does not|doesn't) exist",
         r"unrouteable (mail )?domain",
+        r"unrouteable address",  # Exim: no router took it, i.e. the domain does not resolve
         r"name service error",
         r"nxdomain",
         r"no mx (record|host)",
@@ -185,7 +186,6 @@ USER = rule(
         r"user (is )?not found",
         r"no longer valid",
         r"bad (destination )?mailbox",
-        r"unrouteable address",
         r"mailbox unavailable",
         r"mailbox (is )?not available",
     ),
