@@ -36,7 +36,7 @@ def _decisions(prefix: str) -> dict[str, tuple[bool, str]]:
     out = {}
     for local, *_ in REFUSALS:
         email = f"{prefix}-{local}@example.com"
-        event = Event.objects.get(type="bounced", delivery__email=email)
+        event = Event.objects.get(type__in=["bounced", "soft_bounced"], delivery__email=email)
         out[local] = (Suppression.objects.filter(email=email).exists(), event.data["decision"])
     return out
 

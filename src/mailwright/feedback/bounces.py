@@ -129,8 +129,10 @@ def do_record_bounces(facts: list[BounceFact], *, by: Actor | None = None) -> li
             continue
         if fact.kind == "hard":
             hard_campaigns.add(d.campaign_id)
-            if fact.source != "smtp":  # at send time the worker has recorded it already
-                delivery_actions.do_mark_bounced(d, f"{fact.status or ''} {fact.diagnostic}", by=by)
+        if fact.kind in ("hard", "soft") and fact.source != "smtp":
+            # A final failure of this message, even when the address may recover (a full
+            # mailbox is soft): the delivery did bounce. At send time the worker recorded it.
+            delivery_actions.do_mark_bounced(d, f"{fact.status or ''} {fact.diagnostic}", by=by)
     emit_many(events)
     for fact, decision in zip(facts, decisions, strict=True):
         if decision == SUPPRESS:
