@@ -3,7 +3,6 @@ the topic page and one page per language. Thin views over consent.topic_translat
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,26 +18,22 @@ from mailwright.consent.topic_translations import (
 )
 from mailwright.consent.topics import TopicError
 from mailwright.contacts.models import LANGUAGES, Topic, TopicTranslation
-from mailwright.web.shell.forms import TEXT_LIMIT, NoLabelSuffix
 from mailwright.web.shell.helpers import staff_actor
-from mailwright.web.topics.forms import TopicTexts
+from mailwright.web.topics.forms import TopicEditForm
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 
 
-class TopicTranslationForm(TopicTexts, NoLabelSuffix, forms.Form):
-    name = forms.CharField(max_length=200)
-    description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2, "maxlength": TEXT_LIMIT})
-    )
-    consent_text = forms.CharField(
-        label="Consent text",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": TEXT_LIMIT}),
-        help_text="The exact wording shown in this language. Changing it makes a new consent-text"
-        " version; people who agreed keep the version they saw. Left empty, the topic's own"
-        " consent text is shown.",
-    )
+class TopicTranslationForm(TopicEditForm):
+    """A topic's texts in one language: the edit form's fields, its own consent-text help."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent_text"].help_text = (
+            "The exact wording shown in this language. Changing it makes a new consent-text"
+            " version; people who agreed keep the version they saw. Left empty, the topic's"
+            " own consent text is shown."
+        )
 
 
 def language_rows(topic: Topic) -> list[dict]:
