@@ -60,13 +60,15 @@ def gone(pid: int) -> bool:
         return True
 
 
-def wait_until(predicate, timeout: float, what: str) -> None:
+def wait_until(predicate, timeout: float, what: str, detail=None) -> None:
+    """Wait for predicate(); on a timeout, `detail()` says what the test saw (the worker's log,
+    the counts), so a failure in CI can be read without rerunning it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f"\n{detail()}" if detail else ""))
 
 
 def sleep_forever() -> None:
@@ -381,6 +383,27 @@ class TreeWatcher:
         }
 
 
+def stuck_report(sink, watcher, campaign_id: int, log_path) -> str:
+    """What a send that did not get going looked like: the sink, the process tree, the
+    deliveries by state, the other database sessions and the end of the worker's log."""
+    lines = [
+        f"sink received {sink.count}; launcher {watcher.launcher.pid} {watcher.cmdline}",
+        f"children seen {watcher.seen}; forked {sorted(watcher.forked())}",
+        f"deliveries {sending.delivery_counts(campaign_id)}",
+        f"campaign state {Campaign.objects.get(pk=campaign_id).state}",
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, state, wait_event_type, wait_event, left(query, 200)"
+                " FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+            lines += [f"session {row}" for row in cursor.fetchall()]
+    lines.append(log_path.read_text(errors="replace")[-4000:])
+    return "\n".join(lines)
+
+
 def stopped_lines(log_path) -> dict[int, int]:
     text = log_path.read_text(errors="replace")
     return {int(pid): int(n) for pid, n in STOPPED.findall(text)}
@@ -441,7 +464,12 @@ def test_sigterm_stops_the_worker_tree_cleanly_and_loses_nothing(fast_sink, news
             assert proc.poll() is None, log_path.read_text(errors="replace")[-3000:]
             return sink.count >= 200 and len(watcher.forked()) == 2
 
-        wait_until(sending_started, 240, "200 messages from two forked workers")
+        wait_until(
+            sending_started,
+            240,
+            "200 messages from two forked workers",
+            lambda: stuck_report(sink, watcher, campaign.id, log_path),
+        )
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
     finally:
@@ -488,7 +516,12 @@ def test_sigterm_stops_an_until_idle_fan_out_cleanly(fast_sink, newsletter, tmp_
             assert proc.poll() is None, log_path.read_text(errors="replace")[-3000:]
             return sink.count >= 200 and len(watcher.forked()) == 2
 
-        wait_until(sending_started, 240, "200 messages from two forked workers")
+        wait_until(
+            sending_started,
+            240,
+            "200 messages from two forked workers",
+            lambda: stuck_report(sink, watcher, campaign.id, log_path),
+        )
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
     finally:
