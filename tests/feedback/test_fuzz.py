@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from mailwright.feedback.parsing import Parsed, parse_message
 from tests.feedback import mutations
 from tests.feedback.mutations import CHARSETS, LIMIT_SECONDS, SEEDS, timed
 
+HERE = Path(__file__).resolve().parent
 CORPUS = [p.read_bytes() for p in SEEDS]
 FUZZ = settings(
     max_examples=60,
@@ -187,3 +189,17 @@ def test_regression_plain_text_notice_listing_a_hundred_addresses():
     rng.choice = lambda seq: 100 if 100 in seq else seq[0]
     rng.randrange = lambda n: 2  # an Exim-style notice: "address\n    Unrouteable address"
     check(mutations.many_recipients(CORPUS[0], rng))
+
+
+def test_regression_one_long_line_in_a_notice_nested_in_reports():
+    """Fuzz input #28866 (bench/fuzz_bounces.py --seed 1): an Exim notice whose first line
+    became 20 KB of one letter, inside three nested reports. flufl.bounce's patterns on that
+    line took 0.6 s; it now sees lines of at most 1,000 characters."""
+    check((HERE / "fuzz_inputs" / "exim_notice_one_20kb_line_nested.eml").read_bytes())
+
+
+def test_regression_an_address_line_running_into_20kb_of_tabs():
+    """Fuzz input #73593: an Exchange notice whose address line runs into 20,000 tabs. The
+    bare-address pattern had two blank runs around an optional colon, which split the tabs
+    every way (0.94 s)."""
+    check((HERE / "fuzz_inputs" / "exchange_notice_address_then_20kb_of_tabs.eml").read_bytes())

@@ -23,7 +23,9 @@ ADDRESS = re.compile(_A)
 
 # Where formats put a failed address (group "a"), shared by several families.
 ANGLE_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>[ \t]*:", re.M)  # qmail, Postfix, Yahoo
-BARE_LINE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*:?[ \t]*$", re.M)  # Exim, Domino
+# Exim, Domino. One blank run before and one after the optional colon: two adjacent
+# `[ \t]*` could split a long run of blanks every way (quadratic; fuzz input #73593).
+BARE_LINE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*(?::[ \t]*)?$", re.M)
 SENDMAIL_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>(?:\.\.\.|[ \t]*$)", re.M)
 RCPT_TO = re.compile(rf"RCPT TO:[ \t]*<(?P<a>{_A})>", re.I)
 EXCHANGE_ON = re.compile(rf"^[ \t]*'?(?P<a>{_A})'? on \d", re.M)  # Exchange 2003
