@@ -130,8 +130,9 @@ REFINE: dict[str, frozenset[str]] = {
     NOT_ACCEPTING_MAIL: frozenset({USER_UNKNOWN, MAILBOX_DISABLED}),
     HOST_UNKNOWN: frozenset({NOT_ACCEPTING_MAIL}),
     MAILBOX_DISABLED: frozenset({RATE_LIMITED, MAILBOX_FULL}),
-    SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED}),
-    NETWORK_ERROR: frozenset({RATE_LIMITED, BLOCKED, POLICY}),  # "5.4.1 Relay access denied"
+    SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED, EXPIRED}),
+    # "5.4.1 Relay access denied"; qmail's "(#4.4.1) … in the queue too long" expired.
+    NETWORK_ERROR: frozenset({RATE_LIMITED, BLOCKED, POLICY, EXPIRED}),
     POLICY: ABOUT_US,
     SECURITY_ERROR: ABOUT_US,  # Yahoo's "5.7.9 Message not accepted for policy reasons"
 }

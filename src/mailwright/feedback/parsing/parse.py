@@ -18,7 +18,14 @@ from mailwright.feedback.parsing import (
     verp,
 )
 from mailwright.feedback.parsing.classify import classify_explained, find_smtp_code, find_status
-from mailwright.feedback.parsing.result import OTHER, Parsed, Recipient
+from mailwright.feedback.parsing.result import (
+    EXPIRED,
+    NETWORK_ERROR,
+    OTHER,
+    SYSTEM_ERROR,
+    Parsed,
+    Recipient,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,10 @@ DAEMON_SENDERS = re.compile(
     r"mail delivery (subsystem|system)|microsoftexchange[0-9a-f]*)",
     re.I,
 )
+# A DSN that says "Action: failed" with a 4.x.x status gave up on a transient condition: the
+# queue lifetime ran out (Postfix maximal_queue_lifetime, sendmail Timeout.queuereturn). Only
+# when the status names the path, not the address (a full mailbox stays mailbox_full).
+GAVE_UP_ON = frozenset({NETWORK_ERROR, SYSTEM_ERROR, OTHER})
 BOUNCE_SUBJECTS = re.compile(
     r"undeliver|undelivered mail|delivery status notification \(failure|"
     r"delivery (status )?fail|failure notice|returned mail|mail delivery failed|"
@@ -112,6 +123,12 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     looks_like_bounce = _bounce_signals(msg)
     is_auto = autoreply.is_auto_reply(msg)
     body, original_text = freetext.split_original(report)
+    if original_text and not plaintext_formats.family_of(body):
+        # A notice forwarded under Outlook's "-----Original Message-----": the marker cut off
+        # the notice itself; read the notice from after it (its own marker ends it).
+        inner, inner_original = freetext.split_original(original_text)
+        if plaintext_formats.family_of(inner):
+            body, original_text = inner, inner_original
     original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
     )
@@ -190,6 +207,13 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
         kind, reason, status, why = classify_explained(
             block.status, diagnostic, permanent=permanent
         )
+        if (
+            block.action.startswith(dsn.FAILED)
+            and (status or "").startswith("4.")
+            and reason in GAVE_UP_ON
+        ):
+            reason = EXPIRED
+            why["reason"] = f"DSN Action: failed with status {status} (the queue gave up)"
         why["address"] = (
             f"DSN {block.source}" if block.address else "not in the DSN (the VERP token decides)"
         )

@@ -181,6 +181,7 @@ CONTENT = rule(
         r"message contains .{0,40}(prohibited|forbidden|not allowed)",
         r"(unacceptable|objectionable|inappropriate) content",
         r"content restriction",
+        r"\bbanned:? (contents?|names?|files?|attachments?|p=)",  # amavisd-new BANNED
     ),
     de=(r"anhang .{0,40}(nicht erlaubt|abgelehnt)",),
     fr=(r"pièce jointe .{0,40}(interdite|refusée|non autorisée)",),
@@ -226,6 +227,10 @@ EXPIRY = rule(
         r"timeout exceeded",
         r"gave up (on|after)",
         r"deferred for too long",
+        r"could not be delivered for \d{1,3} (days?|hours?)",  # sendmail queuereturn
+        r"cannot send message for \d{1,3} (days?|hours?)",
+        r"have been failing for a long time",  # Exim retry rules ran out
+        r"not going to try again",  # qmail queuelifetime
     ),
     de=(r"zustellung .{0,40}aufgegeben",),
     fr=(r"délai .{0,30}(expiré|dépassé)",),
@@ -330,11 +335,20 @@ NETWORK = rule(
     ),
 )
 
+# An open-relay refusal is policy even when it asks for (SMTP) authentication: "Relaying
+# denied. Proper authentication required." (sendmail) is not an SPF/DKIM failure.
+RELAY = rule(
+    POLICY,
+    "relay",
+    en=(r"relay(ing)? (access )?(denied|not permitted|prohibited|not allowed)", r"unable to relay"),
+)
+
 # In order: the first rule that matches wins.
 TEXT_RULES: list[TextRule] = [
     RATE,
     BLOCK_LIST,
     VIRUS,
+    RELAY,
     AUTHENTICATION,
     SPAM,
     CONTENT,

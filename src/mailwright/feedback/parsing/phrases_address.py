@@ -96,6 +96,7 @@ HOST = rule(
         r"domain .{0,40}not exist",
         r"unknown (host|domain)",
         r"host unknown",
+        r"mx records? points? to non-?existent host",  # Exim dnslookup router
     ),
     de=(
         r"domain .{0,40}(existiert nicht|nicht gefunden|unbekannt)",

@@ -30,6 +30,10 @@ SENDMAIL_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>(?:\.\.\.|[ \t]*$)", re.M)
 RCPT_TO = re.compile(rf"RCPT TO:[ \t]*<(?P<a>{_A})>", re.I)
 EXCHANGE_ON = re.compile(rf"^[ \t]*'?(?P<a>{_A})'? on \d", re.M)  # Exchange 2003
 PAREN_REASON = re.compile(rf"^[ \t]*(?P<a>{_A})[ \t]+\(", re.M)  # GroupWise
+# "addr: 550 5.1.1 …" — the address, a colon, the reply on the same line (OpenSMTPD).
+COLON_REPLY = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?:[ \t]+[245]\d\d\b", re.M)
+# "Failed to deliver to 'addr'" (SmarterMail).
+FAILED_TO = re.compile(rf"^[ \t]*Failed to deliver to '(?P<a>{_A})'", re.M | re.I)
 # "Recipient: addr" in the product languages (label, a colon, the address).
 LABELLED = re.compile(
     r"^[ \t]*(?:failed recipient|original recipient|recipient(?:\(s\))?|recipient address|"
@@ -147,6 +151,18 @@ FORMATS: tuple[Format, ...] = (
         "kerio",
         _sig(r"The following recipient\(s\) could not be reached:"),
         (BARE_LINE, PAREN_REASON),
+    ),
+    Format(
+        "opensmtpd",
+        _sig(r"This is the MAILER-DAEMON, please DO NOT REPLY to this e-?mail"),
+        (COLON_REPLY, ANGLE_LINE),
+    ),
+    Format(
+        "smartermail",
+        _sig(
+            rf"Failed to deliver to '{_A}'", loose=(r"\bmodule\(\w{1,20} [^)\n]{1,200}\) reports:",)
+        ),
+        (FAILED_TO,),
     ),
     Format(
         "yahoo",
@@ -399,6 +415,8 @@ def _indent(text: str, at: int) -> int:
 _TEMPORARY = re.compile(
     r"This is a temporary error|will (?:continue to )?(?:re)?try|still trying|"
     r"has been delayed|Delivery Status Notification \(Delay\)|not yet been delivered|"
+    r"THIS IS A WARNING MESSAGE ONLY|message still undelivered after|"  # sendmail queuewarn
+    r"message is delayed for more than|only a temporary failure report|"  # OpenSMTPD
     r"Zustellung verzögert|retardé|retrasad|opóźnion|gecikti|遅延|延迟|задерж|지연",
     re.I,
 )
