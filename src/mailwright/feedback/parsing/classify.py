@@ -131,7 +131,9 @@ REFINE: dict[str, frozenset[str]] = {
     HOST_UNKNOWN: frozenset({NOT_ACCEPTING_MAIL}),
     MAILBOX_DISABLED: frozenset({RATE_LIMITED, MAILBOX_FULL}),
     SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED, EXPIRED}),
-    # "5.4.1 Relay access denied"; qmail's "(#4.4.1) … in the queue too long" expired.
+    # "5.4.1 Relay access denied"; qmail's "(#4.4.1) … in the queue too long" expired, and so
+    # did a notice that gave up after days of "4.4.1 Connection timed out" ("could not be
+    # delivered for 5 days", "в течение 5 дней").
     NETWORK_ERROR: frozenset({RATE_LIMITED, BLOCKED, POLICY, EXPIRED}),
     POLICY: ABOUT_US,
     SECURITY_ERROR: ABOUT_US,  # Yahoo's "5.7.9 Message not accepted for policy reasons"

@@ -40,7 +40,9 @@ ORIGINAL_MARKERS = re.compile(
     r"元のメッセージ|元メッセージ|以下、?元のメール|原始邮件|原邮件|原信件|"
     r"Исходное сообщение|Оригинальное сообщение|원본 메시지|원본 메일|"
     r"Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|"
-    r"Mensaje original|Oryginalna wiadomość|Orijinal ileti|Özgün ileti"
+    r"Mensaje original|Oryginalna wiadomość|Orijinal ileti|Özgün ileti|"
+    r"Kopfzeilen der ursprünglichen Nachricht|Messaggio originale|Mensagem original|"
+    r"Cabeçalhos da mensagem original|Oorspronkelijk bericht|Origineel bericht|以下为原邮件"
     r")[^\n]*$",
     re.I | re.M,
 )

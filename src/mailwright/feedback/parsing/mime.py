@@ -12,6 +12,8 @@ from email.message import Message
 from email.parser import HeaderParser
 from email.policy import Compat32
 
+import charset_normalizer
+
 # Only the first MAX_BYTES of a message are looked at: a bounce's verdict is in its first
 # few kilobytes, and returned originals with attachments can be enormous. (The stdlib parser
 # alone needs up to ~200 ms per MB of short lines: 256 KB keeps a parse under 100 ms.)
@@ -146,7 +148,29 @@ def decode(value: object) -> str:
     return collapse("".join(out), 2000)
 
 
+# Legacy charsets a notice comes in without saying so (a body-only forwarded bounce, a
+# part without a charset parameter): the large Chinese, Korean, Japanese and Russian
+# providers' and the European ones'.
+UNDECLARED = (
+    "gb18030",
+    "big5",
+    "euc_kr",
+    "shift_jis",
+    "euc_jp",
+    "koi8_r",
+    "cp1251",
+    "cp1252",
+    "iso8859_2",
+    "cp1254",
+)
+_ISO_2022_JP = re.compile(rb"\x1b\$[B@]")
+# Bytes the guess looks at (a few ms; the whole text is then decoded with the guess).
+GUESS_BYTES = 4096
+
+
 def to_text(data: bytes, charset: str | None) -> str:
+    if not charset and _ISO_2022_JP.search(data[:GUESS_BYTES]):
+        charset = "iso-2022-jp"  # 7-bit: it would "decode" as UTF-8 into escape sequences
     for cs in (charset, "utf-8"):
         if not cs:
             continue
@@ -154,7 +178,21 @@ def to_text(data: bytes, charset: str | None) -> str:
             return data.decode(cs)
         except (LookupError, UnicodeDecodeError, ValueError):
             continue
+    if not charset:
+        guessed = _guess_charset(data)
+        if guessed:
+            return data.decode(guessed, errors="replace")
     return data.decode("utf-8", errors="replace")
+
+
+def _guess_charset(data: bytes) -> str | None:
+    """The legacy charset undeclared 8-bit text is most likely in, or None."""
+    try:
+        best = charset_normalizer.from_bytes(data[:GUESS_BYTES], cp_isolation=list(UNDECLARED))
+        found = best.best()
+    except Exception:  # a guesser must not make the parser fail
+        return None
+    return found.encoding if found is not None else None
 
 
 def content_type(part: Message) -> str:

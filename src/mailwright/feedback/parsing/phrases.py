@@ -68,6 +68,17 @@ BLOCK_LIST = rule(
     ko=(r"블랙리스트",),
 )
 
+# NetEase (163.com, 126.com, yeah.net) refusal codes, from its published list of SMTP error
+# codes: the code names the reason, whatever the Chinese explanation after it also mentions
+# ("DT:SPM … 请检查是否有用户发送病毒或者垃圾邮件" is spam, not a virus).
+NETEASE_SPAM = rule(SPAM_DETECTED, "NetEase code", en=(r"\bdt:spm\b",))
+NETEASE_BLOCKED = rule(BLOCKED, "NetEase code", en=(r"\bdt:rbl\b", r"\bmi:spb\b"))
+NETEASE_RATE = rule(
+    RATE_LIMITED,
+    "NetEase code",
+    en=(r"\b(mi:(dmc|sfq|stc|cel)|rp:(trc|qrc|rcl|cel))\b",),
+)
+
 # Throttling: too much from us too fast (or the recipient receives too fast).
 RATE = rule(
     RATE_LIMITED,
@@ -100,6 +111,7 @@ RATE = rule(
     ja=(r"送信(数|量).{0,10}(制限|超過)", r"接続数.{0,10}(制限|超過|多すぎ)"),
     zh=(r"发送频率", r"频率过高", r"发信过于频繁", r"发送(过快|太快)"),
     ko=(r"발송량.{0,10}(제한|초과)", r"너무 많은 (연결|메일)"),
+    nl=(r"te veel (verbindingen|berichten|e-?mails)",),
 )
 
 VIRUS = rule(
@@ -166,6 +178,7 @@ SPAM = rule(
     ja=(r"迷惑メール", r"スパム"),
     zh=(r"垃圾邮件", r"垃圾郵件"),
     ko=(r"스팸",),
+    nl=(r"ongewenst", r"als spam"),
 )
 
 CONTENT = rule(
@@ -211,6 +224,11 @@ SIZE = rule(
     ),
     ja=(r"(サイズ|容量).{0,10}(上限|制限).{0,10}(超え|超過)", r"メールが大きすぎ"),
     zh=(r"邮件(过大|太大|大小超过)",),
+    ko=(r"(메일|메시지)(의)? (크기|용량).{0,30}(초과|제한)",),
+    # "İleti".lower() is "i̇leti" (i + combining dot above).
+    tr=(r"(i̇?leti|mesaj|e-?posta)(nin)? boyutu.{0,40}(aş|büyük|sınır)",),
+    pl=(r"(wiadomość|wiadomości) .{0,20}(jest )?za duż", r"rozmiar .{0,30}przekracza"),
+    nl=(r"(bericht|e-?mail) (is )?te groot", r"grootte .{0,30}(overschrijdt|limiet)"),
 )
 
 EXPIRY = rule(
@@ -231,9 +249,13 @@ EXPIRY = rule(
         r"cannot send message for \d{1,3} (days?|hours?)",
         r"have been failing for a long time",  # Exim retry rules ran out
         r"not going to try again",  # qmail queuelifetime
+        r"giving up",
     ),
     de=(r"zustellung .{0,40}aufgegeben",),
     fr=(r"délai .{0,30}(expiré|dépassé)",),
+    ru=(r"в течение \d+ (дн|день|дня|час|сут)", r"попытки доставки прекращены"),
+    ja=(r"配送期限", r"\d+日間.{0,10}配送を試み"),
+    zh=(r"投递超时", r"重试.{0,10}(超时|失败).{0,10}退回"),
 )
 
 # Our envelope sender refused ("Sender address rejected: Domain not found"): about us, and
@@ -282,6 +304,7 @@ POLICY_WORDS = rule(
     es=(r"política",),
     pt=(r"política",),
     it=(r"policy aziendale", r"politica"),
+    nl=(r"beleid",),
 )
 
 # Generic refusals: after the address reasons, so "account blocked" is disabled.
@@ -300,6 +323,7 @@ BLOCKED_WORDS = rule(
     ja=(r"ブロック",),
     zh=(r"拦截", r"被阻止", r"屏蔽"),
     ko=(r"차단",),
+    nl=(r"geblokkeerd",),
 )
 
 SYSTEM = rule(
@@ -345,6 +369,9 @@ RELAY = rule(
 
 # In order: the first rule that matches wins.
 TEXT_RULES: list[TextRule] = [
+    NETEASE_SPAM,
+    NETEASE_BLOCKED,
+    NETEASE_RATE,
     RATE,
     BLOCK_LIST,
     VIRUS,

@@ -64,6 +64,7 @@ FULL = rule(
         r"超(过|出).{0,10}(容量|配额)",
     ),
     ko=(r"(메일함|편지함|사서함).{0,20}(가득|꽉 ?찼|용량.{0,10}초과)", r"용량 초과"),
+    nl=(near("mailbox|postvak|postbus|mailbox van de ontvanger", r"vol\b", 30), r"quotum"),
 )
 
 NULL_MX = rule(
@@ -116,6 +117,7 @@ HOST = rule(
     ja=(r"ドメイン.{0,20}(存在しません|見つかりません)",),
     zh=(r"域名.{0,10}(不存在|无法解析)",),
     ko=(r"도메인.{0,20}(존재하지 않|찾을 수 없)",),
+    nl=(r"domein .{0,40}(bestaat niet|niet gevonden|onbekend)",),
 )
 
 DISABLED = rule(
@@ -154,6 +156,13 @@ DISABLED = rule(
     ja=(r"(アカウント|メールボックス|ユーザー?).{0,20}(無効|停止|凍結|ロック)",),
     zh=(r"(账户|帐户|账号|帐号|邮箱|用户).{0,10}(已停用|被禁用|已禁用|冻结|锁定|注销)",),
     ko=(r"(계정|메일함|사용자).{0,20}(비활성|정지|휴면|잠겨|잠금)", r"(휴면|비활성|정지된) ?계정"),
+    nl=(
+        near(
+            "account|mailbox|postvak",
+            "uitgeschakeld|gedeactiveerd|geblokkeerd|opgeschort|inactief|opgeheven",
+            30,
+        ),
+    ),
 )
 
 MOVED = rule(
@@ -247,4 +256,10 @@ USER = rule(
         r"查无此人",
     ),
     ko=(r"(사용자|수신자|받는 ?사람|계정|주소).{0,20}(존재하지 않|찾을 수 없|없습니다)",),
+    nl=(
+        near(
+            "gebruiker|ontvanger|e-?mailadres|adres|mailbox", "bestaat niet|onbekend|niet gevonden"
+        ),
+        r"onbekende (gebruiker|ontvanger|geadresseerde)",
+    ),
 )

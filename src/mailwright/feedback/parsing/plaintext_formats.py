@@ -29,6 +29,13 @@ BARE_LINE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*(?::[ \t]*)?$", re.M)
 SENDMAIL_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>(?:\.\.\.|[ \t]*$)", re.M)
 RCPT_TO = re.compile(rf"RCPT TO:[ \t]*<(?P<a>{_A})>", re.I)
 EXCHANGE_ON = re.compile(rf"^[ \t]*'?(?P<a>{_A})'? on \d", re.M)  # Exchange 2003
+# Exchange 2007/2010 localised: "'addr' am 03.03.2025" (de), "le" (fr), "el" (es), "il" (it),
+# "em" (pt), "op" (nl), "den" (sv/da), "dnia" (pl).
+EXCHANGE_ON_LOCAL = re.compile(rf"^[ \t]*'(?P<a>{_A})' (?:am|le|el|il|em|op|den|dnia) \d", re.M)
+# au/KDDI (ezweb): "Could not be delivered to: <addr>".
+DELIVERED_TO_COLON = re.compile(rf"could not be delivered to:[ \t]*<?(?P<a>{_A})", re.I)
+# Korean notices name the recipient as "addr 님" ("addr 님에게 보낸 메일이 반송되었습니다").
+KOREAN_NIM = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*님", re.M)
 PAREN_REASON = re.compile(rf"^[ \t]*(?P<a>{_A})[ \t]+\(", re.M)  # GroupWise
 # "addr: 550 5.1.1 …" — the address, a colon, the reply on the same line (OpenSMTPD).
 COLON_REPLY = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?:[ \t]+[245]\d\d\b", re.M)
@@ -39,6 +46,7 @@ LABELLED = re.compile(
     r"^[ \t]*(?:failed recipient|original recipient|recipient(?:\(s\))?|recipient address|"
     r"address|to|rcpt|empfänger|empfaenger|adresse|destinataire|destinatario|"
     r"dirección|adresat|odbiorca|alıcı|alici|alıcı adresi|收件人|收件人地址|收信人|宛先|"
+    r"destinatário|ontvanger|geadresseerde|"
     r"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람)"
     rf"[ \t]*[:：][ \t]*<?(?P<a>{_A})>?",
     re.M | re.I,
@@ -122,10 +130,22 @@ FORMATS: tuple[Format, ...] = (
             r"Delivery has failed to these recipients or groups:",
             r"Your message to \S+ couldn't be delivered",
             r"Your message couldn't be delivered",
+            # Exchange 2007/2010 in the product languages (German, Dutch, French, Spanish).
+            r"Ihre Nachricht hat einige oder alle Empfänger nicht erreicht",
+            r"Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen",
+            r"Bezorging is mislukt voor deze ontvangers of groepen",
+            r"Votre message n'a pas pu être remis à certains ou à l'ensemble des destinataires",
+            r"El mensaje no llegó a algunos o a ninguno de los destinatarios",
         ),
-        (SENTENCE, EXCHANGE_ON, BARE_LINE),
+        (SENTENCE, EXCHANGE_ON, EXCHANGE_ON_LOCAL, BARE_LINE),
     ),
     Format("domino", _sig(r"was not delivered to:[ \t]*$"), (BARE_LINE,)),
+    # au/KDDI (ezweb.ne.jp): "Your mail sent on: <date>" then "Could not be delivered to:".
+    Format(
+        "kddi",
+        _sig(r"Your mail sent on:.{0,80}\n(?:.*\n){0,3}[ \t]*Could not be delivered to:"),
+        (DELIVERED_TO_COLON,),
+    ),
     Format(
         "groupwise",
         _sig(r"The message that you sent was undeliverable to the following"),
@@ -187,10 +207,15 @@ FORMATS: tuple[Format, ...] = (
         _sig(
             loose=(
                 r"配送できませんでした|送信できませんでした|届けることができませんでした",
+                r"配送に失敗しました|配信に失敗しました|配信できませんでした",
                 r"退信|邮件(?:没有|未能|无法)(?:成功)?(?:发送|投递|送达)|无法投递|系统退信",
+                r"邮件被退回|邮件已被退回",
                 r"Сообщение не (?:было )?доставлено|не удалось доставить|"
                 r"письмо не (?:было )?доставлено",
+                r"(?:письмо|сообщение) не может быть доставлено|"
+                r"Это (?:письмо|сообщение) (?:было )?создано автоматически",
                 r"메일이 전송되지 않았습니다|메일을 전송하지 못했습니다|전달되지 않았습니다",
+                r"반송되었습니다|메일 발송 실패|발송에 실패",
                 r"konnte nicht zugestellt werden",
                 r"n'a pas pu être (?:remis|distribué|délivré)|"
                 r"Ce message a été créé automatiquement",
@@ -199,9 +224,16 @@ FORMATS: tuple[Format, ...] = (
                 r"nie (?:mogła|może) zostać dostarczona|nie została dostarczona|"
                 r"Ta wiadomość została utworzona automatycznie",
                 r"teslim edilemedi|Bu ileti .{0,40}otomatik olarak oluşturul",
+                r"Nachricht .{0,60}wurde abgewiesen",
+                r"non è stat[oa] (?:possibile )?(?:recapitat|consegnat)|"
+                r"impossibile (?:recapitare|consegnare) il messaggio|mancato recapito",
+                r"não (?:pôde|pode) ser entregue|não foi (?:possível )?entregu?e|"
+                r"não foi possível entregar",
+                r"kon niet worden (?:afgeleverd|bezorgd)|niet (?:kon )?worden afgeleverd|"
+                r"onbestelbaar",
             ),
         ),
-        (LABELLED, ANGLE_LINE, BARE_LINE),
+        (LABELLED, ANGLE_LINE, BARE_LINE, KOREAN_NIM),
         needs_block=True,
     ),
 )
@@ -239,6 +271,16 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"kullanıcı (?:bulunamadı|mevcut değil)|alıcı bulunamadı|böyle bir kullanıcı yok",
         ),
     ),
+)
+
+# A notice that says, once for all its recipients, that it gave up after days of retries
+# (each recipient's block then shows only the last error, e.g. "451 4.4.1 Connection timed
+# out"): restated next to each recipient as "delivery time expired" for classify().
+GAVE_UP = _any(
+    r"could not be delivered for \d+ (?:days?|hours?)|cannot send message for \d+",
+    r"giving up|gave up|retry time(?:out)? exceeded|delivery time expired|in the queue too long",
+    r"в течение \d+ (?:дн|день|дня|час|сут)|попытки доставки прекращены",
+    r"配送期限|\d+日間.{0,10}配送を試み",
 )
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
@@ -367,6 +409,7 @@ def read_notice(
     permanent = fmt.permanent is not False and not _temporary(report[:MAX_HINT])
     failures = []
     report_hint = local_hint(report[:MAX_HINT])
+    gave_up = GAVE_UP.search(report[:MAX_HINT]) is not None
     found = recipients_in(fmt, report, excluded)
     for addr in found:
         paragraph = paragraph_for(addr, _up_to_next_block(report, addr, found))
@@ -374,6 +417,8 @@ def read_notice(
         if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
             # The reason is stated once for the whole notice, not next to the address.
             diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
+        if gave_up and not GAVE_UP.search(diagnostic):
+            diagnostic = mime.collapse(f"{diagnostic} (delivery time expired)", 1150)
         failures.append(NoticeFailure(addr, permanent, diagnostic, "report"))
     if not failures:
         addr = recipient_from_original(original)
