@@ -96,6 +96,7 @@ HOST = rule(
         r"domain .{0,40}not exist",
         r"unknown (host|domain)",
         r"host unknown",
+        r"domain name .{0,80}(does not appear to be|is not|not) registered",  # MailEnable
     ),
     de=(
         r"domain .{0,40}(existiert nicht|nicht gefunden|unbekannt)",
