@@ -54,6 +54,9 @@ BLOCK_LIST = rule(
         r"not accepted from (this|your|the sending) ip",
         r"(banned|blocked|blacklisted|denied) (sending |client |source )?ip",
         r"(your|sending|this|client) ip (address )?(is |has been )?(blocked|banned|not allowed)",
+        # AOL: "(RLY:B1) … cannot accept further e-mail transactions from this server or domain"
+        r"\(rly:b\d\)",
+        r"(cannot|can't|will not|won't) accept .{0,40}from this (server|ip|host|network)",
     ),
     de=(r"auf einer (sperr|schwarzen )liste",),
     fr=(r"liste noire",),
@@ -124,6 +127,18 @@ VIRUS = rule(
     ja=(r"ウイルス", r"ウィルス"),
     zh=(r"病毒",),
     ko=(r"바이러스", r"악성 ?코드"),
+)
+
+# Exchange's recipient restrictions (RESOLVER.RST.*: a group that takes mail only from its
+# organization or allowed senders): policy, although they say "authentication required".
+RESTRICTION = rule(
+    POLICY,
+    "restriction",
+    en=(
+        r"resolver\.rst\.",
+        r"only accepts messages from",
+        r"(isn't|is not|not) on (the|its) allowed senders list",
+    ),
 )
 
 # Authentication of our mail: SPF, DKIM, DMARC, reverse DNS, TLS required.
@@ -376,6 +391,7 @@ TEXT_RULES: list[TextRule] = [
     BLOCK_LIST,
     VIRUS,
     RELAY,
+    RESTRICTION,
     AUTHENTICATION,
     SPAM,
     CONTENT,
@@ -397,7 +413,9 @@ TEXT_RULES: list[TextRule] = [
 
 # Text that says "temporary" without a code (the kind, when nothing stronger says).
 SOFT_TEXT = re.compile(
-    r"try again|temporar|delayed|will (be )?retr|still trying|greylist|deferred|"
+    # "Check the address and try again" is advice after a permanent failure, not a retry.
+    r"(?<!and )try again|and try again (?:later|in )|"
+    r"temporar|delayed|will (be )?retr|still trying|greylist|deferred|"
     r"vorübergehend|temporaire|temporal|temporári|temporane|tymczasow|geçici|временн|"
     r"一時的|暂时|暫時|일시적",
     re.I,

@@ -98,6 +98,7 @@ HOST = rule(
         r"unknown (host|domain)",
         r"host unknown",
         r"mx records? points? to non-?existent host",  # Exim dnslookup router
+        r"domain name .{0,80}(does not appear to be|is not|not) registered",  # MailEnable
     ),
     de=(
         r"domain .{0,40}(existiert nicht|nicht gefunden|unbekannt)",

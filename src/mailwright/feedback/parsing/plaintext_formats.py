@@ -41,6 +41,10 @@ PAREN_REASON = re.compile(rf"^[ \t]*(?P<a>{_A})[ \t]+\(", re.M)  # GroupWise
 COLON_REPLY = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?:[ \t]+[245]\d\d\b", re.M)
 # "Failed to deliver to 'addr'" (SmarterMail).
 FAILED_TO = re.compile(rf"^[ \t]*Failed to deliver to '(?P<a>{_A})'", re.M | re.I)
+# MDaemon's session transcript names the recipient it tried: "Tue 2025-03-04 10:00:05.124: *  To:"
+MDAEMON_TO = re.compile(
+    rf"^[ \t]*\w{{3}} [\d-]{{8,10}} [\d:.]{{5,12}}: \*[ \t]+To: <?(?P<a>{_A})>?", re.M
+)
 # "Recipient: addr" in the product languages (label, a colon, the address).
 LABELLED = re.compile(
     r"^[ \t]*(?:failed recipient|original recipient|recipient(?:\(s\))?|recipient address|"
@@ -98,8 +102,12 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         "mdaemon",
-        _sig(r"The attached message had PERMANENT fatal delivery errors"),
-        (RCPT_TO, ANGLE_LINE),
+        _sig(
+            r"The attached message had PERMANENT fatal delivery errors",
+            r"The attached message has not yet been delivered",
+            r"-+ Session Transcript -+",
+        ),
+        (RCPT_TO, MDAEMON_TO, ANGLE_LINE),
     ),
     Format(
         "sendmail",
@@ -136,6 +144,11 @@ FORMATS: tuple[Format, ...] = (
             r"Bezorging is mislukt voor deze ontvangers of groepen",
             r"Votre message n'a pas pu être remis à certains ou à l'ensemble des destinataires",
             r"El mensaje no llegó a algunos o a ninguno de los destinatarios",
+            # Localised headings, and the administrators' line in any language:
+            # "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", "#< #5.1.1 smtp;550 …> #SMTP#"
+            r"Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen",
+            r"次の受信者またはグループへの配信に失敗しました",
+            r"(?:[\w.-]{1,100} )?#(?:< ?#)?[45][\d.]{2,10} .{0,400}(?:##|#SMTP#)[ \t]*$",
         ),
         (SENTENCE, EXCHANGE_ON, EXCHANGE_ON_LOCAL, BARE_LINE),
     ),
