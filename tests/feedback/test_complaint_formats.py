@@ -58,12 +58,16 @@ def test_complaint_fixture(path):
 
 
 def test_complaint_recipient_found_in_nine_of_ten():
+    # Of the reports that name the recipient somewhere (a fully redacted report, or one with
+    # neither a recipient field nor the original, has none to find).
+    named = [path for path in CASES if expected(path)["complaint_recipient"]]
     found = sum(
         1
-        for path in CASES
+        for path in named
         if parse_message(path.read_bytes(), bounce_domains=OURS).complaint_recipient
+        == expected(path)["complaint_recipient"]
     )
-    assert found / len(CASES) >= 0.9
+    assert found / len(named) >= 0.9
 
 
 def test_every_complaint_can_be_tied_to_its_delivery():

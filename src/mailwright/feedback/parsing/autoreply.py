@@ -71,6 +71,25 @@ SUBJECTS = re.compile(
             r"nicht im b[üu]ro",
             r"risposta automatica",
             r"resposta autom[áa]tica",
+            # Exchange / Outlook's "Automatic reply:" in its other mailbox languages
+            r"automatisch antwoord",  # nl
+            r"automatiskt svar|automatisk svar",  # sv, da, nb
+            r"automaattinen vastaus",  # fi
+            r"automatick[áa] odpov[ěe][ďd]",  # cs
+            r"automatikus v[áa]lasz",  # hu
+            r"r[ăa]spuns automat",  # ro
+            r"balasan otomatis",  # id
+            r"αυτόματη απάντηση",  # el
+            r"автоматический ответ|автоответ",  # ru
+            r"автоматична відповідь",  # uk
+            r"自動応答|自動返信|不在(?:通知|のお知らせ)",  # ja
+            r"自动回复|自動回覆|自動回復",  # zh-CN, zh-TW
+            r"자동 ?(?:회신|응답)|부재 ?중",  # ko
+            r"תשובה אוטומטית",  # he
+            r"رد تلقائي",  # ar
+            # challenge-response ("[Sender verification needed]")
+            r"verification needed",
+            r"sender verification",
         ]
     ),
     re.I,

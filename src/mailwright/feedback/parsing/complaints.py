@@ -141,6 +141,14 @@ def _inline_original(msg: Message) -> Message | None:
     return None
 
 
+# ARF feedback types that are not complaints (RFC 6591 authentication failure reports, the
+# DMARC forensic reports of RFC 7489 section 7.3): why, for --explain.
+NOT_COMPLAINTS = {
+    "auth-failure": "ARF Feedback-Type: auth-failure (RFC 6591): an authentication failure "
+    "report, not a complaint",
+}
+
+
 def arf(msg: Message) -> Complaint | None:
     parts = mime.parts_of_type(msg, "message/feedback-report")
     if not parts and not (

@@ -46,6 +46,22 @@ class _CappedHeaders(Compat32):
         name, value = super().header_source_parse(sourcelines)
         return name, value[:MAX_HEADER]
 
+    def header_fetch_parse(self, name, value):
+        # compat32 turns a header with raw 8-bit bytes into an "unknown-8bit" Header, which
+        # prints as replacement characters. Such headers are UTF-8 (RFC 6532: Exchange Online,
+        # Gmail and the Asian providers send "自動応答:" subjects so), else a legacy charset
+        # we cannot name: read them as UTF-8, falling back to Latin-1.
+        if isinstance(value, str) and _SURROGATES.search(value):
+            raw = value.encode("ascii", "surrogateescape")
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return raw.decode("latin-1")
+        return super().header_fetch_parse(name, value)
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
 
 _POLICY = _CappedHeaders()
 

@@ -18,6 +18,7 @@ from mailwright.feedback.parsing import (
     verp,
 )
 from mailwright.feedback.parsing.classify import classify_explained, find_smtp_code, find_status
+from mailwright.feedback.parsing.phrases import reason_from_text
 from mailwright.feedback.parsing.result import (
     EXPIRED,
     NETWORK_ERROR,
@@ -83,6 +84,14 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
 
     # 1. Complaints (ARF) come first: a feedback report is never a bounce.
     complaint = complaints.arf(msg)
+    if complaint and complaint.feedback_type in complaints.NOT_COMPLAINTS:
+        # An RFC 6591 authentication failure (DMARC forensic) report: machine mail about our
+        # authentication, not a person's complaint: it must not unsubscribe anyone.
+        result.automated = True
+        result.feedback_type = complaint.feedback_type
+        _trace(result, "complaint", False, complaints.NOT_COMPLAINTS[complaint.feedback_type])
+        _finish(result, msg, envelope_rcpt, complaint.original, domains)
+        return result
     if complaint:
         _trace(result, "complaint", True, "ARF feedback report (RFC 5965)")
         _complaint(result, complaint)
@@ -202,7 +211,7 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
             continue  # the envelope sender is never a failed recipient
         diagnostic = block.diagnostic
         if not diagnostic and block.address:
-            diagnostic = freetext.diagnostic_for(block.address, report)
+            diagnostic = _coded_paragraph(block.address, report)
         permanent = False if outcome == "delayed" else None
         kind, reason, status, why = classify_explained(
             block.status, diagnostic, permanent=permanent
@@ -214,6 +223,15 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
         ):
             reason = EXPIRED
             why["reason"] = f"DSN Action: failed with status {status} (the queue gave up)"
+        if outcome == "delayed" and reason == EXPIRED:
+            # Still queued, so not expired (Exchange marks its delay notices 4.4.7): the
+            # text says what keeps failing, when it says.
+            cause = reason_from_text(diagnostic)
+            if cause and cause[0] != EXPIRED:
+                reason, why["reason"] = (
+                    cause[0],
+                    f"{cause[1]} (delayed: status {status} is no expiry)",
+                )
         why["address"] = (
             f"DSN {block.source}" if block.address else "not in the DSN (the VERP token decides)"
         )
@@ -366,6 +384,25 @@ def _free_text_rule(msg: Message, body: str, daemon: bool) -> str:
     if mime.headers(msg, "x-failed-recipients"):
         return "free-text bounce: X-Failed-Recipients header"
     return "free-text bounce: mailer-daemon sender, bounce subject or NDR header"
+
+
+def _coded_paragraph(address: str, report: str) -> str:
+    """The report's paragraph about `address` that carries a status or reply code (Exchange
+    names the address first in a list, then again above the remote server's answer), else
+    the first paragraph about it."""
+    first = freetext.diagnostic_for(address, report)
+    if find_status(first) or find_smtp_code(first):
+        return first
+    lowered, needle = report.lower(), address.lower()
+    at = lowered.find(needle)
+    for _ in range(10):  # a few mentions at most in a real notice
+        at = lowered.find(needle, at + len(needle))
+        if at < 0:
+            break
+        paragraph = freetext.diagnostic_for(address, report[report.rfind("\n", 0, at) + 1 :])
+        if find_status(paragraph) or find_smtp_code(paragraph):
+            return paragraph
+    return first
 
 
 def _status_line(text: str) -> str:

@@ -371,6 +371,10 @@ NETWORK = rule(
         r"timed out",
         r"temporary failure in name resolution",
         r"dns (lookup )?(failure|error|timeout)",
+        # Exchange / Office 365: "Failed to connect. Winsock error code: 10060",
+        # "Error encountered while communicating with primary target IP address".
+        r"failed to connect",
+        r"error encountered while communicating with (the )?primary target",
     ),
 )
 

@@ -214,6 +214,16 @@ FORMATS: tuple[Format, ...] = (
         ),
         (SENTENCE, BARE_LINE),
     ),
+    # Windows SMTP service (IIS) and Exchange 2003 notices, also when relayed without their
+    # DSN part: the address alone on an indented line below the sentence.
+    Format(
+        "iis",
+        _sig(
+            r"Delivery to the following recipients? failed\.",
+            r"Delivery to the following recipients? has been delayed\.",
+        ),
+        (BARE_LINE, ANGLE_LINE),
+    ),
     # Localised notices (Japanese, Chinese, Russian, Korean providers; the product languages).
     Format(
         "localized",
