@@ -17,7 +17,12 @@ from mailwright.feedback.parsing import (
     ses,
     verp,
 )
-from mailwright.feedback.parsing.classify import classify_explained, find_smtp_code, find_status
+from mailwright.feedback.parsing.classify import (
+    classify_explained,
+    find_smtp_code,
+    find_status,
+    message_budget,
+)
 from mailwright.feedback.parsing.phrases import reason_from_text
 from mailwright.feedback.parsing.result import (
     EXPIRED,
@@ -70,7 +75,8 @@ def parse_message(
     flag False."""
     domains = {d.lower().strip(".") for d in (bounce_domains or set()) if d}
     try:
-        return _parse(raw, envelope_rcpt, domains)
+        with message_budget():
+            return _parse(raw, envelope_rcpt, domains)
     except Exception:  # includes RecursionError on pathological nesting
         log.debug("could not parse inbound message", exc_info=True)
         return Parsed(verp_token=verp.token_in(envelope_rcpt))

@@ -392,8 +392,9 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
     while start >= 0 and seen < 6:
         seen += 1
         line_end = report.find("\n", start)
-        chunk = report[start : (line_end if line_end >= 0 else len(report))]
-        nxt = report[line_end + 1 : report.find("\n", line_end + 1)] if line_end >= 0 else ""
+        # A line is read on its first 1,000 characters (a status is near the address).
+        chunk = report[start : (line_end if line_end >= 0 else len(report))][:1000]
+        nxt = report[line_end + 1 : report.find("\n", line_end + 1)][:1000] if line_end >= 0 else ""
         for candidate in (chunk, nxt):
             if find_status(candidate) and candidate.strip() not in paragraph:
                 parts.append(candidate.strip())
