@@ -150,6 +150,9 @@ STRONG = frozenset({BLOCKED, RATE_LIMITED})
 _EDGE_BLOCKED = re.compile(
     r"5\.4\.1 recipient address rejected: access denied|access denied\. as\(201806281\)"
 )
+# Exim's sender callout ("550-Verification failed for <our sender> … 550-Response: 550 5.1.1
+# … User unknown … 550 Sender verify failed") quotes a code about OUR address: policy.
+_SENDER_VERIFY = re.compile(r"sender verify failed")
 # Yandex says "5.7.1 No such user!": only these unambiguous words make an X.7.1 the address's.
 _X71_UNKNOWN = re.compile(r"no such user|user unknown|unknown user|user not found")
 STRONG_RULES = [r for r in TEXT_RULES if r.reason in STRONG and r.label in ("block list", "rate")]
@@ -192,6 +195,8 @@ def _strong_text(text: str) -> tuple[str, str] | None:
     text = prepare(text)
     if _EDGE_BLOCKED.search(text):
         return USER_UNKNOWN, f"text /{_EDGE_BLOCKED.pattern}/ (en, Exchange edge blocking)"
+    if _SENDER_VERIFY.search(text):
+        return POLICY, f"text /{_SENDER_VERIFY.pattern}/ (en, Exim sender callout)"
     for rule in STRONG_RULES:
         found = rule.match(text)
         if found:

@@ -80,6 +80,13 @@ def split_original(text: str) -> tuple[str, str]:
     return text[: m.start()], text[m.end() :].lstrip("\r\n")
 
 
+def _reason_below(paragraph: str) -> bool:
+    """True when the paragraph's last line is indented under the first and is not a lead-in
+    ending in a colon ("because:")."""
+    first, _, last = paragraph.rstrip().rpartition("\n")
+    return bool(first) and last[:1] in " \t" and not last.rstrip().endswith(":")
+
+
 def diagnostic_for(address: str, report: str) -> str:
     """The paragraph(s) that talk about `address`: from its first mention to the next blank
     line (and the following paragraph too when the first is the address alone)."""
@@ -95,6 +102,11 @@ def diagnostic_for(address: str, report: str) -> str:
     # another recipient's paragraph.
     for nxt in paragraphs[1:4]:
         if len(mime.collapse(chosen)) > len(address) + 24:
+            break
+        if _reason_below(chosen) and nxt[:1] not in " \t":
+            # "  addr\n    No Such User Here": the reason is already under the address; an
+            # unindented paragraph after it is the notice's own text (cPanel: "The account or
+            # domain may not exist, they may be blacklisted …"), not this recipient's reason.
             break
         others = [a for a in _ADDR.findall(nxt) if a.lower() != address.lower()]
         if others and nxt.lstrip().lstrip("<").startswith(others[0]):

@@ -57,9 +57,21 @@ BLOCK_LIST = rule(
         # AOL: "(RLY:B1) … cannot accept further e-mail transactions from this server or domain"
         r"\(rly:b\d\)",
         r"(cannot|can't|will not|won't) accept .{0,40}from this (server|ip|host|network)",
+        # Receivers' published refusals of our IP (round 2, "what the receivers say"):
+        # Comcast "found on one or more RBLs", Gmail "very low reputation of the sending IP
+        # address", Orange "Client host blocked for spamming issues", Spectrum "Mail refused
+        # - <IP> - … AUP#", Yahoo "[TSS09] All messages from IP will be permanently
+        # deferred", T-Online "… tosa@rx.t-online.de … (BL)".
+        r"\brbls\b",
+        r"low reputation",
+        r"client host blocked",
+        r"mail refused\W{1,5}<?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
+        r"\[tss09\]",
+        r"will be permanently deferred",
+        r"\(bl\)",
     ),
     de=(r"auf einer (sperr|schwarzen )liste",),
-    fr=(r"liste noire",),
+    fr=(r"liste noire", r"adresse ip (source )?bloqu"),
     es=(r"lista negra",),
     pt=(r"lista negra",),
     it=(r"lista nera",),
@@ -161,6 +173,7 @@ AUTHENTICATION = rule(
         r"sender (domain|address) (is not|not) (verified|authenticated)",
         r"forged",
         r"spoof",
+        r"authentication (level|requirements)",  # Outlook.com 5.7.515
     ),
     de=(r"authentifizierung fehlgeschlagen", r"nicht authentifiziert"),
     fr=(r"authentification (a )?échou", r"non authentifié"),
@@ -313,6 +326,7 @@ POLICY_WORDS = rule(
         r"sender (address )?(rejected|refused|denied)",
         r"restricted",
         r"greylist",
+        r"policies",  # Mimecast "554 Email rejected due to security policies"
     ),
     de=(r"richtlinie",),
     fr=(r"politique",),

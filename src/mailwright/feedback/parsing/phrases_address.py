@@ -199,6 +199,7 @@ USER = rule(
         r"bad (destination )?mailbox",
         r"mailbox unavailable",
         r"mailbox (is )?not available",
+        r"not a valid (recipient|mailbox|address)",  # AOL/Yahoo "dd Not a valid recipient"
     ),
     de=(
         near(
