@@ -15,6 +15,7 @@ import re
 
 from mailwright.feedback.parsing import phrases_address as address
 from mailwright.feedback.parsing.phrase_rule import TextRule, prepare, rule
+from mailwright.feedback.parsing.phrases_gateways import GATEWAY_RULES
 from mailwright.feedback.parsing.result import (
     BLOCKED,
     CONTENT_REJECTED,
@@ -37,7 +38,7 @@ BLOCK_LIST = rule(
     en=(
         r"spamhaus",
         r"spamcop",
-        r"barracuda",
+        r"barracuda ?(reputation|central)|barracudacentral",  # not a barracuda host name
         r"\bsorbs\b",
         r"\bsurbl\b",
         r"\buribl\b",
@@ -402,6 +403,7 @@ RELAY = rule(
 
 # In order: the first rule that matches wins.
 TEXT_RULES: list[TextRule] = [
+    *GATEWAY_RULES,
     NETEASE_SPAM,
     NETEASE_BLOCKED,
     NETEASE_RATE,

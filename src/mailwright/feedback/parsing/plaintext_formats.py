@@ -60,7 +60,7 @@ LABELLED = re.compile(
 SENTENCE = re.compile(
     rf"(?:your message to|wasn't delivered to|was not delivered to|message delivery to|"
     rf"delivery to the following recipient failed permanently:\s*|"
-    rf"unable to deliver your message to|could not be delivered to|"
+    rf"unable to deliver your message to|could not be delivered to|the following message to|"
     rf"^(?:unknown user|user mailbox exceeds allowed size|invalid final delivery userid):)"
     rf"[ \t]*['\"<]?(?P<a>{_A})",
     re.I | re.M,
@@ -153,6 +153,8 @@ FORMATS: tuple[Format, ...] = (
         (SENTENCE, EXCHANGE_ON, EXCHANGE_ON_LOCAL, BARE_LINE),
     ),
     Format("domino", _sig(r"was not delivered to:[ \t]*$"), (BARE_LINE,)),
+    # Cisco Secure Email (IronPort AsyncOS): "The following message to <addr> was undeliverable."
+    Format("asyncos", _sig(rf"The following message to <{_A}> was undeliverable"), (SENTENCE,)),
     # au/KDDI (ezweb.ne.jp): "Your mail sent on: <date>" then "Could not be delivered to:".
     Format(
         "kddi",
@@ -239,7 +241,7 @@ FORMATS: tuple[Format, ...] = (
                 r"Это (?:письмо|сообщение) (?:было )?создано автоматически",
                 r"메일이 전송되지 않았습니다|메일을 전송하지 못했습니다|전달되지 않았습니다",
                 r"반송되었습니다|메일 발송 실패|발송에 실패",
-                r"konnte nicht zugestellt werden",
+                r"konnte (?:Ihre Nachricht )?(?:an [^.]{0,60}?)?nicht\s+zugestellt werden",
                 r"n'a pas pu être (?:remis|distribué|délivré)|"
                 r"Ce message a été créé automatiquement",
                 r"no (?:se )?(?:ha )?podido (?:ser )?entregar|no pudo ser entregado|"

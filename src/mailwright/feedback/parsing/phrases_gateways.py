@@ -1,0 +1,60 @@
+"""Wordings of the security gateways and hosted providers that the generic rules in
+phrases.py would misread, tried before them (the first rule that matches wins).
+
+Each phrase is the gateway's or provider's own documented refusal text:
+
+- Barracuda Email Security Service wraps each refusal as "550 permanent failure for one or
+  more recipients (addr:reason)"; a bare ":blocked" there means the recipient's Barracuda
+  policies (spam score, content or sender rules) refused the message — the receiver's
+  policy, not a block list of our IP (those say "Barracuda Reputation");
+- Exchange Online: "5.7.511 Access denied, banned sender[IP]" is our IP on Microsoft's list
+  (not the generic "access denied"); "5.7.512 … must be RFC 5322 section 3.6.2 compliant"
+  is our message's headers; "5.2.121/5.2.122 … per hour message receive limit from specific
+  sender exceeded" (RESOLVER.RST.SenderRecipientThresholdExceeded) is our sending rate, not
+  the recipient restrictions that other RESOLVER.RST codes are;
+- Gmail: "552 5.7.0 … its content presents a potential security issue" refuses an
+  attachment or its content, although it says "blocked" and "security";
+- Mimecast: "451 Internal resource temporarily unavailable" is the receiving system.
+"""
+
+from __future__ import annotations
+
+from mailwright.feedback.parsing.phrase_rule import TextRule, rule
+from mailwright.feedback.parsing.result import (
+    BLOCKED,
+    CONTENT_REJECTED,
+    POLICY,
+    RATE_LIMITED,
+    SYSTEM_ERROR,
+)
+
+GATEWAY_POLICY = rule(
+    POLICY,
+    "gateway policy",
+    en=(r"for one or more recipients \([^()\s]{1,200}:blocked\)",),
+)
+GATEWAY_BLOCKED = rule(BLOCKED, "gateway block list", en=(r"access denied, banned sender\b",))
+GATEWAY_RATE = rule(
+    RATE_LIMITED,
+    "provider rate",
+    en=(r"message receive limit .{0,40}exceeded", r"senderrecipientthresholdexceeded"),
+)
+GATEWAY_CONTENT = rule(
+    CONTENT_REJECTED,
+    "provider content",
+    en=(
+        r"rfc ?5322 section [\d.]{1,10} compliant",
+        r"content presents a potential security issue",
+    ),
+)
+GATEWAY_SYSTEM = rule(
+    SYSTEM_ERROR, "gateway system", en=(r"internal resource temporarily unavailable",)
+)
+
+GATEWAY_RULES: list[TextRule] = [
+    GATEWAY_POLICY,
+    GATEWAY_BLOCKED,
+    GATEWAY_RATE,
+    GATEWAY_CONTENT,
+    GATEWAY_SYSTEM,
+]
