@@ -9,6 +9,7 @@ from email.message import Message
 
 from mailwright.feedback.parsing import (
     autoreply,
+    carriers,
     complaints,
     dsn,
     freetext,
@@ -362,6 +363,7 @@ def _finish(
         if verp.is_ours(r.address, domains):
             _trace(result, "recipients", r.address, "dropped: our own bounce address")
     result.recipients = [r for r in result.recipients if not verp.is_ours(r.address, domains)]
+    carriers.refine(result, msg)
     for i, r in enumerate(result.recipients):
         for name in ("address", "kind", "reason"):
             if name in r.why:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # Only the start of a long text is searched (a whole report body can be large; the
@@ -13,8 +14,9 @@ MAX_TEXT = 5_000
 
 def prepare(text: str | None) -> str:
     """The text the rules search: its start, lower-cased (the patterns are lower case and
-    compiled without re.I, which halves the time)."""
-    return (text or "")[:MAX_TEXT].lower()
+    compiled without re.I, which halves the time). NFKC folds the half-width katakana of
+    Japanese mobile notices (ﾒｰﾙﾎﾞｯｸｽ → メールボックス) and full-width digits and letters."""
+    return unicodedata.normalize("NFKC", (text or "")[:MAX_TEXT]).lower()
 
 
 @dataclass(frozen=True)

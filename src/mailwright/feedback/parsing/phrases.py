@@ -154,6 +154,30 @@ RESTRICTION = rule(
     ),
 )
 
+# The address owner's own filter refused our sender: the Japanese carriers' receive settings
+# (docomo's 受信拒否設定/指定受信, au's and SoftBank's 迷惑メールフィルター設定), a Korean
+# 수신 거부 목록. The address works and its owner can allow us: policy (never suppressed),
+# before "spam" (迷惑メール…設定 is the filter's name, not a verdict on our content).
+OWNER_FILTER = rule(
+    POLICY,
+    "owner's filter",
+    en=(
+        r"(receive|receiving|reception|recipient'?s?|user'?s?) (mail )?(refusal |filter(ing)? )?"
+        r"(settings?|restrictions?)",
+        r"rejected by (the )?(user|recipient)'?s? .{0,30}(settings?|filter)",
+        r"recipient has chosen not to receive",
+        r"mail refusal setting",
+    ),
+    ja=(
+        r"受信拒否(設定|リスト)",
+        r"受信(許可|制限|指定)?設定",
+        r"指定受信",
+        r"迷惑メール(フィルター?|対策)設定",
+    ),
+    ko=(r"수신 ?(거부|차단) ?(목록|설정|리스트)",),
+    zh=(r"拒收设置", r"设置了拒收"),
+)
+
 # Authentication of our mail: SPF, DKIM, DMARC, reverse DNS, TLS required.
 AUTHENTICATION = rule(
     SECURITY_ERROR,
@@ -180,6 +204,10 @@ AUTHENTICATION = rule(
     fr=(r"authentification (a )?échou", r"non authentifié"),
     es=(r"autenticación fallida", r"no autenticado"),
     ru=(r"не прош(ло|ел|ёл) (проверку|аутентификацию)",),
+    # CJK text runs the word on ("SPF検証エラー", "SPF校验"): no \b after the acronym.
+    ja=(r"送信ドメイン認証", r"(spf|dkim|dmarc)(検証|認証|チェック|レコード|署名)"),
+    zh=(r"(spf|dkim|dmarc)(校验|验证|檢查|检查|签名|驗證)",),
+    ko=(r"(spf|dkim|dmarc) ?(인증|검증)",),
 )
 
 SPAM = rule(
@@ -284,7 +312,12 @@ EXPIRY = rule(
     fr=(r"délai .{0,30}(expiré|dépassé)",),
     ru=(r"в течение \d+ (дн|день|дня|час|сут)", r"попытки доставки прекращены"),
     ja=(r"配送期限", r"\d+日間.{0,10}配送を試み"),
-    zh=(r"投递超时", r"重试.{0,10}(超时|失败).{0,10}退回"),
+    zh=(
+        r"投递超时",
+        r"重试.{0,10}(超时|失败).{0,10}退回",
+        r"(滞留|重试|尝试).{0,20}超过 ?\d{1,3} ?(天|小时)",
+        r"停止投递",
+    ),
 )
 
 # Our envelope sender refused ("Sender address rejected: Domain not found"): about us, and
@@ -412,6 +445,7 @@ TEXT_RULES: list[TextRule] = [
     VIRUS,
     RELAY,
     RESTRICTION,
+    OWNER_FILTER,
     AUTHENTICATION,
     SPAM,
     CONTENT,

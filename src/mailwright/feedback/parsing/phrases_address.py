@@ -58,12 +58,20 @@ FULL = rule(
     ja=(
         r"(メールボックス|メールボックスの容量|受信箱).{0,20}(いっぱい|満杯|一杯|容量.{0,10}超)",
         r"容量(オーバー|超過|不足)",
+        r"容量(が|を)(オーバー|超過|不足|超え)",
     ),
     zh=(
         r"(邮箱|信箱|郵箱)(已满|已滿|空间不足|容量已满|容量不足)",
         r"超(过|出).{0,10}(容量|配额)",
     ),
-    ko=(r"(메일함|편지함|사서함).{0,20}(가득|꽉 ?찼|용량.{0,10}초과)", r"용량 초과"),
+    ko=(
+        r"(메일함|편지함|사서함).{0,20}(가득|꽉 ?찼|용량.{0,10}초과)",
+        r"용량 초과",
+        r"저장 ?공간(이)? ?부족",
+    ),
+    vi=(r"hộp thư .{0,20}(đầy|hết dung lượng)",),
+    th=(r"กล่องจดหมาย.{0,20}เต็ม",),
+    id=(r"kotak (surat|masuk|pesan) .{0,20}penuh", r"kuota .{0,20}(penuh|terlampaui)"),
     nl=(near("mailbox|postvak|postbus|mailbox van de ontvanger", r"vol\b", 30), r"quotum"),
 )
 
@@ -252,12 +260,16 @@ USER = rule(
     ja=(
         r"(宛先|アドレス|ユーザー?|受信者).{0,20}(存在しません|見つかりません|不明)",
         r"該当するユーザー?(は|が)(いません|存在しません)",
+        r"(アドレス|宛先).{0,20}使用され(ていません|ておりません)",
     ),
     zh=(
         r"(用户|用戶|收件人|收件者|邮箱|地址|帐号|账号|账户|帐户|帳號).{0,10}(不存在|未找到|无效|無效)",
         r"查无此人",
     ),
     ko=(r"(사용자|수신자|받는 ?사람|계정|주소).{0,20}(존재하지 않|찾을 수 없|없습니다)",),
+    vi=(r"(địa chỉ|người nhận|tài khoản).{0,30}(không tồn tại|không tìm thấy)",),
+    th=(r"ไม่(มี|พบ)(ผู้ใช้|ผู้รับ|ที่อยู่)",),
+    id=(r"(alamat|pengguna|penerima).{0,30}(tidak ditemukan|tidak dikenal|tidak ada)",),
     nl=(
         near(
             "gebruiker|ontvanger|e-?mailadres|adres|mailbox", "bestaat niet|onbekend|niet gevonden"

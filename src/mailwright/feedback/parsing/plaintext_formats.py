@@ -16,6 +16,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from mailwright.feedback.parsing import mime
+from mailwright.feedback.parsing import notice_phrases_asia as asia
 from mailwright.feedback.parsing.classify import find_status
 
 _A = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
@@ -51,7 +52,7 @@ LABELLED = re.compile(
     r"address|to|rcpt|empfänger|empfaenger|adresse|destinataire|destinatario|"
     r"dirección|adresat|odbiorca|alıcı|alici|alıcı adresi|收件人|收件人地址|收信人|宛先|"
     r"destinatário|ontvanger|geadresseerde|"
-    r"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람)"
+    rf"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람|{asia.LABELS})"
     rf"[ \t]*[:：][ \t]*<?(?P<a>{_A})>?",
     re.M | re.I,
 )
@@ -158,8 +159,8 @@ FORMATS: tuple[Format, ...] = (
     # au/KDDI (ezweb.ne.jp): "Your mail sent on: <date>" then "Could not be delivered to:".
     Format(
         "kddi",
-        _sig(r"Your mail sent on:.{0,80}\n(?:.*\n){0,3}[ \t]*Could not be delivered to:"),
-        (DELIVERED_TO_COLON,),
+        _sig(asia.KDDI_SIGNATURE),
+        (DELIVERED_TO_COLON, BARE_LINE),
     ),
     Format(
         "groupwise",
@@ -222,6 +223,7 @@ FORMATS: tuple[Format, ...] = (
         "iis",
         _sig(
             r"Delivery to the following recipients? failed\.",
+            r"Delivery to the following recipients? was (?:refused|rejected):",
             r"Delivery to the following recipients? has been delayed\.",
         ),
         (BARE_LINE, ANGLE_LINE),
@@ -233,6 +235,7 @@ FORMATS: tuple[Format, ...] = (
             loose=(
                 r"配送できませんでした|送信できませんでした|届けることができませんでした",
                 r"配送に失敗しました|配信に失敗しました|配信できませんでした",
+                *asia.SIGNATURES,
                 r"退信|邮件(?:没有|未能|无法)(?:成功)?(?:发送|投递|送达)|无法投递|系统退信",
                 r"邮件被退回|邮件已被退回",
                 r"Сообщение не (?:было )?доставлено|не удалось доставить|"
@@ -306,6 +309,7 @@ GAVE_UP = _any(
     r"giving up|gave up|retry time(?:out)? exceeded|delivery time expired|in the queue too long",
     r"в течение \d+ (?:дн|день|дня|час|сут)|попытки доставки прекращены",
     r"配送期限|\d+日間.{0,10}配送を試み",
+    asia.GAVE_UP,
 )
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
