@@ -18,53 +18,23 @@ from email.utils import getaddresses
 from mailwright.feedback.parsing import mime
 from mailwright.feedback.parsing import notice_phrases_asia as asia
 from mailwright.feedback.parsing.classify import find_status
-
-_A = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
-ADDRESS = re.compile(_A)
-
-# Where formats put a failed address (group "a"), shared by several families.
-ANGLE_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>[ \t]*:", re.M)  # qmail, Postfix, Yahoo
-# Exim, Domino. One blank run before and one after the optional colon: two adjacent
-# `[ \t]*` could split a long run of blanks every way (quadratic; fuzz input #73593).
-BARE_LINE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*(?::[ \t]*)?$", re.M)
-SENDMAIL_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>(?:\.\.\.|[ \t]*$)", re.M)
-RCPT_TO = re.compile(rf"RCPT TO:[ \t]*<(?P<a>{_A})>", re.I)
-EXCHANGE_ON = re.compile(rf"^[ \t]*'?(?P<a>{_A})'? on \d", re.M)  # Exchange 2003
-# Exchange 2007/2010 localised: "'addr' am 03.03.2025" (de), "le" (fr), "el" (es), "il" (it),
-# "em" (pt), "op" (nl), "den" (sv/da), "dnia" (pl).
-EXCHANGE_ON_LOCAL = re.compile(rf"^[ \t]*'(?P<a>{_A})' (?:am|le|el|il|em|op|den|dnia) \d", re.M)
-# au/KDDI (ezweb): "Could not be delivered to: <addr>".
-DELIVERED_TO_COLON = re.compile(rf"could not be delivered to:[ \t]*<?(?P<a>{_A})", re.I)
-# Korean notices name the recipient as "addr 님" ("addr 님에게 보낸 메일이 반송되었습니다").
-KOREAN_NIM = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*님", re.M)
-PAREN_REASON = re.compile(rf"^[ \t]*(?P<a>{_A})[ \t]+\(", re.M)  # GroupWise
-# "addr: 550 5.1.1 …" — the address, a colon, the reply on the same line (OpenSMTPD).
-COLON_REPLY = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?:[ \t]+[245]\d\d\b", re.M)
-# "Failed to deliver to 'addr'" (SmarterMail).
-FAILED_TO = re.compile(rf"^[ \t]*Failed to deliver to '(?P<a>{_A})'", re.M | re.I)
-# MDaemon's session transcript names the recipient it tried: "Tue 2025-03-04 10:00:05.124: *  To:"
-MDAEMON_TO = re.compile(
-    rf"^[ \t]*\w{{3}} [\d-]{{8,10}} [\d:.]{{5,12}}: \*[ \t]+To: <?(?P<a>{_A})>?", re.M
-)
-# "Recipient: addr" in the product languages (label, a colon, the address).
-LABELLED = re.compile(
-    r"^[ \t]*(?:failed recipient|original recipient|recipient(?:\(s\))?|recipient address|"
-    r"address|to|rcpt|empfänger|empfaenger|adresse|destinataire|destinatario|"
-    r"dirección|adresat|odbiorca|alıcı|alici|alıcı adresi|收件人|收件人地址|收信人|宛先|"
-    r"destinatário|ontvanger|geadresseerde|"
-    rf"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람|{asia.LABELS})"
-    rf"[ \t]*[:：][ \t]*<?(?P<a>{_A})>?",
-    re.M | re.I,
-)
-# Address inside a sentence: "Your message to addr couldn't be delivered", "wasn't delivered
-# to addr because", "Message delivery to 'addr' failed", "Unknown user: addr".
-SENTENCE = re.compile(
-    rf"(?:your message to|wasn't delivered to|was not delivered to|message delivery to|"
-    rf"delivery to the following recipient failed permanently:\s*|"
-    rf"unable to deliver your message to|could not be delivered to|the following message to|"
-    rf"^(?:unknown user|user mailbox exceeds allowed size|invalid final delivery userid):)"
-    rf"[ \t]*['\"<]?(?P<a>{_A})",
-    re.I | re.M,
+from mailwright.feedback.parsing.notice_places import (
+    _A,
+    ADDRESS,
+    ANGLE_LINE,
+    BARE_LINE,
+    COLON_REPLY,
+    DELIVERED_TO_COLON,
+    EXCHANGE_ON,
+    EXCHANGE_ON_LOCAL,
+    FAILED_TO,
+    KOREAN_NIM,
+    LABELLED,
+    MDAEMON_TO,
+    PAREN_REASON,
+    RCPT_TO,
+    SENDMAIL_LINE,
+    SENTENCE,
 )
 
 
