@@ -146,8 +146,7 @@ def _decoded_blocks(part: Message, limit: int = mime.MAX_RECIPIENTS + 1) -> list
         for block in payload[:limit]:
             if not isinstance(block, Message):
                 continue
-            fields = {k.lower(): mime.decode(_fix(str(v))) for k, v in block.raw_items()}
-            blocks.append(fields)
+            blocks.extend(_split_run_on(block.raw_items()))
             # A block whose fields the parser could not read ends up in its body (and an
             # RFC 6533 part, read as one message, has every further block there): keep it.
             body = block.get_payload(decode=True)
@@ -169,24 +168,50 @@ def _decoded_blocks(part: Message, limit: int = mime.MAX_RECIPIENTS + 1) -> list
     return _text_blocks(mime.to_text(raw, "utf-8"), limit)
 
 
+# Fields that open a per-recipient block (RFC 3464 section 2.3). Some MTAs write the blocks
+# without the blank line between them: a second one of these starts the next block.
+RECIPIENT_OPENERS = ("original-recipient", "final-recipient")
+
+
+def _split_run_on(items) -> list[dict[str, str]]:
+    """(name, value) pairs of one block → one block, or several when the blank lines between
+    blocks were left out: a recipient field the block already has, or one after its address
+    and Action, starts a new block; per-message fields before the first recipient field make
+    their own block."""
+    blocks: list[dict[str, str]] = []
+    fields: dict[str, str] = {}
+    for key, value in items:
+        name = key.strip().lower()
+        opens = name in RECIPIENT_OPENERS
+        has_address = any(k in fields for k in RECIPIENT_OPENERS)
+        if opens and (name in fields or ("action" in fields and has_address)):
+            blocks.append(fields)
+            fields = {}
+        elif opens and fields and not has_address:
+            if "reporting-mta" in fields or "arrival-date" in fields:
+                blocks.append(fields)  # the per-message fields ran into the first block
+                fields = {}
+        fields.setdefault(name, mime.decode(_fix(str(value))))
+    if fields:
+        blocks.append(fields)
+    return blocks
+
+
 def _text_blocks(text: str, limit: int = mime.MAX_RECIPIENTS + 1) -> list[dict[str, str]]:
     blocks = []
     for chunk in re.split(r"\r?\n\s*\r?\n", text, maxsplit=limit)[:limit]:
-        fields: dict[str, str] = {}
-        name = None
+        items: list[list[str]] = []
         for line in chunk.splitlines():
-            if line[:1] in (" ", "\t") and name:
-                fields[name] += " " + line.strip()
+            if line[:1] in (" ", "\t") and items and items[-1][0]:
+                items[-1][1] += " " + line.strip()
                 continue
             key, sep, value = line.partition(":")
             if sep and re.fullmatch(r"[A-Za-z0-9-]+", key.strip()):
-                name = key.strip().lower()
-                fields.setdefault(name, value.strip())
-            else:
-                name = None
-        if fields:
-            blocks.append(fields)
-    return blocks
+                items.append([key.strip(), value.strip()])
+            elif items:
+                items.append(["", ""])  # ends the folding of the field before
+        blocks.extend(_split_run_on((k, v) for k, v in items if k))
+    return blocks[:limit] if len(blocks) > limit else blocks
 
 
 def status_blocks(msg: Message) -> list[StatusBlock]:

@@ -244,7 +244,7 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
         )
         recipient = Recipient(block.address, kind, reason, status, diagnostic, why)
         (failed if outcome == "failed" else delayed).append(recipient)
-    chosen = failed or delayed
+    chosen = _one_per_address(failed) or _one_per_address(delayed)
     result.recipients.extend(chosen)
     result.bounce = bool(failed)
     result.delay = not failed and bool(delayed)
@@ -270,6 +270,27 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
     if not blocks:
         # A DSN that lost its status part (truncated, mangled): read it like free text.
         _from_free_text(result, msg, report, True)
+
+
+def _one_per_address(recipients: list[Recipient]) -> list[Recipient]:
+    """A relay that wraps the next hop's report sends two status parts for one recipient
+    (its own generic 5.0.0 and the inner server's 5.1.1): one recipient, the most specific
+    block decides (a placed reason beats `other`, a specific status beats an x.0.0)."""
+
+    def specific(r: Recipient) -> tuple[bool, bool]:
+        return (r.reason != OTHER, not (r.status or "x.0.0").endswith(".0.0"))
+
+    out: list[Recipient] = []
+    for r in recipients:
+        same = next(
+            (o for o in out if r.address and (o.address or "").lower() == r.address.lower()),
+            None,
+        )
+        if same is None:
+            out.append(r)
+        elif specific(r) > specific(same):
+            out[out.index(same)] = r
+    return out
 
 
 def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> None:
@@ -420,6 +441,9 @@ def _status_line(text: str) -> str:
     return ""
 
 
+REPLY_SUBJECT = re.compile(r"\s*(re|aw|sv|vs|odp|ynt|antw|rif|r)\s*(\[\d{1,3}\])?\s*:", re.I)
+
+
 def _bounce_signals(msg: Message) -> bool:
     if (
         mime.headers(msg, "x-failed-recipients")
@@ -430,4 +454,7 @@ def _bounce_signals(msg: Message) -> bool:
     local = sender.rpartition("<")[2] if "<" in sender else sender
     if DAEMON_SENDERS.search(local) or DAEMON_SENDERS.search(sender):
         return True
-    return bool(BOUNCE_SUBJECTS.search(mime.header(msg, "subject")))
+    subject = mime.header(msg, "subject")
+    # "Re: Undelivered Mail Returned to Sender" is a person answering about a notice (a
+    # forwarded notice, "Fwd: …", still carries it).
+    return bool(BOUNCE_SUBJECTS.search(subject)) and not REPLY_SUBJECT.match(subject)
