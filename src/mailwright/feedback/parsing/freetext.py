@@ -36,6 +36,7 @@ ORIGINAL_MARKERS = re.compile(
     r"Returned mail follows|"
     r"START OF RETURNED MESSAGE|"
     r"Original message header follows|"
+    r"\|-+ Message text follows|"  # smail
     r"Original message|Returned message|"
     r"元のメッセージ|元メッセージ|以下、?元のメール|原始邮件|原邮件|原信件|"
     r"Исходное сообщение|Оригинальное сообщение|원본 메시지|원본 메일|"

@@ -307,6 +307,8 @@ EXPIRY = rule(
         r"have been failing for a long time",  # Exim retry rules ran out
         r"not going to try again",  # qmail queuelifetime
         r"giving up",
+        r"not reachable within the allowed queue period",  # Openwave/Critical Path InterMail
+        r"(?:was )?not delivered within \d{1,3} (days?|hours?)",
     ),
     de=(r"zustellung .{0,40}aufgegeben",),
     fr=(r"délai .{0,30}(expiré|dépassé)",),

@@ -107,6 +107,9 @@ HOST = rule(
         r"host unknown",
         r"mx records? points? to non-?existent host",  # Exim dnslookup router
         r"domain name .{0,80}(does not appear to be|is not|not) registered",  # MailEnable
+        r"no route found to domain",  # Lotus Notes/Domino router
+        r"illegal host/domain name",  # PMDF, Sun/Oracle Messaging Server
+        r"no mail servers appear to exists? for",  # hMailServer
     ),
     de=(
         r"domain .{0,40}(existiert nicht|nicht gefunden|unbekannt)",

@@ -16,6 +16,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from mailwright.feedback.parsing import mime
+from mailwright.feedback.parsing import notice_formats_legacy as legacy
 from mailwright.feedback.parsing import notice_phrases_asia as asia
 from mailwright.feedback.parsing.classify import find_status
 from mailwright.feedback.parsing.notice_places import (
@@ -198,6 +199,8 @@ FORMATS: tuple[Format, ...] = (
         ),
         (BARE_LINE, ANGLE_LINE),
     ),
+    # Older and niche MTAs and gateways (notice_formats_legacy.py).
+    *(Format(family, _sig(*phrases), places) for family, phrases, places in legacy.FORMATS),
     # Localised notices (Japanese, Chinese, Russian, Korean providers; the product languages).
     Format(
         "localized",
@@ -371,6 +374,9 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         # A line is read on its first 1,000 characters (a status is near the address).
         chunk = report[start : (line_end if line_end >= 0 else len(report))][:1000]
         nxt = report[line_end + 1 : report.find("\n", line_end + 1)][:1000] if line_end >= 0 else ""
+        starts = ADDRESS.match(nxt.lstrip(" \t<"))
+        if starts and starts.group(0).lower() != address.lower():
+            nxt = ""  # the next line is another recipient's (smail, Exim lists them unspaced)
         for candidate in (chunk, nxt):
             if find_status(candidate) and candidate.strip() not in paragraph:
                 parts.append(candidate.strip())
