@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from mailwright.feedback.parsing.phrase_rule import MAX_TEXT, prepare
 from mailwright.feedback.parsing.phrases import SOFT_TEXT, TEXT_RULES, reason_from_text
+from mailwright.feedback.parsing.phrases_gateways import GATEWAY_OWNER_LIST
 from mailwright.feedback.parsing.result import (
     BLOCKED,
     CONTENT_REJECTED,
@@ -197,6 +198,9 @@ def _strong_text(text: str) -> tuple[str, str] | None:
         return USER_UNKNOWN, f"text /{_EDGE_BLOCKED.pattern}/ (en, Exchange edge blocking)"
     if _SENDER_VERIFY.search(text):
         return POLICY, f"text /{_SENDER_VERIFY.pattern}/ (en, Exim sender callout)"
+    owner = GATEWAY_OWNER_LIST.match(text)  # "the recipient's blacklist": not a block list
+    if owner:
+        return POLICY, f"text /{owner[0]}/ ({owner[1]}, the recipient's own list)"
     for rule in STRONG_RULES:
         found = rule.match(text)
         if found:

@@ -38,7 +38,9 @@ ORIGINAL_MARKERS = re.compile(
     r"Original message header follows|"
     r"\|-+ Message text follows|"  # smail
     r"Original message|Returned message|"
-    r"元のメッセージ|元メッセージ|以下、?元のメール|原始邮件|原邮件|原信件|"
+    r"元のメッセージ|元メッセージ|以下、?元のメール|原始邮件|原邮件(?!信息)|原信件|"
+    # "以下は返送された/送信されたメッセージの写し/コピーです" (Japanese qmail/Exim templates).
+    r"以下は.{0,30}?(?:メッセージ|メール)の(?:写し|コピー)|"
     r"Исходное сообщение|Оригинальное сообщение|원본 메시지|원본 메일|"
     r"Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|"
     r"Mensaje original|Oryginalna wiadomość|Orijinal ileti|Özgün ileti|"

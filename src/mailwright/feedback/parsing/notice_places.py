@@ -54,3 +54,24 @@ SENTENCE = re.compile(
     rf"[ \t]*['\"<]?(?P<a>{_A})",
     re.I | re.M,
 )
+# Round 3 (Asian notices). The address alone on the line after its label ("宛先アドレス:",
+# "收件人：", "받는 사람:", "Recipient:" then "    addr").
+LABEL_NEXT_LINE = re.compile(
+    r"^[ \t]*(?:recipient(?:\(s\))?|recipient address|failed recipient|宛先|宛先アドレス|"
+    rf"送信先|受信者|收件人|收件人地址|收件者|收信人|수신자|받는 사람|받는사람|{asia.LABELS})"
+    rf"[ \t]*[:：][ \t]*\n[ \t]*<?(?P<a>{_A})>?[ \t]*$",
+    re.M | re.I,
+)
+# The address in a CJK sentence, next to the words that mark it as the recipient, bare or in
+# any bracket: 「」【】《》〈〉『』 () （） <> (notice_phrases_asia.CJK_BEFORE / CJK_AFTER).
+_OPEN = r"[「【《〈『(（<]"
+_CLOSE = r"[」】》〉』)）>]"
+CJK_BEFORE_ADDR = re.compile(
+    rf"(?:{asia.CJK_BEFORE})[ \t]?[:：]?[ \t]?{_OPEN}?(?P<a>{_A}){_CLOSE}?", re.I
+)
+# Not inside a longer word: a bare address must start where a local part can start (else a
+# long run of word characters is rescanned from every position).
+_START = r"(?<![\w.!#$%&'*+/=?^`{|}~-])"
+CJK_AFTER_ADDR = re.compile(
+    rf"(?:{_OPEN}|{_START})(?P<a>{_A}){_CLOSE}?[ \t]?(?:{asia.CJK_AFTER})", re.I
+)

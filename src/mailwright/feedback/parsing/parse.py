@@ -14,6 +14,7 @@ from mailwright.feedback.parsing import (
     dsn,
     freetext,
     mime,
+    notice_fallback,
     plaintext_formats,
     ses,
     verp,
@@ -155,7 +156,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     if notice is not None:
         _from_notice(result, notice, body)
     elif looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
-        _from_free_text(result, msg, body, looks_like_bounce)
+        _from_free_text(result, msg, body, looks_like_bounce, original)
     if result.bounce or result.delay:
         result.automated = True
         if notice is None:
@@ -293,7 +294,9 @@ def _one_per_address(recipients: list[Recipient]) -> list[Recipient]:
     return out
 
 
-def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> None:
+def _from_free_text(
+    result: Parsed, msg: Message, body: str, daemon: bool, original: Message | None = None
+) -> None:
     whole: dict[bool, tuple] = {}  # what the whole report says, read once (it can be long)
     for failure in freetext.failures(msg):
         diagnostic = failure.diagnostic
@@ -318,7 +321,10 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
         kind, reason, status, why = classify_explained(None, body)
         diagnostic = _status_line(body)
         why["address"] = "not named in the report (the VERP token decides)"
-        result.recipients.append(Recipient(None, kind, reason, status, diagnostic, why))
+        addr, rule = notice_fallback.named_recipient(body, original, mime.header(msg, "from"))
+        if addr:
+            why["address"] = f"free-text notice: {rule}"
+        result.recipients.append(Recipient(addr or None, kind, reason, status, diagnostic, why))
         result.bounce = True
 
 

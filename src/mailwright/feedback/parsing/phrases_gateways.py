@@ -14,7 +14,10 @@ Each phrase is the gateway's or provider's own documented refusal text:
   the recipient restrictions that other RESOLVER.RST codes are;
 - Gmail: "552 5.7.0 … its content presents a potential security issue" refuses an
   attachment or its content, although it says "blocked" and "security";
-- Mimecast: "451 Internal resource temporarily unavailable" is the receiving system.
+- Mimecast: "451 Internal resource temporarily unavailable" is the receiving system;
+- a recipient's own blacklist ("Rejected by recipient's blacklist", Coremail's
+  "被收件人拒收（发件人在收件人的黑名单中）") is the owner's filter, policy like a receive
+  setting (docs/bounces.md), not a block list of our IP — tried before the block-list words.
 """
 
 from __future__ import annotations
@@ -51,7 +54,17 @@ GATEWAY_SYSTEM = rule(
     SYSTEM_ERROR, "gateway system", en=(r"internal resource temporarily unavailable",)
 )
 
+GATEWAY_OWNER_LIST = rule(
+    POLICY,
+    "recipient's own list",
+    en=(r"(?:recipient|user)'?s? (?:personal )?(?:black ?list|block(?:ed)? senders? list)",),
+    zh=(r"收件人的?黑名单", r"被收件人拒收", r"收件者的?黑名單", r"被收件者拒收"),
+    ja=(r"受信者の?ブラックリスト",),
+    ko=(r"수신자의? (?:블랙리스트|차단 목록)",),
+)
+
 GATEWAY_RULES: list[TextRule] = [
+    GATEWAY_OWNER_LIST,
     GATEWAY_POLICY,
     GATEWAY_BLOCKED,
     GATEWAY_RATE,

@@ -24,12 +24,15 @@ from mailwright.feedback.parsing.notice_places import (
     ADDRESS,
     ANGLE_LINE,
     BARE_LINE,
+    CJK_AFTER_ADDR,
+    CJK_BEFORE_ADDR,
     COLON_REPLY,
     DELIVERED_TO_COLON,
     EXCHANGE_ON,
     EXCHANGE_ON_LOCAL,
     FAILED_TO,
     KOREAN_NIM,
+    LABEL_NEXT_LINE,
     LABELLED,
     MDAEMON_TO,
     PAREN_REASON,
@@ -209,6 +212,7 @@ FORMATS: tuple[Format, ...] = (
                 r"配送できませんでした|送信できませんでした|届けることができませんでした",
                 r"配送に失敗しました|配信に失敗しました|配信できませんでした",
                 *asia.SIGNATURES,
+                *asia.SIGNATURES_R3,
                 r"退信|邮件(?:没有|未能|无法)(?:成功)?(?:发送|投递|送达)|无法投递|系统退信",
                 r"邮件被退回|邮件已被退回",
                 r"Сообщение не (?:было )?доставлено|не удалось доставить|"
@@ -234,7 +238,15 @@ FORMATS: tuple[Format, ...] = (
                 r"onbestelbaar",
             ),
         ),
-        (LABELLED, ANGLE_LINE, BARE_LINE, KOREAN_NIM),
+        (
+            LABELLED,
+            ANGLE_LINE,
+            BARE_LINE,
+            KOREAN_NIM,
+            LABEL_NEXT_LINE,
+            CJK_BEFORE_ADDR,
+            CJK_AFTER_ADDR,
+        ),
         needs_block=True,
     ),
 )
@@ -283,6 +295,7 @@ GAVE_UP = _any(
     r"в течение \d+ (?:дн|день|дня|час|сут)|попытки доставки прекращены",
     r"配送期限|\d+日間.{0,10}配送を試み",
     asia.GAVE_UP,
+    asia.GAVE_UP_R3,
 )
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
@@ -397,7 +410,7 @@ def read_notice(
 ) -> Notice | None:
     """The failures of a plain-text notice, or None when `report` carries no known format's
     signature. `paragraph_for(address, report)` gives the text around an address."""
-    report = report[:MAX_NOTICE]
+    report = report[:MAX_NOTICE].translate(asia.FULLWIDTH)
     fmt = family_of(report)
     if fmt is None:
         return None
