@@ -36,7 +36,7 @@ ORIGINAL_MARKERS = re.compile(
     r"Returned mail follows|"
     r"START OF RETURNED MESSAGE|"
     r"Original message header follows|"
-    r"Original message|Returned message|"
+    r"Original message(?! details)|Returned message|"  # O365: "Original Message Details"
     r"元のメッセージ|元メッセージ|以下、?元のメール|原始邮件|原邮件|原信件|"
     r"Исходное сообщение|Оригинальное сообщение|원본 메시지|원본 메일|"
     r"Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|"

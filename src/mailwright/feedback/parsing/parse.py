@@ -16,6 +16,7 @@ from mailwright.feedback.parsing import (
     mime,
     plaintext_formats,
     ses,
+    shapes,
     verp,
 )
 from mailwright.feedback.parsing.classify import (
@@ -138,12 +139,16 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     # 5. Non-standard bounces.
     looks_like_bounce = _bounce_signals(msg)
     is_auto = autoreply.is_auto_reply(msg)
-    body, original_text = freetext.split_original(report)
+    report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
+    body, original_text = shapes.split_notice(report)
     if original_text and not plaintext_formats.family_of(body):
         # A notice forwarded under Outlook's "-----Original Message-----": the marker cut off
-        # the notice itself; read the notice from after it (its own marker ends it).
-        inner, inner_original = freetext.split_original(original_text)
-        if plaintext_formats.family_of(inner):
+        # the notice itself; read the notice from after it (its own marker ends it). Also a
+        # notice in no known format, when only the text after the marker carries a code.
+        inner, inner_original = shapes.split_notice(original_text)
+        if plaintext_formats.family_of(inner) or (
+            not shapes.coded(body) and shapes.coded(inner) and freetext.BOUNCE_PHRASES.search(inner)
+        ):
             body, original_text = inner, inner_original
     original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
@@ -155,7 +160,7 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     if notice is not None:
         _from_notice(result, notice, body)
     elif looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
-        _from_free_text(result, msg, body, looks_like_bounce)
+        _from_free_text(result, msg, body, looks_like_bounce, original)
     if result.bounce or result.delay:
         result.automated = True
         if notice is None:
@@ -293,7 +298,9 @@ def _one_per_address(recipients: list[Recipient]) -> list[Recipient]:
     return out
 
 
-def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> None:
+def _from_free_text(
+    result: Parsed, msg: Message, body: str, daemon: bool, original: Message | None = None
+) -> None:
     whole: dict[bool, tuple] = {}  # what the whole report says, read once (it can be long)
     for failure in freetext.failures(msg):
         diagnostic = failure.diagnostic
@@ -313,12 +320,30 @@ def _from_free_text(result: Parsed, msg: Message, body: str, daemon: bool) -> No
     if result.recipients:
         result.bounce = True
         return
-    if daemon and (find_status(body) or find_smtp_code(body)):
-        # A failure report that does not name the recipient (the VERP token will).
+    if daemon and shapes.coded(body):
+        # An unknown format that puts the address alone on a line above the server's reply.
+        original = mime.attached_original(msg) or original
+        excluded = shapes.original_senders(original)
+        for address, diagnostic in shapes.coded_addresses(body, excluded):
+            kind, reason, status, why = classify_explained(None, diagnostic)
+            why["address"] = "free-text notice: the address above the server's reply"
+            result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
+        if result.recipients:
+            result.bounce = True
+            return
+        # A failure report that does not name the recipient: the returned original's one
+        # recipient, else none (the VERP token will say).
         kind, reason, status, why = classify_explained(None, body)
         diagnostic = _status_line(body)
-        why["address"] = "not named in the report (the VERP token decides)"
-        result.recipients.append(Recipient(None, kind, reason, status, diagnostic, why))
+        address = plaintext_formats.recipient_from_original(original)
+        if address and address.lower() in excluded:
+            address = None
+        why["address"] = (
+            "not named in the report: the returned original's one recipient"
+            if address
+            else "not named in the report (the VERP token decides)"
+        )
+        result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
         result.bounce = True
 
 

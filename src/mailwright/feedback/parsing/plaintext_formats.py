@@ -35,6 +35,7 @@ from mailwright.feedback.parsing.notice_places import (
     RCPT_TO,
     SENDMAIL_LINE,
     SENTENCE,
+    SMTP_BRACKET,
 )
 
 
@@ -156,7 +157,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "kerio",
         _sig(r"The following recipient\(s\) could not be reached:"),
-        (BARE_LINE, PAREN_REASON),
+        (BARE_LINE, PAREN_REASON, SMTP_BRACKET),
     ),
     Format(
         "opensmtpd",
@@ -197,6 +198,21 @@ FORMATS: tuple[Format, ...] = (
             r"Delivery to the following recipients? has been delayed\.",
         ),
         (BARE_LINE, ANGLE_LINE),
+    ),
+    # Gateways and hosted filters that write one sentence per recipient: "Your message to
+    # <addr> was not delivered." (the address right after "to": a person rarely writes that).
+    Format(
+        "generic",
+        _sig(rf"Your message to <?{_A}>? (?:was not|wasn't|could not be|has not been) delivered"),
+        (SENTENCE,),
+        needs_block=True,
+    ),
+    # Google Groups' refusal: "the group you tried to contact (name) may not exist, or you may
+    # not have permission to post"; the group's address is in the returned original's To.
+    Format(
+        "google_groups",
+        _sig(loose=(r"the group you tried to contact \([^)\n]{1,100}\) may not exist",)),
+        (),
     ),
     # Localised notices (Japanese, Chinese, Russian, Korean providers; the product languages).
     Format(
