@@ -52,6 +52,7 @@ SENTENCE = re.compile(
     rf"(?:your message to|wasn't delivered to|was not delivered to|message delivery to|"
     rf"delivery to the following recipient failed permanently:\s*|"
     rf"unable to deliver your message to|could not be delivered to|the following message to|"
+    rf"there was a problem delivering your message to|"
     rf"^(?:unknown user|user mailbox exceeds allowed size|invalid final delivery userid):)"
     rf"[ \t]*['\"<]?(?P<a>{_A})",
     re.I | re.M,

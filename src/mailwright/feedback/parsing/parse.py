@@ -87,7 +87,10 @@ def parse_message(
 def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raw = str(raw).encode("utf-8", errors="replace")
-    msg = mime.load(bytes(raw))
+    return _parse_msg(mime.load(bytes(raw)), envelope_rcpt, domains)
+
+
+def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], nested=False) -> Parsed:
     result = Parsed()
 
     # 1. Complaints (ARF) come first: a feedback report is never a bounce.
@@ -136,9 +139,16 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
         _finish(result, msg, envelope_rcpt, complaint.original, domains)
         return result
 
-    # 5. Non-standard bounces.
+    # 5. Non-standard bounces (also one a person forwarded as an attachment).
+    attached = None if nested else shapes.forwarded_notice(msg)
+    if attached is not None:
+        inner = _parse_msg(attached, envelope_rcpt, domains, nested=True)
+        if inner.bounce or inner.delay:
+            _trace(inner, "bounce", inner.bounce, "a notice forwarded as an attached message")
+            return inner
     looks_like_bounce = _bounce_signals(msg)
     is_auto = autoreply.is_auto_reply(msg)
+    listed = shapes.list_traffic(msg) and not looks_like_bounce
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
     if original_text and not plaintext_formats.family_of(body):
@@ -150,16 +160,22 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
             not shapes.coded(body) and shapes.coded(inner) and freetext.BOUNCE_PHRASES.search(inner)
         ):
             body, original_text = inner, inner_original
+    if shapes.is_forward(mime.header(msg, "subject"), report):
+        body = shapes.from_signature(body)
     original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
     )
     # A plain-text notice in a known format (its own opening sentence), headers or not.
-    notice = plaintext_formats.read_notice(
-        body, original, mime.header(msg, "from"), freetext.diagnostic_for
+    notice = (
+        None
+        if listed
+        else plaintext_formats.read_notice(
+            body, original, mime.header(msg, "from"), freetext.diagnostic_for
+        )
     )
     if notice is not None:
         _from_notice(result, notice, body)
-    elif looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
+    elif looks_like_bounce or (not (is_auto or listed) and freetext.BOUNCE_PHRASES.search(body)):
         _from_free_text(result, msg, body, looks_like_bounce, original)
     if result.bounce or result.delay:
         result.automated = True
@@ -317,34 +333,34 @@ def _from_free_text(
             why = {k: f"{v} (whole report)" for k, v in why.items()}
         why["address"] = "free-text notice (failure detector)"
         result.recipients.append(Recipient(failure.address, kind, reason, status, diagnostic, why))
+    if not (daemon and shapes.coded(body)):
+        result.bounce = bool(result.recipients)
+        return
+    # An unknown format that puts each address alone on a line above the server's reply.
+    original = mime.attached_original(msg) or original
+    excluded = shapes.original_senders(original)
+    known = {(r.address or "").lower() for r in result.recipients}
+    for address, diagnostic in shapes.coded_addresses(body, excluded | known):
+        kind, reason, status, why = classify_explained(None, diagnostic)
+        why["address"] = "free-text notice: the address above the server's reply"
+        result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
     if result.recipients:
         result.bounce = True
         return
-    if daemon and shapes.coded(body):
-        # An unknown format that puts the address alone on a line above the server's reply.
-        original = mime.attached_original(msg) or original
-        excluded = shapes.original_senders(original)
-        for address, diagnostic in shapes.coded_addresses(body, excluded):
-            kind, reason, status, why = classify_explained(None, diagnostic)
-            why["address"] = "free-text notice: the address above the server's reply"
-            result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
-        if result.recipients:
-            result.bounce = True
-            return
-        # A failure report that does not name the recipient: the returned original's one
-        # recipient, else none (the VERP token will say).
-        kind, reason, status, why = classify_explained(None, body)
-        diagnostic = _status_line(body)
-        address = plaintext_formats.recipient_from_original(original)
-        if address and address.lower() in excluded:
-            address = None
-        why["address"] = (
-            "not named in the report: the returned original's one recipient"
-            if address
-            else "not named in the report (the VERP token decides)"
-        )
-        result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
-        result.bounce = True
+    # A failure report that does not name the recipient: the returned original's one
+    # recipient, else none (the VERP token will say).
+    kind, reason, status, why = classify_explained(None, body)
+    diagnostic = shapes.status_line(body)
+    address = plaintext_formats.recipient_from_original(original)
+    if address and address.lower() in excluded:
+        address = None
+    why["address"] = (
+        "not named in the report: the returned original's one recipient"
+        if address
+        else "not named in the report (the VERP token decides)"
+    )
+    result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
+    result.bounce = True
 
 
 def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) -> None:
@@ -457,13 +473,6 @@ def _coded_paragraph(address: str, report: str) -> str:
         if find_status(paragraph) or find_smtp_code(paragraph):
             return paragraph
     return first
-
-
-def _status_line(text: str) -> str:
-    for line in text.splitlines()[:1000]:
-        if find_status(line) or find_smtp_code(line):
-            return mime.collapse(line, 1000)
-    return ""
 
 
 REPLY_SUBJECT = re.compile(r"\s*(re|aw|sv|vs|odp|ynt|antw|rif|r)\s*(\[\d{1,3}\])?\s*:", re.I)

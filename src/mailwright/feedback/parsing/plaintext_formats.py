@@ -184,6 +184,7 @@ FORMATS: tuple[Format, ...] = (
         _sig(
             r"Delivery to the following recipient failed permanently",
             r"Your message wasn't delivered to",
+            r"There was a problem delivering your message to",
             r"\*\* (Address not found|Message not delivered|Message blocked) \*\*",
         ),
         (SENTENCE, BARE_LINE),
