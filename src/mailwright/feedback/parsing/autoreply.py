@@ -167,8 +167,21 @@ def is_auto_reply(msg: Message) -> bool:
     return bool(why_auto_reply(msg))
 
 
+# Outlook's read receipt sent without an MDN part: "Read: <subject>" and "Your message … was
+# read on <date>." (German "Gelesen:" / "wurde am … gelesen", French "Lu :" / "a été lu le",
+# Spanish "Leído:" / "fue leído el").
+RECEIPT_SUBJECT = re.compile(r"^\s*(?:read|gelesen|lu|le[íi]do|lida|letto)\s*:", re.I)
+RECEIPT_TEXT = re.compile(
+    r"\bwas read on\b|wurde am .{1,80} gelesen|a été lu le|fue leído el", re.I
+)
+
+
 def is_receipt(msg: Message) -> bool:
     """A read receipt (RFC 8098 MDN): machine mail that says the message arrived."""
+    if RECEIPT_SUBJECT.match(mime.header(msg, "subject")) and RECEIPT_TEXT.search(
+        mime.report_text(msg)[:4096]
+    ):
+        return True
     return bool(mime.parts_of_type(msg, "message/disposition-notification")) or (
         mime.content_type(msg) == "multipart/report"
         and mime.param(msg, "report-type") == "disposition-notification"

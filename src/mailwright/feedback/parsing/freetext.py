@@ -37,7 +37,7 @@ ORIGINAL_MARKERS = re.compile(
     r"START OF RETURNED MESSAGE|"
     r"Original message header follows|"
     r"\|-+ Message text follows|"  # smail
-    r"Original message|Returned message|"
+    r"Original message(?! details)|Returned message|"  # O365: "Original Message Details"
     r"元のメッセージ|元メッセージ|以下、?元のメール|原始邮件|原邮件(?!信息)|原信件|"
     # "以下は返送された/送信されたメッセージの写し/コピーです" (Japanese qmail/Exim templates).
     r"以下は.{0,30}?(?:メッセージ|メール)の(?:写し|コピー)|"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import email
+import html
 import re
 from collections.abc import Iterator
 from email.header import decode_header
@@ -278,9 +279,28 @@ def report_text(msg: Message) -> str:
             if ctype not in ("text/rfc822-headers",):
                 plain.append(part_text(part))
         elif ctype == "text/html":
-            html.append(re.sub(r"<[^>]*>", " ", part_text(part)))
+            html.append(html_text(part_text(part)))
     text = "\n".join(plain) if any(t.strip() for t in plain) else "\n".join(html)
     return text[:MAX_TEXT]
+
+
+# Tags that end a line when HTML is read as text (an HTML-only NDR keeps its address and the
+# server's reply on separate lines, as the plain-text formats do).
+_BREAK_TAGS = re.compile(
+    r"<[ \t]*/?(?:br|p|div|tr|li|pre|h[1-6]|table|blockquote|hr)\b[^<>]{0,2000}>", re.I
+)
+_INVISIBLE = re.compile(r"<(style|script|head)\b[^<>]{0,2000}>[^<]{0,100000}</\1[ \t]*>", re.I)
+_TAGS = re.compile(r"<[^<>]{0,2000}>")
+_BLANKS = re.compile(r"[ \t\xa0]+")
+
+
+def html_text(markup: str) -> str:
+    """HTML as text: block tags and <br> end lines, other tags go, entities are decoded."""
+    text = _INVISIBLE.sub(" ", markup)
+    text = _TAGS.sub(" ", _BREAK_TAGS.sub("\n", text))
+    text = html.unescape(text)
+    # One space between words, as the text part would have ("to <a>addr</a> couldn't").
+    return _BLANKS.sub(" ", text)
 
 
 def parse_headers(text: str) -> Message:

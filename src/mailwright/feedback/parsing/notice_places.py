@@ -25,6 +25,8 @@ EXCHANGE_ON_LOCAL = re.compile(rf"^[ \t]*'(?P<a>{_A})' (?:am|le|el|il|em|op|den|
 DELIVERED_TO_COLON = re.compile(rf"could not be delivered to:[ \t]*<?(?P<a>{_A})", re.I)
 # Korean notices name the recipient as "addr 님" ("addr 님에게 보낸 메일이 반송되었습니다").
 KOREAN_NIM = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*님", re.M)
+# MailEnable's "Recipient: [SMTP:addr]" (its address type in brackets).
+SMTP_BRACKET = re.compile(rf"\[SMTP:(?P<a>{_A})\]", re.I)
 PAREN_REASON = re.compile(rf"^[ \t]*(?P<a>{_A})[ \t]+\(", re.M)  # GroupWise
 # "addr: 550 5.1.1 …" — the address, a colon, the reply on the same line (OpenSMTPD).
 COLON_REPLY = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?:[ \t]+[245]\d\d\b", re.M)
@@ -50,6 +52,7 @@ SENTENCE = re.compile(
     rf"(?:your message to|wasn't delivered to|was not delivered to|message delivery to|"
     rf"delivery to the following recipient failed permanently:\s*|"
     rf"unable to deliver your message to|could not be delivered to|the following message to|"
+    rf"there was a problem delivering your message to|"
     rf"^(?:unknown user|user mailbox exceeds allowed size|invalid final delivery userid):)"
     rf"[ \t]*['\"<]?(?P<a>{_A})",
     re.I | re.M,

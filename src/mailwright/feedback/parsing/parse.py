@@ -17,6 +17,7 @@ from mailwright.feedback.parsing import (
     notice_fallback,
     plaintext_formats,
     ses,
+    shapes,
     verp,
 )
 from mailwright.feedback.parsing.classify import (
@@ -87,7 +88,10 @@ def parse_message(
 def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raw = str(raw).encode("utf-8", errors="replace")
-    msg = mime.load(bytes(raw))
+    return _parse_msg(mime.load(bytes(raw)), envelope_rcpt, domains)
+
+
+def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], nested=False) -> Parsed:
     result = Parsed()
 
     # 1. Complaints (ARF) come first: a feedback report is never a bounce.
@@ -136,26 +140,43 @@ def _parse(raw: bytes, envelope_rcpt: str | None, domains: set[str]) -> Parsed:
         _finish(result, msg, envelope_rcpt, complaint.original, domains)
         return result
 
-    # 5. Non-standard bounces.
+    # 5. Non-standard bounces (also one a person forwarded as an attachment).
+    attached = None if nested else shapes.forwarded_notice(msg)
+    if attached is not None:
+        inner = _parse_msg(attached, envelope_rcpt, domains, nested=True)
+        if inner.bounce or inner.delay:
+            _trace(inner, "bounce", inner.bounce, "a notice forwarded as an attached message")
+            return inner
     looks_like_bounce = _bounce_signals(msg)
     is_auto = autoreply.is_auto_reply(msg)
-    body, original_text = freetext.split_original(report)
+    listed = shapes.list_traffic(msg) and not looks_like_bounce
+    report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
+    body, original_text = shapes.split_notice(report)
     if original_text and not plaintext_formats.family_of(body):
         # A notice forwarded under Outlook's "-----Original Message-----": the marker cut off
-        # the notice itself; read the notice from after it (its own marker ends it).
-        inner, inner_original = freetext.split_original(original_text)
-        if plaintext_formats.family_of(inner):
+        # the notice itself; read the notice from after it (its own marker ends it). Also a
+        # notice in no known format, when only the text after the marker carries a code.
+        inner, inner_original = shapes.split_notice(original_text)
+        if plaintext_formats.family_of(inner) or (
+            not shapes.coded(body) and shapes.coded(inner) and freetext.BOUNCE_PHRASES.search(inner)
+        ):
             body, original_text = inner, inner_original
+    if shapes.is_forward(mime.header(msg, "subject"), report):
+        body = shapes.from_signature(body)
     original = mime.attached_original(msg) or (
         mime.parse_headers(original_text) if original_text else None
     )
     # A plain-text notice in a known format (its own opening sentence), headers or not.
-    notice = plaintext_formats.read_notice(
-        body, original, mime.header(msg, "from"), freetext.diagnostic_for
+    notice = (
+        None
+        if listed
+        else plaintext_formats.read_notice(
+            body, original, mime.header(msg, "from"), freetext.diagnostic_for
+        )
     )
     if notice is not None:
         _from_notice(result, notice, body)
-    elif looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body)):
+    elif looks_like_bounce or (not (is_auto or listed) and freetext.BOUNCE_PHRASES.search(body)):
         _from_free_text(result, msg, body, looks_like_bounce, original)
     if result.bounce or result.delay:
         result.automated = True
@@ -313,19 +334,35 @@ def _from_free_text(
             why = {k: f"{v} (whole report)" for k, v in why.items()}
         why["address"] = "free-text notice (failure detector)"
         result.recipients.append(Recipient(failure.address, kind, reason, status, diagnostic, why))
+    if not (daemon and shapes.coded(body)):
+        result.bounce = bool(result.recipients)
+        return
+    # An unknown format that puts each address alone on a line above the server's reply.
+    original = mime.attached_original(msg) or original
+    excluded = shapes.original_senders(original)
+    known = {(r.address or "").lower() for r in result.recipients}
+    for address, diagnostic in shapes.coded_addresses(body, excluded | known):
+        kind, reason, status, why = classify_explained(None, diagnostic)
+        why["address"] = "free-text notice: the address above the server's reply"
+        result.recipients.append(Recipient(address, kind, reason, status, diagnostic, why))
     if result.recipients:
         result.bounce = True
         return
-    if daemon and (find_status(body) or find_smtp_code(body)):
-        # A failure report that does not name the recipient (the VERP token will).
-        kind, reason, status, why = classify_explained(None, body)
-        diagnostic = _status_line(body)
-        why["address"] = "not named in the report (the VERP token decides)"
-        addr, rule = notice_fallback.named_recipient(body, original, mime.header(msg, "from"))
-        if addr:
-            why["address"] = f"free-text notice: {rule}"
-        result.recipients.append(Recipient(addr or None, kind, reason, status, diagnostic, why))
-        result.bounce = True
+    # A failure report that does not name the recipient in a known format: one address in a
+    # recipient placement, else the returned original's one recipient, else none (the VERP
+    # token will say).
+    kind, reason, status, why = classify_explained(None, body)
+    diagnostic = shapes.status_line(body)
+    address, rule = notice_fallback.named_recipient(body, original, mime.header(msg, "from"))
+    if address and address.lower() in excluded:
+        address = None
+    why["address"] = (
+        f"free-text notice: {rule}"
+        if address
+        else "not named in the report (the VERP token decides)"
+    )
+    result.recipients.append(Recipient(address or None, kind, reason, status, diagnostic, why))
+    result.bounce = True
 
 
 def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) -> None:
@@ -438,13 +475,6 @@ def _coded_paragraph(address: str, report: str) -> str:
         if find_status(paragraph) or find_smtp_code(paragraph):
             return paragraph
     return first
-
-
-def _status_line(text: str) -> str:
-    for line in text.splitlines()[:1000]:
-        if find_status(line) or find_smtp_code(line):
-            return mime.collapse(line, 1000)
-    return ""
 
 
 REPLY_SUBJECT = re.compile(r"\s*(re|aw|sv|vs|odp|ynt|antw|rif|r)\s*(\[\d{1,3}\])?\s*:", re.I)

@@ -151,6 +151,9 @@ RESTRICTION = rule(
         r"resolver\.rst\.",
         r"only accepts messages from",
         r"(isn't|is not|not) on (the|its) allowed senders list",
+        # Google Groups / mailing lists: "you may not have permission to post messages to
+        # the group" (a closed or members-only group refuses the sender, not a dead address).
+        r"(not|n't) have permission to post",
     ),
 )
 

@@ -39,6 +39,7 @@ from mailwright.feedback.parsing.notice_places import (
     RCPT_TO,
     SENDMAIL_LINE,
     SENTENCE,
+    SMTP_BRACKET,
 )
 
 
@@ -160,7 +161,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "kerio",
         _sig(r"The following recipient\(s\) could not be reached:"),
-        (BARE_LINE, PAREN_REASON),
+        (BARE_LINE, PAREN_REASON, SMTP_BRACKET),
     ),
     Format(
         "opensmtpd",
@@ -187,6 +188,7 @@ FORMATS: tuple[Format, ...] = (
         _sig(
             r"Delivery to the following recipient failed permanently",
             r"Your message wasn't delivered to",
+            r"There was a problem delivering your message to",
             r"\*\* (Address not found|Message not delivered|Message blocked) \*\*",
         ),
         (SENTENCE, BARE_LINE),
@@ -204,6 +206,21 @@ FORMATS: tuple[Format, ...] = (
     ),
     # Older and niche MTAs and gateways (notice_formats_legacy.py).
     *(Format(family, _sig(*phrases), places) for family, phrases, places in legacy.FORMATS),
+    # Gateways and hosted filters that write one sentence per recipient: "Your message to
+    # <addr> was not delivered." (the address right after "to": a person rarely writes that).
+    Format(
+        "generic",
+        _sig(rf"Your message to <?{_A}>? (?:was not|wasn't|could not be|has not been) delivered"),
+        (SENTENCE,),
+        needs_block=True,
+    ),
+    # Google Groups' refusal: "the group you tried to contact (name) may not exist, or you may
+    # not have permission to post"; the group's address is in the returned original's To.
+    Format(
+        "google_groups",
+        _sig(loose=(r"the group you tried to contact \([^)\n]{1,100}\) may not exist",)),
+        (),
+    ),
     # Localised notices (Japanese, Chinese, Russian, Korean providers; the product languages).
     Format(
         "localized",

@@ -1,0 +1,197 @@
+"""Odd shapes a notice arrives in (issue 13, round 3): forwarded with every line quoted "> "
+(Apple Mail, Thunderbird's inline forward), followed by the original's header lines with no
+marker line, or naming its failed address only as an indented line above the server's reply.
+Pure text functions; parse.py decides when to use them."""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from email.utils import getaddresses
+
+from mailwright.feedback.parsing import freetext, mime, plaintext_formats
+from mailwright.feedback.parsing.classify import find_smtp_code, find_status
+from mailwright.feedback.parsing.notice_places import _A
+
+# A forward ("Fwd:", Outlook's "FW:", German "WG:", French "TR:", Spanish "RV:", Italian "I:",
+# Dutch "Doorst:", Polish "PD:", Turkish "İlt:"), never a reply.
+FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|i|doorst|pd|i̇lt|ilt)\s*:", re.I)
+REPLY_SUBJECT = re.compile(r"\s*(?:re|aw|sv|vs|odp|ynt|antw|rif|r)\s*(?:\[\d{1,3}\])?\s*:", re.I)
+# The heading mail programs put above a forwarded message, also when it is quoted.
+FORWARD_HEADING = re.compile(
+    r"^[ \t]*>[ \t>]*(?:Begin forwarded message:|-{2,}[ \t]*Forwarded message|"
+    r"Anfang der weitergeleiteten Nachricht|"
+    r"Début du message réexpédié|Inicio del mensaje reenviado)",
+    re.I | re.M,
+)
+# The same heading unquoted (Gmail's, Apple Mail's, Thunderbird's, Outlook's localised).
+FORWARD_LINE = re.compile(
+    r"^[ \t>]*(?:Begin forwarded message:|-{2,}[ \t]*Forwarded message|"
+    r"-{2,}[ \t]*Weitergeleitete Nachricht|Anfang der weitergeleiteten Nachricht|"
+    r"Début du message réexpédié|Inicio del mensaje reenviado)",
+    re.I | re.M,
+)
+# One to ten quote levels at the start of a line ("> ", ">> ", "> > ").
+_QUOTE = re.compile(r"^(?:[ \t]{0,3}>[ \t]?){1,10}", re.M)
+_QUOTED_LINE = re.compile(r"^[ \t]{0,3}>", re.M)
+
+
+def unquote_forwarded(report: str, subject: str) -> str:
+    """`report` with its "> " quoting removed when the message forwards a quoted notice (a
+    forward subject or a quoted forward heading); unchanged otherwise. A person's reply that
+    quotes a notice ("Re: Undelivered Mail…") is not a forward and keeps its quotes, so the
+    notice's anchored signatures do not match inside it."""
+    if not _QUOTED_LINE.search(report):
+        return report
+    if REPLY_SUBJECT.match(subject or ""):
+        return report
+    if not (FORWARD_SUBJECT.match(subject or "") or FORWARD_HEADING.search(report)):
+        return report
+    return _QUOTE.sub("", report)
+
+
+# A line of the original's header block: a header name the returned copy always has.
+_HEADER_LINE = re.compile(
+    r"^(?:Return-Path|Received|From|To|Cc|Reply-To|Subject|Date|Message-ID|MIME-Version|"
+    r"Content-Type|Sender|X-[\w-]{1,60}):[ \t]",
+    re.I,
+)
+_KEY_HEADERS = re.compile(r"^(?:From|To|Subject|Message-ID|Return-Path):", re.I)
+
+
+def header_block_start(text: str) -> int:
+    """Where an unmarked copy of the original's headers starts (a blank line, then at least
+    three header lines including two of From/To/Subject/Message-ID/Return-Path), after text
+    that carries a status or reply code (so a forwarder's own "From:/Sent:/Subject:" block
+    above the notice is never taken for it); -1 when there is none."""
+    lines = text[: mime.MAX_TEXT].split("\n")
+    offset = checked = 0
+    previous_blank = coded_before = False
+    for i, line in enumerate(lines[:2000]):
+        if previous_blank and _HEADER_LINE.match(line):
+            block = [x for x in lines[i : i + 12] if x.strip()]
+            run = 0
+            keys = 0
+            for x in block:
+                if _HEADER_LINE.match(x):
+                    run += 1
+                    keys += bool(_KEY_HEADERS.match(x))
+                elif x[:1] in " \t" and run:
+                    continue  # a folded header line
+                else:
+                    break
+            if run >= 3 and keys >= 2:
+                # The text before only grows: read each stretch of it once.
+                coded_before = coded_before or coded(text[max(0, checked - 40) : offset])
+                checked = offset
+                if coded_before:
+                    return offset
+        previous_blank = not line.strip()
+        offset += len(line) + 1
+    return -1
+
+
+# An address alone on a line (indented or in angle brackets), then its server's reply on the
+# same line or within the next two ("    ana@example.com\n    Reason: 550 5.1.1 …").
+_ALONE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*:?[ \t]*(?P<rest>[^\n]{{0,300}})$", re.M)
+
+
+_NOT_RECIPIENTS = re.compile(r"^(?:mailer-daemon|postmaster|mailer_daemon|root|noreply)@", re.I)
+
+
+def coded_addresses(report: str, excluded: set[str]) -> list[tuple[str, str]]:
+    """(address, the lines that answer for it) for each address that stands alone on a line
+    followed by an SMTP reply or enhanced status code: how unknown notice formats name a
+    failed recipient. Addresses in sentences, header lines or `excluded` are not taken."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    text = report[: 32 * 1024]
+    for m in _ALONE.finditer(text):
+        addr = m.group("a").strip(".")
+        low = addr.lower()
+        if low in seen or low in excluded or _NOT_RECIPIENTS.match(low):
+            continue
+        following = text[m.end() + 1 :].split("\n", 3)[:2]
+        answer = " ".join([m.group("rest"), *following])
+        if not (find_status(answer) or find_smtp_code(answer)):
+            continue
+        seen.add(low)
+        out.append((addr, mime.collapse(f"{m.group(0)} {answer}", 1000)))
+        if len(out) >= mime.MAX_RECIPIENTS:
+            break
+    return out
+
+
+def coded(text: str) -> bool:
+    """True when `text` carries an enhanced status or an SMTP reply code."""
+    return bool(find_status(text) or find_smtp_code(text))
+
+
+def split_notice(text: str) -> tuple[str, str]:
+    """(notice, original) of a free-text bounce: at a marker line, else where an unmarked
+    copy of the original's headers starts after the notice."""
+    body, original_text = freetext.split_original(text)
+    if not original_text:
+        at = header_block_start(text)
+        if at > 0:
+            return text[:at], text[at:]
+    return body, original_text
+
+
+def original_senders(original: Message | None) -> set[str]:
+    """The returned original's own sender addresses (never failed recipients)."""
+    return {
+        a.lower()
+        for name in ("from", "return-path", "sender", "reply-to")
+        for _, a in getaddresses(mime.headers(original, name))
+        if a
+    }
+
+
+def is_forward(subject: str, report: str) -> bool:
+    """A person forwarding something (a forward subject or heading), not replying to it."""
+    if REPLY_SUBJECT.match(subject or ""):
+        return False
+    return bool(FORWARD_SUBJECT.match(subject or "") or FORWARD_LINE.search(report[:65536]))
+
+
+def from_signature(body: str) -> str:
+    """A forwarded notice read from the line its format's signature starts on: the
+    forwarder's own text, headers and signature above it name no failed recipient."""
+    fmt = plaintext_formats.family_of(body)
+    m = fmt.signature.search(body[: plaintext_formats.MAX_NOTICE]) if fmt else None
+    if not m:
+        return body
+    return body[body.rfind("\n", 0, m.start()) + 1 :]
+
+
+def list_traffic(msg: Message) -> bool:
+    """A mailing list's post or digest (List-Id, a multipart/digest): a bounce quoted or
+    forwarded in it is list traffic, not a notice about our mail."""
+    return bool(mime.header(msg, "list-id") or mime.parts_of_type(msg, "multipart/digest"))
+
+
+def forwarded_notice(msg: Message) -> Message | None:
+    """The delivery notice a person forwarded as an attachment ("FW:" with the NDR attached
+    as an .eml): the first attached message that is a DSN or comes from a mailer daemon."""
+    if not FORWARD_SUBJECT.match(mime.header(msg, "subject")):
+        return None
+    for part in mime.walk(msg):
+        if part is msg or mime.content_type(part) != "message/rfc822":
+            continue
+        inner = mime.attached_message(part)
+        if inner is None or not inner.keys():
+            continue
+        if mime.content_type(inner) == "multipart/report" or plaintext_formats.DAEMON.search(
+            mime.header(inner, "from")
+        ):
+            return inner
+    return None
+
+
+def status_line(text: str) -> str:
+    """The first line of `text` with a status or reply code ("" when none)."""
+    for line in text.splitlines()[:1000]:
+        if find_status(line) or find_smtp_code(line):
+            return mime.collapse(line, 1000)
+    return ""
