@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from mailwright.feedback.parsing import phrases_address as address
+from mailwright.feedback.parsing import phrases_reasons as more
 from mailwright.feedback.parsing.phrase_rule import TextRule, prepare, rule
 from mailwright.feedback.parsing.phrases_gateways import GATEWAY_RULES
 from mailwright.feedback.parsing.result import (
@@ -442,6 +443,7 @@ TEXT_RULES: list[TextRule] = [
     NETEASE_RATE,
     RATE,
     BLOCK_LIST,
+    *more.AFTER_BLOCK_LIST,
     VIRUS,
     RELAY,
     RESTRICTION,
@@ -449,8 +451,10 @@ TEXT_RULES: list[TextRule] = [
     AUTHENTICATION,
     SPAM,
     CONTENT,
+    *more.AFTER_CONTENT,
     address.FULL,
     SIZE,
+    *more.AFTER_SIZE,
     EXPIRY,
     LOOP,
     SENDER,
@@ -462,6 +466,7 @@ TEXT_RULES: list[TextRule] = [
     POLICY_WORDS,
     BLOCKED_WORDS,
     SYSTEM,
+    *more.AFTER_SYSTEM,
     NETWORK,
 ]
 
