@@ -144,7 +144,7 @@ REFINE: dict[str, frozenset[str]] = {
 }
 # X.7 codes whose meaning is fixed, whatever words come with them (Gmail's 5.7.26 says
 # "blocked" about an unauthenticated sender: it is a security_error).
-FIXED_X7 = frozenset({f"7.{n}" for n in range(20, 30)} | {"7.7"})
+FIXED_X7 = frozenset({f"7.{n}" for n in range(20, 30) if n != 27} | {"7.7"})
 # Specific text that beats any code: a named block list, throttling, Exchange Online's
 # directory-based edge blocking ("5.4.1 Recipient address rejected: Access denied").
 STRONG = frozenset({BLOCKED, RATE_LIMITED})
@@ -157,6 +157,26 @@ _SENDER_VERIFY = re.compile(r"sender verify failed")
 # Yandex says "5.7.1 No such user!": only these unambiguous words make an X.7.1 the address's.
 _X71_UNKNOWN = re.compile(r"no such user|user unknown|unknown user|user not found")
 STRONG_RULES = [r for r in TEXT_RULES if r.reason in STRONG and r.label in ("block list", "rate")]
+# Gmail's sender requirements: "421-4.7.27 Your email has been rate limited because SPF
+# authentication didn't pass" (also 4.7.30 DKIM, 4.7.32 alignment): the throttling is the
+# consequence, our authentication the cause (Gmail uses X.7.27 for SPF, RFC 7505 for a
+# null-MX sender: the text decides, so X.7.27 is not fixed).
+_AUTH_CAUSE = re.compile(
+    r"rate limited because .{0,60}(spf|dkim|dmarc|authenticat|unauthenticated|aligned)"
+)
+# X.7.0/X.7.1 refusals whose words are about the address itself: a departed employee
+# (an Exchange transport rule's "550 5.7.1 … is no longer with Example Srl. Please contact
+# …") and a domain that takes no mail at all (parked-domain MX stubs: "554 5.7.1 … this
+# domain does not accept email"), but never "does not accept mail from you".
+_X7_NULL_MX = re.compile(
+    r"domain (does not|doesn't|do not) (accept|receive) (any )?(e-?)?mails?\b(?! from)"
+)
+# A TLS session that failed is a path problem (Postfix: "4.7.5 Cannot start TLS: handshake
+# failure"), unlike a receiver requiring TLS or authentication from us.
+_TLS_FAILED = re.compile(
+    r"handshake (failed|failure|error)|(tls|ssl) negotiation (failed|failure|error)|"
+    r"cannot start tls|starttls failed"
+)
 # "421 4.7.0 Try again later": throttling.
 _TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)", re.I)
 
@@ -194,6 +214,8 @@ def normalize_status(value: str | None) -> str | None:
 
 def _strong_text(text: str) -> tuple[str, str] | None:
     text = prepare(text)
+    if _AUTH_CAUSE.search(text):
+        return SECURITY_ERROR, f"text /{_AUTH_CAUSE.pattern}/ (en, Gmail sender requirements)"
     if _EDGE_BLOCKED.search(text):
         return USER_UNKNOWN, f"text /{_EDGE_BLOCKED.pattern}/ (en, Exchange edge blocking)"
     if _SENDER_VERIFY.search(text):
@@ -208,6 +230,15 @@ def _strong_text(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _x7_about_address(text: str) -> tuple[str, str] | None:
+    moved = reason_from_text(text, frozenset({HAS_MOVED}))
+    if moved:
+        return moved
+    if _X7_NULL_MX.search(prepare(text)):
+        return NOT_ACCEPTING_MAIL, f"text /{_X7_NULL_MX.pattern}/ (en)"
+    return None
+
+
 def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple[str, str] | None:
     """(reason, rule) from an enhanced status code, refined by the text."""
     if not status:
@@ -219,7 +250,13 @@ def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple
     strong = _strong_text(text)
     if strong:
         return strong[0], f"{strong[1]} over status {status}"
+    if key in ("7.0", "7.1"):
+        about = _x7_about_address(text)
+        if about:
+            return about[0], f"{about[1]} refines status {status}"
     base = STATUS_REASONS.get(key)
+    if base == SECURITY_ERROR and _TLS_FAILED.search(prepare(text)):
+        return NETWORK_ERROR, f"text /{_TLS_FAILED.pattern}/ (en) refines status {status}"
     if base is None:
         # Generic (x.y.0) or unlisted: the text decides; X.7 only among reasons about us.
         found = reason_from_text(text, ABOUT_US if subject == "7" else None)

@@ -15,8 +15,24 @@ MAX_TEXT = 5_000
 def prepare(text: str | None) -> str:
     """The text the rules search: its start, lower-cased (the patterns are lower case and
     compiled without re.I, which halves the time). NFKC folds the half-width katakana of
-    Japanese mobile notices (ﾒｰﾙﾎﾞｯｸｽ → メールボックス) and full-width digits and letters."""
-    return unicodedata.normalize("NFKC", (text or "")[:MAX_TEXT]).lower()
+    Japanese mobile notices (ﾒｰﾙﾎﾞｯｸｽ → メールボックス) and full-width digits and letters.
+    A multi-line SMTP reply folded into one line keeps its first code only (below)."""
+    return unfold_reply(unicodedata.normalize("NFKC", (text or "")[:MAX_TEXT]).lower())
+
+
+# A multi-line reply ("552-5.7.0 … presents a potential 552-5.7.0 security issue … 552 5.7.0
+# illegal attachment", Gmail; "550-… 550 …", Exim ACLs) repeats its code on every line, in
+# the middle of the receiver's sentence: after the first line's code, the repeated ones go.
+_FIRST_CONTINUATION = re.compile(r"(?<![\w.])([45]\d\d)-")
+
+
+def unfold_reply(text: str) -> str:
+    first = _FIRST_CONTINUATION.search(text)
+    if not first:
+        return text
+    code = first.group(1)
+    repeated = re.compile(rf"\s{code}[- ](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s)?")
+    return text[: first.end()] + repeated.sub(" ", text[first.end() :])
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,15 @@ from __future__ import annotations
 import re
 
 from mailwright.feedback.parsing import phrases_address as address
+from mailwright.feedback.parsing import phrases_reasons as more
 from mailwright.feedback.parsing.phrase_rule import TextRule, prepare, rule
-from mailwright.feedback.parsing.phrases_gateways import GATEWAY_RULES
+from mailwright.feedback.parsing.phrases_gateways import (
+    GATEWAY_RULES,
+    NETEASE_BLOCKED,
+    NETEASE_RATE,
+    NETEASE_SPAM,
+    RESTRICTION,
+)
 from mailwright.feedback.parsing.result import (
     BLOCKED,
     CONTENT_REJECTED,
@@ -84,17 +91,6 @@ BLOCK_LIST = rule(
     ko=(r"블랙리스트",),
 )
 
-# NetEase (163.com, 126.com, yeah.net) refusal codes, from its published list of SMTP error
-# codes: the code names the reason, whatever the Chinese explanation after it also mentions
-# ("DT:SPM … 请检查是否有用户发送病毒或者垃圾邮件" is spam, not a virus).
-NETEASE_SPAM = rule(SPAM_DETECTED, "NetEase code", en=(r"\bdt:spm\b",))
-NETEASE_BLOCKED = rule(BLOCKED, "NetEase code", en=(r"\bdt:rbl\b", r"\bmi:spb\b"))
-NETEASE_RATE = rule(
-    RATE_LIMITED,
-    "NetEase code",
-    en=(r"\b(mi:(dmc|sfq|stc|cel)|rp:(trc|qrc|rcl|cel))\b",),
-)
-
 # Throttling: too much from us too fast (or the recipient receives too fast).
 RATE = rule(
     RATE_LIMITED,
@@ -140,21 +136,6 @@ VIRUS = rule(
     ja=(r"ウイルス", r"ウィルス"),
     zh=(r"病毒",),
     ko=(r"바이러스", r"악성 ?코드"),
-)
-
-# Exchange's recipient restrictions (RESOLVER.RST.*: a group that takes mail only from its
-# organization or allowed senders): policy, although they say "authentication required".
-RESTRICTION = rule(
-    POLICY,
-    "restriction",
-    en=(
-        r"resolver\.rst\.",
-        r"only accepts messages from",
-        r"(isn't|is not|not) on (the|its) allowed senders list",
-        # Google Groups / mailing lists: "you may not have permission to post messages to
-        # the group" (a closed or members-only group refuses the sender, not a dead address).
-        r"(not|n't) have permission to post",
-    ),
 )
 
 # The address owner's own filter refused our sender: the Japanese carriers' receive settings
@@ -452,6 +433,7 @@ TEXT_RULES: list[TextRule] = [
     NETEASE_RATE,
     RATE,
     BLOCK_LIST,
+    *more.AFTER_BLOCK_LIST,
     VIRUS,
     RELAY,
     RESTRICTION,
@@ -459,8 +441,10 @@ TEXT_RULES: list[TextRule] = [
     AUTHENTICATION,
     SPAM,
     CONTENT,
+    *more.AFTER_CONTENT,
     address.FULL,
     SIZE,
+    *more.AFTER_SIZE,
     EXPIRY,
     LOOP,
     SENDER,
@@ -472,6 +456,7 @@ TEXT_RULES: list[TextRule] = [
     POLICY_WORDS,
     BLOCKED_WORDS,
     SYSTEM,
+    *more.AFTER_SYSTEM,
     NETWORK,
 ]
 

@@ -80,9 +80,13 @@ NULL_MX = rule(
     "null MX",
     en=(
         r"null mx",
-        r"(does|do) not accept (e-?)?mail",
-        r"(is )?not accepting (e-?)?mail",
-        r"accepts no (e-?)?mail",
+        # "… does not accept mail from you/your IP" is a refusal of us, not a null MX.
+        r"(does|do) not accept (e-?)?mail(?! from)",
+        r"(is )?not accepting (e-?)?mail(?! from)",
+        r"accepts no (e-?)?mail(?! from)",
+        r"indicated no smtp service",  # Exim's router on a null MX (routers/dnslookup.c)
+        r"doesn't accept (e-?)?mail(?! from)",  # Office 365 "… doesn't accept email"
+        r"(does not|doesn't) receive (e-?)?mail(?! from)",
     ),
 )
 
@@ -186,7 +190,18 @@ MOVED = rule(
         r"user not local",
         r"no forwarding address",
         r"address (has )?changed",
+        # A departed employee's mailbox (an Exchange transport rule's "… is no longer with
+        # Example Srl. Please contact …", a company's own reject text).
+        r"no longer (with|employed (at|by|with)|working (at|for|with)) ",
+        r"(has )?left the (company|organi[sz]ation|firm)",
     ),
+    de=(r"nicht mehr .{0,40}(tätig|beschäftigt|im unternehmen)", r"hat das unternehmen verlassen"),
+    fr=(r"ne fait plus partie", r"a quitté (la société|l'entreprise|notre)"),
+    es=(r"ya no (trabaja|forma parte|pertenece)",),
+    pt=(r"não (trabalha|faz parte) mais", r"não faz mais parte", r"deixou a empresa"),
+    it=(r"non (fa|lavora) più", r"ha lasciato l'azienda"),
+    nl=(r"niet meer (werkzaam|in dienst)",),
+    pl=(r"nie pracuje już", r"już nie pracuje"),
 )
 
 USER = rule(

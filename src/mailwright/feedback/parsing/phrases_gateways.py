@@ -18,6 +18,9 @@ Each phrase is the gateway's or provider's own documented refusal text:
 - a recipient's own blacklist ("Rejected by recipient's blacklist", Coremail's
   "被收件人拒收（发件人在收件人的黑名单中）") is the owner's filter, policy like a receive
   setting (docs/bounces.md), not a block list of our IP — tried before the block-list words.
+
+Also here: NetEase's refusal codes and Exchange's recipient restrictions, which phrases.py
+places in its own order.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from mailwright.feedback.parsing.result import (
     CONTENT_REJECTED,
     POLICY,
     RATE_LIMITED,
+    SPAM_DETECTED,
     SYSTEM_ERROR,
 )
 
@@ -71,3 +75,30 @@ GATEWAY_RULES: list[TextRule] = [
     GATEWAY_CONTENT,
     GATEWAY_SYSTEM,
 ]
+
+
+# NetEase (163.com, 126.com, yeah.net) refusal codes, from its published list of SMTP error
+# codes: the code names the reason, whatever the Chinese explanation after it also mentions
+# ("DT:SPM … 请检查是否有用户发送病毒或者垃圾邮件" is spam, not a virus).
+NETEASE_SPAM = rule(SPAM_DETECTED, "NetEase code", en=(r"\bdt:spm\b",))
+NETEASE_BLOCKED = rule(BLOCKED, "NetEase code", en=(r"\bdt:rbl\b", r"\bmi:spb\b"))
+NETEASE_RATE = rule(
+    RATE_LIMITED,
+    "NetEase code",
+    en=(r"\b(mi:(dmc|sfq|stc|cel)|rp:(trc|qrc|rcl|cel))\b",),
+)
+
+# Exchange's recipient restrictions (RESOLVER.RST.*: a group that takes mail only from its
+# organization or allowed senders): policy, although they say "authentication required".
+RESTRICTION = rule(
+    POLICY,
+    "restriction",
+    en=(
+        r"resolver\.rst\.",
+        r"only accepts messages from",
+        r"(isn't|is not|not) on (the|its) allowed senders list",
+        # Google Groups / mailing lists: "you may not have permission to post messages to
+        # the group" (a closed or members-only group refuses the sender, not a dead address).
+        r"(not|n't) have permission to post",
+    ),
+)

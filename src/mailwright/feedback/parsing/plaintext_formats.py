@@ -41,6 +41,7 @@ from mailwright.feedback.parsing.notice_places import (
     SENTENCE,
     SMTP_BRACKET,
 )
+from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS
 
 
 @dataclass(frozen=True)
@@ -266,53 +267,6 @@ FORMATS: tuple[Format, ...] = (
         ),
         needs_block=True,
     ),
-)
-
-# Localised reasons → the English words classify() knows (host, then full, then unknown).
-LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "domain not found",
-        _any(
-            r"ドメインが(?:存在しません|見つかりません)|域名不存在|домен не (?:существует|найден)",
-            r"도메인이 존재하지|Domain existiert nicht|domaine (?:n'existe pas|inexistant)",
-            r"dominio no existe|domena nie istnieje|alan adı bulunamadı",
-        ),
-    ),
-    (
-        "mailbox full",
-        _any(
-            r"容量(?:オーバー|超過|が不足)|メールボックスがいっぱい|邮箱(?:已满|空间不足)|信箱已满",
-            r"ящик (?:получателя )?переполнен|превышен(?:а)? квот|용량(?:이)? 초과|메일함이 가득",
-            r"Postfach (?:des Empfängers )?ist voll|boîte (?:aux lettres )?(?:est )?pleine",
-            r"buzón (?:está )?lleno|skrzynka .{0,20}(?:jest )?pełna|posta kutusu dolu",
-        ),
-    ),
-    (
-        "user unknown",
-        _any(
-            r"宛先不明|存在しない(?:アドレス|ユーザ)|(?:アドレス|ユーザー?|アカウント)(?:が|は)存在しません",
-            r"用户不存在|收件人不存在|地址不存在|无此用户|帐[户号]不存在|账[户号]不存在",
-            r"не существует|нет такого (?:пользователя|ящика)|адресат не найден|несуществующ",
-            r"존재하지 않는 (?:사용자|계정|주소)|없는 (?:사용자|계정|주소)",
-            r"Empfänger(?:adresse)? (?:ist )?unbekannt|existiert nicht|unbekannte[rn]? Empfänger",
-            r"utilisateur inconnu|destinataire inconnu|adresse (?:est )?inconnue|n'existe pas",
-            r"usuario desconocido|destinatario desconocido|no existe",
-            r"nie istnieje|nieznany (?:adresat|odbiorca|użytkownik)",
-            r"kullanıcı (?:bulunamadı|mevcut değil)|alıcı bulunamadı|böyle bir kullanıcı yok",
-        ),
-    ),
-)
-
-# A notice that says, once for all its recipients, that it gave up after days of retries
-# (each recipient's block then shows only the last error, e.g. "451 4.4.1 Connection timed
-# out"): restated next to each recipient as "delivery time expired" for classify().
-GAVE_UP = _any(
-    r"could not be delivered for \d+ (?:days?|hours?)|cannot send message for \d+",
-    r"giving up|gave up|retry time(?:out)? exceeded|delivery time expired|in the queue too long",
-    r"в течение \d+ (?:дн|день|дня|час|сут)|попытки доставки прекращены",
-    r"配送期限|\d+日間.{0,10}配送を試み",
-    asia.GAVE_UP,
-    asia.GAVE_UP_R3,
 )
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.

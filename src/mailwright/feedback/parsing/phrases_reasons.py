@@ -1,0 +1,126 @@
+"""More wordings for the less common reasons (round 3: what receivers in English, German,
+French, Spanish, Italian, Portuguese, Polish, Dutch and Russian say), tried beside the rule
+of phrases.py they extend (TEXT_RULES says where; the first rule that matches wins):
+
+- a message too large, in the receivers' languages ("überschreitet die maximal zulässige
+  Größe", "dépasse la taille maximale", "supera el tamaño máximo", …);
+- an expired or frozen account: the mailbox exists but is disabled ("account expired",
+  "Konto abgelaufen", "compte expiré", "cuenta caducada", "ящик заморожен"), before the queue
+  expiry rule would read "expired" as ours;
+- a link the receiver does not allow (content, not spam, when no block list is named);
+- the receiving system's own failures ("disk full on remote host", "Requested action
+  aborted", RFC 5321's 450 "mailbox temporarily unavailable");
+- throttling worded with more words between ("too many concurrent SMTP connections"),
+  Outlook.com's RP-001 ("limits for how many messages can be sent per hour and per day");
+- a Dutch block list ("zwarte lijst"); Postfix's reverse-DNS refusal ("cannot find your
+  reverse hostname"); Gmail's "illegal attachment"; Postfix's "Cannot start TLS: handshake
+  failure" (a path problem).
+"""
+
+from __future__ import annotations
+
+from mailwright.feedback.parsing.phrase_rule import TextRule, rule
+from mailwright.feedback.parsing.result import (
+    BLOCKED,
+    CONTENT_REJECTED,
+    MAILBOX_DISABLED,
+    MESSAGE_TOO_LARGE,
+    NETWORK_ERROR,
+    RATE_LIMITED,
+    SECURITY_ERROR,
+    SYSTEM_ERROR,
+    USER_UNKNOWN,
+)
+
+SIZE_LOCALIZED = rule(
+    MESSAGE_TOO_LARGE,
+    "size",
+    en=(r"exceed(s|ed)? .{0,30}size (limit|maximum)", r"\bsize=\d{1,12} .{0,40}(exceed|too)"),
+    de=(r"überschreitet .{0,40}größe", r"größe .{0,30}überschr"),
+    fr=(r"dépasse .{0,20}taille", r"taille (maximale|limite) .{0,20}(dépassée|atteinte)"),
+    es=(r"(supera|excede) .{0,20}tamaño",),
+    it=(r"(supera|eccede) .{0,20}dimension",),
+    pt=(r"(excede|ultrapassa|supera) .{0,20}tamanho",),
+    pl=(r"przekracza .{0,30}rozmiar",),
+    nl=(r"overschrijdt .{0,30}(grootte|limiet)",),
+    ru=(r"превыш.{0,30}размер",),
+)
+
+DISABLED_EXPIRED = rule(
+    MAILBOX_DISABLED,
+    "disabled",
+    en=(r"(account|mailbox|user) (has )?expired", r"expired (account|mailbox|user)"),
+    de=(r"(konto|postfach|benutzerkonto) .{0,30}abgelaufen",),
+    fr=(r"(compte|boîte) .{0,30}expiré",),
+    es=(r"(cuenta|buzón) .{0,30}(caducad|expirad|vencid)",),
+    it=(r"(account|casella) .{0,30}scadut",),
+    pt=(r"(conta|caixa) .{0,30}(expirad|vencid)",),
+    pl=(r"konto .{0,30}(wygasł|wygaśnięt)",),
+    nl=(r"(account|mailbox|postvak) .{0,30}verlopen",),
+    ru=(
+        r"срок действия .{0,40}(учетной|учётной|аккаунта|ящика).{0,20}ист[её]к",
+        r"(ящик|учетная запись|учётная запись|аккаунт).{0,30}заморожен",
+    ),
+)
+
+USER_MORE = rule(
+    USER_UNKNOWN,
+    "unknown user",
+    pl=(r"nie ma (takiego|takiej) (użytkownika|adresu|konta|odbiorcy|skrzynki)",),
+)
+
+CONTENT_MORE = rule(
+    CONTENT_REJECTED,
+    "content",
+    en=(
+        r"illegal attachment",  # Gmail "552 5.7.0 … detected an illegal attachment"
+        r"\b(url|link)s? .{0,40}(not allowed|prohibited|forbidden|disallowed|does not allow)",
+        r"(prohibited|forbidden|disallowed|unsafe) (url|link)",
+        r"(contains|containing) (a |an )?(url|link)\b",
+    ),
+)
+
+SYSTEM_MORE = rule(
+    SYSTEM_ERROR,
+    "system",
+    en=(
+        r"disk full",
+        r"no space left on device",
+        r"(mailbox|system|server) (is )?temporarily unavailable",
+        r"requested (mail )?action aborted",
+    ),
+)
+
+RATE_MORE = rule(
+    RATE_LIMITED,
+    "rate",
+    en=(
+        r"too many (\w{1,15} ){1,3}(connections|sessions)",
+        r"limits for how many messages",
+        r"messages? (can be )?sent per (hour|day|minute)",
+    ),
+)
+
+BLOCK_LIST_MORE = rule(BLOCKED, "block list", nl=(r"zwarte lijst", r"blokkeerlijst"))
+
+# Postfix reject_unknown_(reverse_)client_hostname: "cannot find your reverse hostname" /
+# "cannot find your hostname" (forward-confirmed reverse DNS).
+AUTH_MORE = rule(
+    SECURITY_ERROR,
+    "authentication",
+    en=(r"reverse host ?name", r"cannot find your host ?name"),
+)
+
+NETWORK_MORE = rule(
+    NETWORK_ERROR,
+    "network",
+    en=(r"cannot start tls", r"handshake (failed|failure)"),
+)
+
+# Where they go in phrases.TEXT_RULES: after the block lists (both groups are "strong"
+# evidence, beating any code), after CONTENT, after SIZE (before the queue expiry), and
+# after SYSTEM.
+AFTER_BLOCK_LIST: list[TextRule] = [RATE_MORE, BLOCK_LIST_MORE]
+AFTER_CONTENT: list[TextRule] = [CONTENT_MORE, AUTH_MORE]
+AFTER_SIZE: list[TextRule] = [SIZE_LOCALIZED, DISABLED_EXPIRED, USER_MORE]
+AFTER_SYSTEM: list[TextRule] = [SYSTEM_MORE, NETWORK_MORE]
