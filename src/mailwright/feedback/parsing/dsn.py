@@ -18,6 +18,9 @@ from email.message import Message
 
 from mailwright.feedback.parsing import mime
 
+# A block that names its recipient only in X-Actual-Recipient (the mailbox an alias expanded
+# to, Sendmail/Courier-style delivery agents): the address when the RFC fields are missing.
+_ACTUAL = "x-actual-recipient"
 # Per-recipient fields we read (RFC 3464 §2.3). Values are unfolded and collapsed.
 _FIELDS = ("original-recipient", "final-recipient", "action", "status", "diagnostic-code")
 # The delivery-status part types: RFC 3464, and RFC 6533 for UTF-8 addresses.
@@ -218,10 +221,10 @@ def status_blocks(msg: Message) -> list[StatusBlock]:
     out = []
     for part in status_parts(msg):
         for fields in _decoded_blocks(part):
-            if not any(f in fields for f in _FIELDS[:4]):
+            if not any(f in fields for f in (*_FIELDS[:4], _ACTUAL)):
                 continue  # the per-message block (Reporting-MTA, Arrival-Date, …)
             address, source = None, ""
-            for name in ("original-recipient", "final-recipient"):
+            for name in ("original-recipient", "final-recipient", _ACTUAL):
                 address = _address(fields.get(name, ""))
                 if address:
                     source = name

@@ -3,7 +3,8 @@ the notice is a bounce (its sender, subject or NDR header says so) and carries a
 no family's signature and no failure detector named the address. Before leaving it to the
 VERP token, look where notices put it — a label ("送信先：addr", "收件人：" then the address on
 the next line), the recipient words of a CJK sentence ("宛先(addr)へ", "发往 <addr> 的"), an
-English sentence or a "<addr>:" line — and else the returned original's one recipient.
+English sentence, a "<addr>:" line or the server's reply ("550 5.2.1 <addr> …") — and
+else the returned original's one recipient.
 
 Only one address counts: a notice naming several in those places is not read this way."""
 
@@ -21,6 +22,7 @@ from mailwright.feedback.parsing.notice_places import (
     CJK_BEFORE_ADDR,
     LABEL_NEXT_LINE,
     LABELLED,
+    REPLY_ADDR,
     SENTENCE,
 )
 from mailwright.feedback.parsing.plaintext_formats import (
@@ -33,7 +35,7 @@ from mailwright.feedback.parsing.plaintext_formats import (
 _PLACES = Format(
     "fallback",
     re.compile(r"(?!)"),
-    (LABELLED, LABEL_NEXT_LINE, CJK_BEFORE_ADDR, CJK_AFTER_ADDR, SENTENCE, ANGLE_LINE),
+    (LABELLED, LABEL_NEXT_LINE, CJK_BEFORE_ADDR, CJK_AFTER_ADDR, SENTENCE, ANGLE_LINE, REPLY_ADDR),
 )
 
 

@@ -52,9 +52,9 @@ SENTENCE = re.compile(
     rf"(?:your message to|wasn't delivered to|was not delivered to|message delivery to|"
     rf"delivery to the following recipient failed permanently:\s*|"
     rf"unable to deliver your message to|could not be delivered to|the following message to|"
-    rf"there was a problem delivering your message to|"
+    rf"there was a problem delivering your message to|no se ha entregado a|"
     rf"^(?:unknown user|user mailbox exceeds allowed size|invalid final delivery userid):)"
-    rf"[ \t]*['\"<]?(?P<a>{_A})",
+    rf"[ \t]*['\"<‘“«]?(?P<a>{_A})",
     re.I | re.M,
 )
 # Round 3 (Asian notices). The address alone on the line after its label ("宛先アドレス:",
@@ -77,4 +77,11 @@ CJK_BEFORE_ADDR = re.compile(
 _START = r"(?<![\w.!#$%&'*+/=?^`{|}~-])"
 CJK_AFTER_ADDR = re.compile(
     rf"(?:{_OPEN}|{_START})(?P<a>{_A}){_CLOSE}?[ \t]?(?:{asia.CJK_AFTER})", re.I
+)
+# Round 4: the address inside the server's reply ("550 5.2.1 “addr” account suspended",
+# "550 5.1.1 <addr>... User unknown"), in any quotes; not a sender the reply names.
+REPLY_ADDR = re.compile(
+    r"^[^\n]{0,80}?\b[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b"
+    rf"(?:(?!sender|from)[^\n@]){{0,60}}?['\"<‘“«]?(?P<a>{_A})",
+    re.M | re.I,
 )

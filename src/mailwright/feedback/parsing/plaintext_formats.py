@@ -125,6 +125,13 @@ FORMATS: tuple[Format, ...] = (
             # "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", "#< #5.1.1 smtp;550 …> #SMTP#"
             r"Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen",
             r"次の受信者またはグループへの配信に失敗しました",
+            # Exchange Online's heading in French, Spanish, Italian, Portuguese, and its
+            # administrators' line (English in every language).
+            r"Impossible de remettre le message à ces destinataires ou groupes",
+            r"No se pudo entregar a estos destinatarios o grupos",
+            r"Recapito non riuscito per i seguenti destinatari o gruppi",
+            r"Falha na entrega para estes destinatários ou grupos",
+            r"Remote Server returned '[45]\d\d[ -]",
             r"(?:[\w.-]{1,100} )?#(?:< ?#)?[45][\d.]{2,10} .{0,400}(?:##|#SMTP#)[ \t]*$",
         ),
         (SENTENCE, EXCHANGE_ON, EXCHANGE_ON_LOCAL, BARE_LINE),
@@ -191,6 +198,7 @@ FORMATS: tuple[Format, ...] = (
             r"Your message wasn't delivered to",
             r"There was a problem delivering your message to",
             r"\*\* (Address not found|Message not delivered|Message blocked) \*\*",
+            r"Tu mensaje no se ha entregado a",  # Gmail's Spanish notice
         ),
         (SENTENCE, BARE_LINE),
     ),
