@@ -178,7 +178,8 @@ _TLS_FAILED = re.compile(
     r"cannot start tls|starttls failed"
 )
 # "421 4.7.0 Try again later": throttling.
-_TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)", re.I)
+# "Please come back later": Yandex's 451 4.7.1 when it holds our mail back for a while.
+_TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)|come back later", re.I)
 
 # "mailbox unavailable" is ambiguous (RFC 5321 uses it for both 450 and 550).
 _AMBIGUOUS_USER = re.compile(r"mailbox (is )?(unavailable|not available)", re.I)

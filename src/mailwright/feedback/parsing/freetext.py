@@ -12,6 +12,7 @@ from email.message import Message
 from flufl.bounce import all_failures
 
 from mailwright.feedback.parsing import mime
+from mailwright.feedback.parsing import notice_phrases_intl as intl
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ ORIGINAL_MARKERS = re.compile(
     r"Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|"
     r"Mensaje original|Oryginalna wiadomość|Orijinal ileti|Özgün ileti|"
     r"Kopfzeilen der ursprünglichen Nachricht|Messaggio originale|Mensagem original|"
-    r"Cabeçalhos da mensagem original|Oorspronkelijk bericht|Origineel bericht|以下为原邮件"
+    r"Cabeçalhos da mensagem original|Oorspronkelijk bericht|Origineel bericht|以下为原邮件|"
+    rf"{intl.ORIGINAL_MARKERS}"
     r")[^\n]*$",
     re.I | re.M,
 )

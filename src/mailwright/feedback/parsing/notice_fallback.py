@@ -15,11 +15,12 @@ from email.message import Message
 from email.utils import getaddresses
 
 from mailwright.feedback.parsing import mime
-from mailwright.feedback.parsing import notice_phrases_asia as asia
+from mailwright.feedback.parsing import notice_phrases_intl as intl
 from mailwright.feedback.parsing.notice_places import (
     ANGLE_LINE,
     CJK_AFTER_ADDR,
     CJK_BEFORE_ADDR,
+    INTL_BEFORE_ADDR,
     LABEL_NEXT_LINE,
     LABELLED,
     REPLY_ADDR,
@@ -35,7 +36,16 @@ from mailwright.feedback.parsing.plaintext_formats import (
 _PLACES = Format(
     "fallback",
     re.compile(r"(?!)"),
-    (LABELLED, LABEL_NEXT_LINE, CJK_BEFORE_ADDR, CJK_AFTER_ADDR, SENTENCE, ANGLE_LINE, REPLY_ADDR),
+    (
+        LABELLED,
+        LABEL_NEXT_LINE,
+        CJK_BEFORE_ADDR,
+        CJK_AFTER_ADDR,
+        SENTENCE,
+        ANGLE_LINE,
+        INTL_BEFORE_ADDR,
+        REPLY_ADDR,
+    ),
 )
 
 
@@ -45,7 +55,7 @@ def named_recipient(body: str, original: Message | None, notice_from: str) -> tu
     if original is not None:
         for name in ("from", "return-path", "sender", "reply-to"):
             excluded |= {a.lower() for _, a in getaddresses(mime.headers(original, name)) if a}
-    found = recipients_in(_PLACES, body[:MAX_NOTICE].translate(asia.FULLWIDTH), excluded)
+    found = recipients_in(_PLACES, body[:MAX_NOTICE].translate(intl.FOLD), excluded)
     if len(found) == 1:
         return found[0], "the notice's recipient label or sentence"
     if found:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from mailwright.feedback.parsing import notice_phrases_asia as asia
+from mailwright.feedback.parsing import notice_phrases_intl as intl
 
 _A = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 ADDRESS = re.compile(_A)
@@ -42,7 +43,8 @@ LABELLED = re.compile(
     r"address|to|rcpt|empfänger|empfaenger|adresse|destinataire|destinatario|"
     r"dirección|adresat|odbiorca|alıcı|alici|alıcı adresi|收件人|收件人地址|收信人|宛先|"
     r"destinatário|ontvanger|geadresseerde|"
-    rf"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람|{asia.LABELS})"
+    rf"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람|{asia.LABELS}|"
+    rf"{intl.LABELS})"
     rf"[ \t]*[:：][ \t]*<?(?P<a>{_A})>?",
     re.M | re.I,
 )
@@ -61,7 +63,8 @@ SENTENCE = re.compile(
 # "收件人：", "받는 사람:", "Recipient:" then "    addr").
 LABEL_NEXT_LINE = re.compile(
     r"^[ \t]*(?:recipient(?:\(s\))?|recipient address|failed recipient|宛先|宛先アドレス|"
-    rf"送信先|受信者|收件人|收件人地址|收件者|收信人|수신자|받는 사람|받는사람|{asia.LABELS})"
+    rf"送信先|受信者|收件人|收件人地址|收件者|收信人|수신자|받는 사람|받는사람|{asia.LABELS}|"
+    rf"{intl.LABELS})"
     rf"[ \t]*[:：][ \t]*\n[ \t]*<?(?P<a>{_A})>?[ \t]*$",
     re.M | re.I,
 )
@@ -85,3 +88,6 @@ REPLY_ADDR = re.compile(
     rf"(?:(?!sender|from)[^\n@]){{0,60}}?['\"<‘“«]?(?P<a>{_A})",
     re.M | re.I,
 )
+# Round 4: the address right after the words of a sentence that make it the recipient
+# ("Ваш лист для addr не доставлено", "Su mensaje para addr aún no …", notice_phrases_intl).
+INTL_BEFORE_ADDR = re.compile(rf"(?:{intl.BEFORE_ADDR})[ \t]+<?(?P<a>{_A})", re.I)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from mailwright.feedback.parsing import notice_phrases_asia as asia
+from mailwright.feedback.parsing import notice_phrases_intl as intl
 
 
 def _any(*phrases: str) -> re.Pattern[str]:
@@ -58,4 +59,5 @@ GAVE_UP = _any(
     r"配送期限|\d+日間.{0,10}配送を試み",
     asia.GAVE_UP,
     asia.GAVE_UP_R3,
+    intl.GAVE_UP,
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from mailwright.feedback.parsing import phrases_address as address
+from mailwright.feedback.parsing import phrases_intl as intl
 from mailwright.feedback.parsing import phrases_reasons as more
 from mailwright.feedback.parsing.phrase_rule import TextRule, prepare, rule
 from mailwright.feedback.parsing.phrases_gateways import (
@@ -432,6 +433,7 @@ TEXT_RULES: list[TextRule] = [
     NETEASE_BLOCKED,
     NETEASE_RATE,
     RATE,
+    intl.RATE,
     BLOCK_LIST,
     *more.AFTER_BLOCK_LIST,
     VIRUS,
@@ -440,14 +442,17 @@ TEXT_RULES: list[TextRule] = [
     OWNER_FILTER,
     AUTHENTICATION,
     SPAM,
+    intl.SPAM,
     CONTENT,
     *more.AFTER_CONTENT,
     address.FULL,
     SIZE,
     *more.AFTER_SIZE,
     EXPIRY,
+    intl.EXPIRY,
     LOOP,
     SENDER,
+    *intl.ADDRESS,
     address.NULL_MX,
     address.HOST,
     address.DISABLED,

@@ -18,6 +18,7 @@ from email.utils import getaddresses
 from mailwright.feedback.parsing import mime
 from mailwright.feedback.parsing import notice_formats_legacy as legacy
 from mailwright.feedback.parsing import notice_phrases_asia as asia
+from mailwright.feedback.parsing import notice_phrases_intl as intl
 from mailwright.feedback.parsing.classify import find_status
 from mailwright.feedback.parsing.notice_places import (
     _A,
@@ -31,6 +32,7 @@ from mailwright.feedback.parsing.notice_places import (
     EXCHANGE_ON,
     EXCHANGE_ON_LOCAL,
     FAILED_TO,
+    INTL_BEFORE_ADDR,
     KOREAN_NIM,
     LABEL_NEXT_LINE,
     LABELLED,
@@ -262,6 +264,7 @@ FORMATS: tuple[Format, ...] = (
                 r"não foi possível entregar",
                 r"kon niet worden (?:afgeleverd|bezorgd)|niet (?:kon )?worden afgeleverd|"
                 r"onbestelbaar",
+                *intl.SIGNATURES,
             ),
         ),
         (
@@ -272,6 +275,7 @@ FORMATS: tuple[Format, ...] = (
             LABEL_NEXT_LINE,
             CJK_BEFORE_ADDR,
             CJK_AFTER_ADDR,
+            INTL_BEFORE_ADDR,
         ),
         needs_block=True,
     ),
@@ -389,7 +393,7 @@ def read_notice(
 ) -> Notice | None:
     """The failures of a plain-text notice, or None when `report` carries no known format's
     signature. `paragraph_for(address, report)` gives the text around an address."""
-    report = report[:MAX_NOTICE].translate(asia.FULLWIDTH)
+    report = report[:MAX_NOTICE].translate(intl.FOLD)
     fmt = family_of(report)
     if fmt is None:
         return None
@@ -460,6 +464,7 @@ _TEMPORARY = re.compile(
     r"has been delayed|Delivery Status Notification \(Delay\)|not yet been delivered|"
     r"THIS IS A WARNING MESSAGE ONLY|message still undelivered after|"  # sendmail queuewarn
     r"message is delayed for more than|only a temporary failure report|"  # OpenSMTPD
+    rf"{intl.TEMPORARY}|"
     r"Zustellung verzögert|retardé|retrasad|opóźnion|gecikti|遅延|延迟|задерж|지연",
     re.I,
 )
