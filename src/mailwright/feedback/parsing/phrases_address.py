@@ -114,6 +114,7 @@ HOST = rule(
         r"no route found to domain",  # Lotus Notes/Domino router
         r"illegal host/domain name",  # PMDF, Sun/Oracle Messaging Server
         r"no mail servers appear to exists? for",  # hMailServer
+        r"(could not|couldn't|cannot|unable to) resolve (the )?(recipient )?domain",  # Axigen
     ),
     de=(
         r"domain .{0,40}(existiert nicht|nicht gefunden|unbekannt)",
