@@ -12,7 +12,10 @@ _A = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 ADDRESS = re.compile(_A)
 
 # Where formats put a failed address (group "a"), shared by several families.
-ANGLE_LINE = re.compile(rf"^[ \t]*<(?P<a>{_A})>[ \t]*:", re.M)  # qmail, Postfix, Yahoo
+# Postfix names an expanded alias after the address: "<local@x> (expanded from <sent@x>):".
+ANGLE_LINE = re.compile(
+    rf"^[ \t]*<(?P<a>{_A})>(?:[ \t]*\(expanded from <{_A}>\))?[ \t]*:", re.M
+)  # qmail, Postfix, Yahoo
 # Exim, Domino. One blank run before and one after the optional colon: two adjacent
 # `[ \t]*` could split a long run of blanks every way (quadratic; fuzz input #73593).
 BARE_LINE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?[ \t]*(?::[ \t]*)?$", re.M)
@@ -43,6 +46,9 @@ LABELLED = re.compile(
     r"address|to|rcpt|empfänger|empfaenger|adresse|destinataire|destinatario|"
     r"dirección|adresat|odbiorca|alıcı|alici|alıcı adresi|收件人|收件人地址|收信人|宛先|"
     r"destinatário|ontvanger|geadresseerde|"
+    # Office 365's "Recipient Address:" in its localised NDRs.
+    r"dirección del destinatario|adresse du destinataire|empfängeradresse|"
+    r"indirizzo del destinatario|endereço do destinatário|adres van de ontvanger|"
     rf"送信先|宛先アドレス|получатель|адресат|адрес|수신자|받는 사람|받는사람|{asia.LABELS}|"
     rf"{intl.LABELS})"
     rf"[ \t]*[:：][ \t]*<?(?P<a>{_A})>?",

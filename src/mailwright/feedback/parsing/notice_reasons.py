@@ -61,3 +61,21 @@ GAVE_UP = _any(
     asia.GAVE_UP_R3,
     intl.GAVE_UP,
 )
+
+
+_TEMPORARY = re.compile(
+    r"This is a temporary error|will (?:continue to )?(?:re)?try|still trying|"
+    r"has been delayed|Delivery Status Notification \(Delay\)|not yet been delivered|"
+    r"THIS IS A WARNING MESSAGE ONLY|message still undelivered after|"  # sendmail queuewarn
+    r"message is delayed for more than|only a temporary failure report|"  # OpenSMTPD
+    rf"{intl.TEMPORARY}|"
+    r"Zustellung verzögert|retardé|retrasad|opóźnion|gecikti|遅延|延迟|задерж|지연|"
+    r"\bDelay reason:|vertraagd|nog niet (?:\w{1,12} ){0,2}afgeleverd",  # Exim warnings
+    re.I,
+)
+_PERMANENT = re.compile(r"permanent (?:fatal )?error|failed permanently|given up|gave up", re.I)
+
+
+def says_temporary(report: str) -> bool:
+    """The notice says the failure is temporary (a delay), and nowhere that it is final."""
+    return bool(_TEMPORARY.search(report)) and not _PERMANENT.search(report)

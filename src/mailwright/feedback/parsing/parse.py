@@ -52,7 +52,7 @@ ORIGINAL_HEADERS = (
 # Sender local parts of delivery-failure reports.
 DAEMON_SENDERS = re.compile(
     r"^\s*(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|"
-    r"mail delivery (subsystem|system)|microsoftexchange[0-9a-f]*)",
+    r"mail delivery (subsystem|system)|microsoftexchange[0-9a-f]*|mdaemon@)",
     re.I,
 )
 # A DSN that says "Action: failed" with a 4.x.x status gave up on a transient condition: the

@@ -43,7 +43,7 @@ from mailwright.feedback.parsing.notice_places import (
     SENTENCE,
     SMTP_BRACKET,
 )
-from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS
+from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS, says_temporary
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,9 @@ FORMATS: tuple[Format, ...] = (
             r"The attached message had PERMANENT fatal delivery errors",
             r"The attached message has not yet been delivered",
             r"-+ Session Transcript -+",
+            # Its transcript lines, whatever language the template around them is in:
+            # " Fri 2025-05-16 14:33:21: <-- 554 5.7.1 …".
+            r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: (?:-->|<--) ",
         ),
         (RCPT_TO, MDAEMON_TO, ANGLE_LINE),
     ),
@@ -106,6 +109,10 @@ FORMATS: tuple[Format, ...] = (
         _sig(
             r"This message was created automatically by mail delivery software",
             r"A message that you sent could not be delivered to one or more of its",
+            # Exim's own error lines under each address, which a bounce_message_file or a
+            # translation keeps whatever it says around them.
+            r"SMTP error from remote mail(?:er| server) after ",
+            r"LMTP error after ",
             loose=(r"This is a permanent error\. The following address\(es\) failed:",),
         ),
         (BARE_LINE, ANGLE_LINE),
@@ -254,6 +261,8 @@ FORMATS: tuple[Format, ...] = (
                 r"Ce message a été créé automatiquement",
                 r"no (?:se )?(?:ha )?podido (?:ser )?entregar|no pudo ser entregado|"
                 r"Este mensaje fue creado automáticamente",
+                r"no se pudo entregar|no ha sido posible entregar|"
+                r"ha sido creado automáticamente",
                 r"nie (?:mogła|może) zostać dostarczona|nie została dostarczona|"
                 r"Ta wiadomość została utworzona automatycznie",
                 r"teslim edilemedi|Bu ileti .{0,40}otomatik olarak oluşturul",
@@ -408,7 +417,7 @@ def read_notice(
     if original is not None:
         for name in ("from", "return-path", "sender", "reply-to"):
             excluded |= {a.lower() for _, a in getaddresses(mime.headers(original, name)) if a}
-    permanent = fmt.permanent is not False and not _temporary(report[:MAX_HINT])
+    permanent = fmt.permanent is not False and not says_temporary(report[:MAX_HINT])
     failures = []
     report_hint = local_hint(report[:MAX_HINT])
     gave_up = GAVE_UP.search(report[:MAX_HINT]) is not None
@@ -421,6 +430,9 @@ def read_notice(
             diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
         if gave_up and not GAVE_UP.search(diagnostic):
             diagnostic = mime.collapse(f"{diagnostic} (delivery time expired)", 1150)
+        sent_to = _expanded_from(report, addr, found)
+        if sent_to and sent_to.lower() not in excluded:
+            addr = sent_to  # the address we sent to, not the local one it was expanded to
         failures.append(NoticeFailure(addr, permanent, diagnostic, "report"))
     if not failures:
         addr = recipient_from_original(original)
@@ -452,24 +464,26 @@ def _up_to_next_block(report: str, address: str, found: list[str]) -> str:
     return report
 
 
+# An alias the receiving MTA expanded: Postfix "<local@x> (expanded from <sent@x>): …",
+# Sendmail "    (expanded from: <sent@x>)" under the failed address.
+_EXPANDED_FROM = re.compile(rf"\(expanded from:?[ \t]*<(?P<a>{_A})>\)", re.I)
+
+
+def _expanded_from(report: str, address: str, found: list[str]) -> str | None:
+    """The address we sent to when the notice says `address` was expanded from it: in the
+    address's own block (up to the next recipient or blank line, 600 characters at most)."""
+    block = _up_to_next_block(report, address, found)
+    start = block.lower().find(address.lower())
+    if start < 0:
+        return None
+    block = block[start : start + 600]
+    end = block.find("\n\n")
+    m = _EXPANDED_FROM.search(block if end < 0 else block[:end])
+    return m.group("a") if m else None
+
+
 def _indent(text: str, at: int) -> int:
     n = 0
     while at + n < len(text) and text[at + n] in " \t<" and n < 40:
         n += 1
     return n
-
-
-_TEMPORARY = re.compile(
-    r"This is a temporary error|will (?:continue to )?(?:re)?try|still trying|"
-    r"has been delayed|Delivery Status Notification \(Delay\)|not yet been delivered|"
-    r"THIS IS A WARNING MESSAGE ONLY|message still undelivered after|"  # sendmail queuewarn
-    r"message is delayed for more than|only a temporary failure report|"  # OpenSMTPD
-    rf"{intl.TEMPORARY}|"
-    r"Zustellung verzögert|retardé|retrasad|opóźnion|gecikti|遅延|延迟|задерж|지연",
-    re.I,
-)
-_PERMANENT = re.compile(r"permanent (?:fatal )?error|failed permanently|given up|gave up", re.I)
-
-
-def _temporary(report: str) -> bool:
-    return bool(_TEMPORARY.search(report)) and not _PERMANENT.search(report)

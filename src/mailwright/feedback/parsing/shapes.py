@@ -111,8 +111,10 @@ def coded_addresses(report: str, excluded: set[str]) -> list[tuple[str, str]]:
         low = addr.lower()
         if low in seen or low in excluded or _NOT_RECIPIENTS.match(low):
             continue
-        following = text[m.end() + 1 :].split("\n", 3)[:2]
-        answer = " ".join([m.group("rest"), *following])
+        following = text[m.end() + 1 :].split("\n", 7)[:6]
+        # The next two lines, and further lines of the address's indented block (Kerio's
+        # "Error Type / Remote server / hop count / Error: 550 …" in any language).
+        answer = " ".join([m.group("rest"), *following[:2], *_indented_run(following[2:])])
         if not (find_status(answer) or find_smtp_code(answer)):
             continue
         seen.add(low)
@@ -120,6 +122,16 @@ def coded_addresses(report: str, excluded: set[str]) -> list[tuple[str, str]]:
         if len(out) >= mime.MAX_RECIPIENTS:
             break
     return out
+
+
+def _indented_run(lines: list[str]) -> list[str]:
+    """The leading lines that are indented (still the block of the address above them)."""
+    run = []
+    for line in lines:
+        if line[:1] not in (" ", "\t") or not line.strip():
+            break
+        run.append(line[:300])
+    return run
 
 
 def coded(text: str) -> bool:
