@@ -4,31 +4,20 @@ parse` / `complaints parse` read each message; and every corpus `.eml` has a val
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from mailwright.feedback.parsing import REASONS
+from tests.feedback.corpus_files import accuracy_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "feedback" / "corpus"
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        "bounce_accuracy", ROOT / "tools" / "bounce_accuracy.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bounce_accuracy", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = accuracy_tool()
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,9 @@ text is theirs, in any language; the machine parts each MTA still writes (Exim's
 and "Delay reason:", Sendmail's and Postfix's "expanded from", MDaemon's transcript, Kerio's
 per-recipient block, Office 365's "Recipient Address" label) say who failed and why."""
 
-from pathlib import Path
-
-from mailwright.feedback.parsing import parse_message
-
-CORPUS = Path(__file__).parent / "corpus"
-OURS = {"bounces.example.org"}
-
-
-def _parse(raw: bytes):
-    return parse_message(raw, bounce_domains=OURS)
-
-
-def _failed(name: str) -> dict:
-    parsed = _parse((CORPUS / name).read_bytes())
-    assert parsed.bounce
-    return {r.address: (r.kind, r.reason) for r in parsed.recipients}
+from tests.feedback.corpus_files import failed as _failed
+from tests.feedback.corpus_files import parse_corpus
+from tests.feedback.corpus_files import parse_raw as _parse
 
 
 def test_a_translated_exim_bounce_forwarded_by_hand_is_read_from_exims_error_lines():
@@ -30,7 +17,7 @@ def test_a_translated_exim_bounce_forwarded_by_hand_is_read_from_exims_error_lin
 
 
 def test_an_exim_warning_in_another_language_is_a_delay_not_a_bounce():
-    parsed = _parse((CORPUS / "exim_custom/v5_dutch_warn_message_file_delay.eml").read_bytes())
+    parsed = parse_corpus("exim_custom/v5_dutch_warn_message_file_delay.eml")
     assert not parsed.bounce
     assert parsed.delay
     assert [r.address for r in parsed.recipients] == [

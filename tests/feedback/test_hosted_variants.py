@@ -5,14 +5,13 @@ no other address — by `mailwright bounces parse` (tools/bounce_accuracy.py run
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 from mailwright.feedback.parsing import parse_message
 from mailwright.feedback.parsing.classify import classify
+from tests.feedback.corpus_files import accuracy_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "feedback" / "corpus"
@@ -22,17 +21,7 @@ FAMILIES = (
 ).split()
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        "bounce_accuracy", ROOT / "tools" / "bounce_accuracy.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bounce_accuracy", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = accuracy_tool()
 CASES = [c for c in tool.corpus_cases(CORPUS)[0] if c.family in FAMILIES and "/v2_" in str(c.path)]
 
 

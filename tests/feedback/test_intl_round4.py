@@ -3,22 +3,8 @@
 its label or sentence (also through right-to-left marks), the reason from its own words, and
 the addresses a notice or its quoted original mentions besides are never recipients."""
 
-from pathlib import Path
-
-from mailwright.feedback.parsing import parse_message
-
-CORPUS = Path(__file__).parent / "corpus"
-OURS = {"bounces.example.org"}
-
-
-def _parse(name: str):
-    return parse_message((CORPUS / name).read_bytes(), bounce_domains=OURS)
-
-
-def _failed(name: str) -> dict:
-    parsed = _parse(name)
-    assert parsed.bounce
-    return {r.address: (r.kind, r.reason) for r in parsed.recipients}
+from tests.feedback.corpus_files import failed as _failed
+from tests.feedback.corpus_files import parse_corpus as _parse
 
 
 def test_hebrew_notice_address_between_direction_marks():

@@ -2,16 +2,7 @@
 between their blocks, relays that send two status parts for one recipient, and people who
 answer about a notice ("Re: Undelivered Mail Returned to Sender")."""
 
-from pathlib import Path
-
-from mailwright.feedback.parsing import parse_message
-
-CORPUS = Path(__file__).parent / "corpus"
-OURS = {"bounces.example.org"}
-
-
-def _parse(name: str):
-    return parse_message((CORPUS / name).read_bytes(), bounce_domains=OURS)
+from tests.feedback.corpus_files import parse_corpus as _parse
 
 
 def test_dsn_blocks_without_blank_lines_are_each_recipient():
@@ -31,8 +22,7 @@ def test_two_status_parts_for_one_recipient_give_one_recipient_with_the_specific
 
 
 def test_action_before_final_recipient_stays_one_block():
-    raw = (CORPUS / "mandrill/v2_dsn_mailbox_full_552.eml").read_bytes()
-    parsed = parse_message(raw, bounce_domains=OURS)
+    parsed = _parse("mandrill/v2_dsn_mailbox_full_552.eml")
     assert [r.address for r in parsed.recipients] == ["sven.larsen@example.dk"]
 
 

@@ -2,22 +2,8 @@
 quoted, forwarded as an attached .eml, sent as HTML only, followed by the original's headers
 without a marker; and list digests that quote a bounce (never one of ours)."""
 
-from pathlib import Path
-
-from mailwright.feedback.parsing import parse_message
-
-CORPUS = Path(__file__).parent / "corpus"
-OURS = {"bounces.example.org"}
-
-
-def _parse(name: str):
-    return parse_message((CORPUS / name).read_bytes(), bounce_domains=OURS)
-
-
-def _failed(name: str) -> dict:
-    parsed = _parse(name)
-    assert parsed.bounce
-    return {r.address: r.reason for r in parsed.recipients}
+from tests.feedback.corpus_files import failed_reasons as _failed
+from tests.feedback.corpus_files import parse_corpus as _parse
 
 
 def test_a_forward_quoted_twice_names_only_the_failed_address():

@@ -2,18 +2,8 @@
 Exchange Online NDRs forwarded from localised Outlook, Gmail's Spanish notice, and addresses
 in smart quotes or only inside the server's reply."""
 
-from pathlib import Path
-
-from mailwright.feedback.parsing import parse_message
-
-CORPUS = Path(__file__).parent / "corpus"
-OURS = {"bounces.example.org"}
-
-
-def _failed(name: str) -> dict:
-    parsed = parse_message((CORPUS / name).read_bytes(), bounce_domains=OURS)
-    assert parsed.bounce
-    return {r.address: r.reason for r in parsed.recipients}
+from tests.feedback.corpus_files import failed_reasons as _failed
+from tests.feedback.corpus_files import parse_raw
 
 
 def test_a_dsn_naming_only_x_actual_recipient_reports_that_mailbox_not_the_alias():
@@ -54,6 +44,6 @@ def test_a_reply_naming_our_sender_is_not_taken_for_the_recipient():
         b"Subject: Mail delivery failed\r\n\r\n"
         b"Error: 550 5.7.1 sender news@news.example.org rejected by policy\r\n"
     )
-    parsed = parse_message(raw, bounce_domains=OURS)
+    parsed = parse_raw(raw)
     assert parsed.bounce
     assert [r.address for r in parsed.recipients] == [None]
