@@ -4,8 +4,15 @@ recording and deciding (suppression, scoring) happen elsewhere."""
 
 from __future__ import annotations
 
+from mailwright.feedback.parsing import classify, plaintext_formats
 from mailwright.feedback.parsing.classify import should_suppress
 from mailwright.feedback.parsing.parse import parse_message
 from mailwright.feedback.parsing.result import REASONS, Parsed, Recipient
 
-__all__ = ["REASONS", "Parsed", "Recipient", "parse_message", "should_suppress"]
+__all__ = ["REASONS", "Parsed", "Recipient", "clear_caches", "parse_message", "should_suppress"]
+
+
+def clear_caches() -> None:
+    """Forget the memoised classifications and notice families (timing a parse from cold)."""
+    classify._classify_cached.cache_clear()
+    plaintext_formats._family_index.cache_clear()
