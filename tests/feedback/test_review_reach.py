@@ -139,3 +139,32 @@ def test_help_address_in_the_servers_reply_is_not_the_recipient():
     r = _only(raw)
     assert r.address == "ana.lopez@provider.example"
     assert not should_suppress(r)
+
+
+def test_qmail_giving_up_on_the_host_is_no_expiry():
+    # qmail-remote ends every permanent refusal with "Giving up on <IP>."; a dead address
+    # refused with a bare "550 Unknown user" (no enhanced code) is user_unknown, not expired
+    # (expired is soft and never suppressed).
+    raw = (
+        b"Return-Path: <>\n"
+        b"From: MAILER-DAEMON@mx.example.net\n"
+        b"To: bounce+7g01-7g01e5f6a7b8@bounces.example.org\n"
+        b"Subject: failure notice\n"
+        b"Date: Mon, 03 Mar 2025 09:00:04 +0000\n"
+        b"Message-ID: <notice.2@mx.example.net>\n\n"
+        b"Hi. This is the qmail-send program at mx.example.net.\n"
+        b"I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        b"This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        b"<ana.lopez@example.net>:\n"
+        b"192.0.2.7 does not like recipient.\n"
+        b"Remote host said: 550 Unknown user\n"
+        b"Giving up on 192.0.2.7.\n\n"
+        b"--- Below this line is a copy of the message.\n\n"
+        b"Return-Path: <bounce+7g01-7g01e5f6a7b8@bounces.example.org>\n"
+        b"From: Example News <news@news.example.org>\n"
+        b"To: ana.lopez@example.net\n"
+        b"Subject: Monthly newsletter\n"
+    )
+    r = _only(raw)
+    assert (r.address, r.kind, r.reason) == ("ana.lopez@example.net", "hard", "user_unknown")
+    assert should_suppress(r)
