@@ -88,10 +88,12 @@ CJK_AFTER_ADDR = re.compile(
     rf"(?:{_OPEN}|{_START})(?P<a>{_A}){_CLOSE}?[ \t]?(?:{asia.CJK_AFTER})", re.I
 )
 # Round 4: the address inside the server's reply ("550 5.2.1 “addr” account suspended",
-# "550 5.1.1 <addr>... User unknown"), in any quotes; not a sender the reply names.
+# "550 5.1.1 <addr>... User unknown"), in any quotes; not a sender the reply names, nor the
+# address it sends us to ("550 5.7.1 Refused, write to abuse@… for help", "contact …").
 REPLY_ADDR = re.compile(
     r"^[^\n]{0,80}?\b[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b"
-    rf"(?:(?!sender|from)[^\n@]){{0,60}}?['\"<‘“«]?(?P<a>{_A})",
+    r"(?:(?!sender|from|contact|write|mail to|e-?mail us|report|complain|see |visit|help)"
+    rf"[^\n@]){{0,60}}?['\"<‘“«]?(?P<a>{_A})",
     re.M | re.I,
 )
 # Round 4: the address right after the words of a sentence that make it the recipient

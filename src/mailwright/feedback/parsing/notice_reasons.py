@@ -54,7 +54,9 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # out"): restated next to each recipient as "delivery time expired" for classify().
 GAVE_UP = _any(
     r"could not be delivered for \d+ (?:days?|hours?)|cannot send message for \d+",
-    r"giving up|gave up|retry time(?:out)? exceeded|delivery time expired|in the queue too long",
+    # Not qmail-remote's "Giving up on 192.0.2.7." under every permanent refusal.
+    r"giving up(?! on (?:\d{1,3}\.\d|[0-9a-f]{0,4}:))|gave up|retry time(?:out)? exceeded",
+    r"delivery time expired|in the queue too long",
     r"в течение \d+ (?:дн|день|дня|час|сут)|попытки доставки прекращены",
     r"配送期限|\d+日間.{0,10}配送を試み",
     asia.GAVE_UP,

@@ -291,7 +291,8 @@ EXPIRY = rule(
         r"cannot send message for \d{1,3} (days?|hours?)",
         r"have been failing for a long time",  # Exim retry rules ran out
         r"not going to try again",  # qmail queuelifetime
-        r"giving up",
+        # Not qmail-remote's "Giving up on 192.0.2.7." under every permanent refusal.
+        r"giving up(?! on (?:\d{1,3}\.\d|[0-9a-f]{0,4}:))",
         r"not reachable within the allowed queue period",  # Openwave/Critical Path InterMail
         r"(?:was )?not delivered within \d{1,3} (days?|hours?)",
     ),

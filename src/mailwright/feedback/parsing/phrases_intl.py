@@ -75,6 +75,13 @@ DISABLED = rule(
     ar=(r"الحساب .{0,30}(معطل|موقوف)",),
 )
 
+# "finns inte" (sv), "finnes ikke" (no), "findes ikke" (da), "δεν υπάρχει" (el) and "nu
+# există" (ro) also say "there is no …" ("Det finns inte tillräckligt med utrymme i
+# mottagarens postlåda" is a full mailbox, "Avsändaren finns inte på listan över godkända
+# avsändare" refuses us): they name a missing address only after an address word of the same
+# sentence.
+_SAME = r"\w{0,12}[^.!?\n]{0,40}?"
+
 USER = rule(
     USER_UNKNOWN,
     "unknown user",
@@ -82,12 +89,22 @@ USER = rule(
     cs=(r"(schránka|uživatel|adresa|adresát|příjemce) .{0,30}neexistuje",),
     sk=(r"(schránka|používateľ|adresa|adresát) .{0,30}neexistuje",),
     hu=(r"nem létezik", r"ismeretlen (címzett|felhasználó)"),
-    ro=(r"nu există", r"utilizator necunoscut", r"destinatar necunoscut"),
+    ro=(
+        rf"(?:adres|destinatar|utilizator|căsuț|cont){_SAME}nu există",
+        r"utilizator necunoscut",
+        r"destinatar necunoscut",
+    ),
     bg=(r"несъществуващ", r"не съществува", r"неизвестен (потребител|получател)"),
-    el=(r"δεν υπάρχει", r"άγνωστος (χρήστης|παραλήπτης)"),
-    sv=(r"okänd mottagare", r"finns inte"),
-    no=(r"ukjent mottaker", r"finnes ikke"),
-    da=(r"ukendt modtager", r"findes ikke"),
+    el=(
+        rf"(?:διεύθυνση|παραλήπτ|χρήστ|λογαριασμ|γραμματοκιβώτιο){_SAME}δεν υπάρχει",
+        r"άγνωστος (χρήστης|παραλήπτης)",
+    ),
+    sv=(
+        r"okänd mottagare",
+        rf"(?:adress|mottagar|användar|brevlåd|postlåd|konto){_SAME}finns inte",
+    ),
+    no=(r"ukjent mottaker", rf"(?:adresse|mottaker|bruker|postkass|konto){_SAME}finnes ikke"),
+    da=(r"ukendt modtager", rf"(?:adresse|modtager|bruger|postkass|konto){_SAME}findes ikke"),
     fi=(r"ei ole olemassa", r"tuntematon (vastaanottaja|käyttäjä)"),
     lt=(r"neegzistuoja", r"nėra tokio"),
     he=(r"אינה קיימת", r"אינו קיים", r"לא קיים"),

@@ -46,17 +46,23 @@ SIZE_LOCALIZED = rule(
     ru=(r"превыш.{0,30}размер",),
 )
 
+# Between the account word and "expired": no sentence end and no word for a time limit — "…
+# alla casella di posta, tempo di attesa scaduto", "Postfach nicht erreichbar, Zeitlimit
+# abgelaufen", "buzón del destinatario, plazo vencido" are a delivery that timed out, not an
+# expired account.
+_GAP = r"(?:(?!zeit|frist|délai|temps|tiempo|plazo|tempo|prazo|czas|termin|tijd|time)[^.\n]){0,30}"
+
 DISABLED_EXPIRED = rule(
     MAILBOX_DISABLED,
     "disabled",
     en=(r"(account|mailbox|user) (has )?expired", r"expired (account|mailbox|user)"),
-    de=(r"(konto|postfach|benutzerkonto) .{0,30}abgelaufen",),
-    fr=(r"(compte|boîte) .{0,30}expiré",),
-    es=(r"(cuenta|buzón) .{0,30}(caducad|expirad|vencid)",),
-    it=(r"(account|casella) .{0,30}scadut",),
-    pt=(r"(conta|caixa) .{0,30}(expirad|vencid)",),
-    pl=(r"konto .{0,30}(wygasł|wygaśnięt)",),
-    nl=(r"(account|mailbox|postvak) .{0,30}verlopen",),
+    de=(rf"(konto|postfach|benutzerkonto) {_GAP}abgelaufen",),
+    fr=(rf"(compte|boîte) {_GAP}expiré",),
+    es=(rf"(cuenta|buzón) {_GAP}(caducad|expirad|vencid)",),
+    it=(rf"(account|casella) {_GAP}scadut",),
+    pt=(rf"(conta|caixa) {_GAP}(expirad|vencid)",),
+    pl=(rf"konto {_GAP}(wygasł|wygaśnięt)",),
+    nl=(rf"(account|mailbox|postvak) {_GAP}verlopen",),
     ru=(
         r"срок действия .{0,40}(учетной|учётной|аккаунта|ящика).{0,20}ист[её]к",
         r"(ящик|учетная запись|учётная запись|аккаунт).{0,30}заморожен",
