@@ -362,6 +362,14 @@ class TreeWatcher:
         self.seen: dict[int, tuple[int, list[str]]] = {}
 
     def poll(self) -> None:
+        if "mailwright" not in self.cmdline:
+            # Read right after Popen, /proc/PID/cmdline can still be empty (the exec is not
+            # complete): every fork then looked unlike its launcher, and the wait for "two
+            # forked workers" ran out although all 3,000 messages had gone (CI, twice).
+            try:
+                self.cmdline = self.launcher.cmdline()
+            except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                return
         try:
             children = self.launcher.children()
         except psutil.NoSuchProcess:
