@@ -214,3 +214,29 @@ def test_regression_fifty_recipients_sharing_one_huge_paragraph():
         b"user%d@example%d.com" % (i, i % 7) for i in range(5000)
     )
     check(line + "\nСообщение не доставлено.\n".encode() + (line + b"\n") * 180)
+
+
+def test_regression_an_address_alone_on_a_line_running_into_blanks():
+    """An unknown-format daemon notice whose address line runs into 15,000 tabs and then
+    text: the address-alone pattern split the tabs every way (200 s)."""
+    check(
+        b"From: MAILER-DAEMON@example.net\nSubject: failure\n\n550 5.1.1 failed\n"
+        + b"ana@example.com"
+        + b"\t" * 15_000
+        + b"x" * 400
+        + b"\n"
+    )
+
+
+def test_regression_a_reply_subject_of_8kb_of_blanks():
+    """A subject of "Re" and 8 KB of spaces with no colon (52 ms per reading, read three
+    times), and a returned original whose To is 8 KB of one word (0.1 s)."""
+    check(
+        b"From: MAILER-DAEMON@example.net\nSubject: Re"
+        + b" " * 8000
+        + b"\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+        b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+        b"Action: failed\nStatus: 5.1.1\n\n--b\nContent-Type: text/rfc822-headers\n\nTo: "
+        + b"a" * 8000
+        + b"\n\n--b--\n"
+    )

@@ -271,21 +271,3 @@ def envelope_sender(msg: Message) -> str:
             value = fields.get("x-postfix-sender", "") or fields.get("x-original-sender", "")
             return _address(value) or value
     return ""
-
-
-def single_original_recipient(original: Message | None) -> str | None:
-    """The one address the returned original was for (its X-Original-To, else its To), or
-    None when it names none or several."""
-    for name in ("x-original-to", "to"):
-        found = []
-        for value in mime.headers(original, name):
-            found += _ADDRESS.findall(value)
-        unique = {a.lower(): a for a in found}
-        if len(unique) == 1:
-            return next(iter(unique.values()))
-        if found:
-            return None
-    return None
-
-
-_ADDRESS = re.compile(r"[^\s<>\",;:()\[\]@]+@[\w.-]+\.\w+", re.UNICODE)

@@ -282,9 +282,9 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
                 recipient.diagnostic = recipient.diagnostic or failure.diagnostic
                 recipient.why["address"] = "DSN without an address: named in the report text"
         elif len(hidden) == 1:
-            # Else the returned original's To / X-Original-To when it names one address
-            # (else the address stays None: our VERP token says who it was).
-            address = dsn.single_original_recipient(original)
+            # Else the returned original's X-Original-To / Delivered-To / To when it names
+            # one address (else the address stays None: our VERP token says who it was).
+            address = plaintext_formats.recipient_from_original(original)
             if address and address.lower() not in known:
                 hidden[0].address = address
                 hidden[0].why["address"] = "DSN without an address: the returned original's To"
@@ -477,9 +477,6 @@ def _coded_paragraph(address: str, report: str) -> str:
     return first
 
 
-REPLY_SUBJECT = re.compile(r"\s*(re|aw|sv|vs|odp|ynt|antw|rif|r)\s*(\[\d{1,3}\])?\s*:", re.I)
-
-
 def _bounce_signals(msg: Message) -> bool:
     if (
         mime.headers(msg, "x-failed-recipients")
@@ -493,4 +490,4 @@ def _bounce_signals(msg: Message) -> bool:
     subject = mime.header(msg, "subject")
     # "Re: Undelivered Mail Returned to Sender" is a person answering about a notice (a
     # forwarded notice, "Fwd: …", still carries it).
-    return bool(BOUNCE_SUBJECTS.search(subject)) and not REPLY_SUBJECT.match(subject)
+    return bool(BOUNCE_SUBJECTS.search(subject)) and not shapes.REPLY_SUBJECT.match(subject)

@@ -299,7 +299,7 @@ MAX_HINT = 8 * 1024
 # No real notice lists more; a hostile one must not cost a diagnostic per address.
 MAX_RECIPIENTS = 100
 DAEMON = re.compile(r"mailer-?daemon|postmaster|mail delivery (?:system|subsystem)", re.I)
-_NOT_RECIPIENTS = re.compile(r"^(?:mailer-daemon|postmaster|mailer_daemon|root|noreply)@", re.I)
+NOT_RECIPIENTS = re.compile(r"^(?:mailer-daemon|postmaster|mailer_daemon|root|noreply)@", re.I)
 
 
 @dataclass
@@ -347,7 +347,7 @@ def recipients_in(fmt: Format, report: str, excluded: set[str]) -> list[str]:
         for m in place.finditer(report):
             addr = m.group("a").strip(".")
             low = addr.lower()
-            if low in excluded or low in seen or _NOT_RECIPIENTS.match(low):
+            if low in excluded or low in seen or NOT_RECIPIENTS.match(low):
                 continue
             seen.add(low)
             found.append(addr)
