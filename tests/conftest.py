@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from mailwright.audit.actors import Actor
 from mailwright.conf import RelayConfig
+from tests.smtp_servers import BackgroundLoop
 
 ADMIN = Actor(channel="admin", actor="test admin")
 
@@ -137,22 +138,6 @@ def fast_sink():
 
 
 # --- capture relay --------------------------------------------------------------------------
-
-
-class BackgroundLoop:
-    """An asyncio loop in a daemon thread, for servers and workers that tests run beside."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def submit(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -311,7 +311,7 @@ def test_relay_webhook_with_credentials_and_a_broken_payload_is_400(servers, lin
     settings.ANYMAIL = {"WEBHOOK_SECRET": "relay:s3cret"}
     auth = {"Content-Type": "application/json", "Authorization": "Basic cmVsYXk6czNjcmV0"}
     for body in [b"\xff\xfe", b"9" * 5000, b"[" * 5000, b"{}"]:
-        for esp in ["postmark", "sendgrid", "mailjet", "resend"]:
+        for esp in ["postmark", "sendgrid", "mailjet", "resend", "amazon_ses"]:
             answer = servers[0].request("POST", f"/webhooks/relay/{esp}/tracking/", body, auth)
             assert answer.status < 500, (esp, body[:10], answer.raw[:100])
     # A relay that needs a setting of its own which is missing: 503 with the reason (the

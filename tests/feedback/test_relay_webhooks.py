@@ -247,6 +247,21 @@ def test_malformed_json_is_a_400_and_kept_with_its_error(sent):
     assert not Event.objects.filter(type="bounced").exists()
 
 
+@pytest.mark.parametrize("relay", ["postmark", "amazon_ses"])
+def test_json_nested_past_the_limit_is_a_400_before_any_parser_recurses(sent, signer, relay):
+    # 5,000 levels would take json to the recursion limit, in the server's thread.
+    response = Client().post(
+        f"/webhooks/relay/{relay}/tracking/",
+        b"[" * 5000,
+        content_type="text/plain",
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
+        **basic(),
+    )
+    assert response.status_code == 400
+    assert "nested deeper than 200 levels" in response.json()["error"]["message"]
+    assert not InboundMessage.objects.exists()
+
+
 @pytest.fixture
 def failing_suppressions():
     """A real database error in the middle of processing: a trigger refuses the next

@@ -151,5 +151,8 @@ def test_hostile_uploads_get_clear_errors(upload, settings, newsletter):
     too_wide = upload(f"email,{wide}\na@example.pl\n", topic="newsletter", basis="x")
     assert too_wide.status_code == 422
     assert "column" in too_wide.json()["error"]["message"]
+    deep = upload("email\na@example.pl\n", topic="newsletter", basis="x", mapping="[" * 50_000)
+    assert deep.status_code == 422
+    assert deep.json()["error"]["field"] == "mapping"
     assert Import.objects.count() == 0
     assert list((settings.DATA_DIR / "imports").iterdir()) == []

@@ -4,7 +4,6 @@ progress, confirm a held import, download the report. The work runs in the task 
 from __future__ import annotations
 
 import csv
-import json
 from datetime import datetime
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from mailwright import jsonsafe
 from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.audit.actors import Actor
@@ -89,7 +89,7 @@ def _mapping(text: str | None) -> dict[str, str] | None:
     if not text:
         return None
     try:
-        value = json.loads(text)
+        value = jsonsafe.loads(text)
     except ValueError:
         raise ApiError(422, "invalid", "mapping is not valid JSON", "mapping") from None
     if not isinstance(value, dict) or not all(

@@ -13,6 +13,8 @@ import re
 
 from ninja.parser import Parser
 
+from mailwright import jsonsafe
+
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -74,9 +76,9 @@ class StrictJSONParser(Parser):
         except UnicodeDecodeError:
             raise BodyError("the request body is not UTF-8 text") from None
         try:
-            data = json.loads(text, parse_constant=_constant, parse_float=_float)
-        except RecursionError:
-            raise BodyError("the request body is nested too deeply") from None
+            data = jsonsafe.loads(text, parse_constant=_constant, parse_float=_float)
+        except jsonsafe.TooDeep as exc:
+            raise BodyError(f"the request body is {exc}") from None
         except json.JSONDecodeError as exc:
             raise BodyError(
                 f"the request body is not valid JSON: {exc.msg}"

@@ -3,8 +3,9 @@ Mailgun, Postmark, Brevo, … : every tracking webhook django-anymail knows).
 
 1. Authenticate. The basic-auth credentials (MW_WEBHOOK_SECRET) missing or wrong → 401; the
    relay's own signature (Mailgun, SendGrid, Postal, …, and the SNS signature for Amazon SES)
-   not verifying → 403. A refused request is not stored: anyone on the internet can post
-   here, and a forged payload names real people's addresses we have no reason to keep.
+   not verifying → 403; a body nested deeper than jsonsafe.MAX_DEPTH → 400 before any parsing. A
+   refused request is not stored: anyone on the internet can post here, and a forged payload
+   names real people's addresses we have no reason to keep.
 2. Store the raw body (InboundMessage, source "webhook", the relay's name as its sender), so
    nothing a relay handed us is lost.
 3. Parse it into events (anymail) and act on them (relay_events.handle), all in one
@@ -16,7 +17,6 @@ Mailgun, Postmark, Brevo, … : every tracking webhook django-anymail knows).
 
 from __future__ import annotations
 
-import json
 import logging
 import traceback
 
@@ -28,6 +28,7 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from mailwright import jsonsafe
 from mailwright.feedback import processing, relay_events, sns
 from mailwright.feedback.models import InboundMessage
 
@@ -54,7 +55,6 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 BAD_PAYLOAD = (
     ValueError,
     AnymailAPIError,
-    RecursionError,
     KeyError,
     TypeError,
     IndexError,
@@ -113,12 +113,18 @@ def _authenticate(view, request, relay: str) -> HttpResponse | None:
         response = _error(401, "unauthorized", "wrong or missing webhook credentials")
         response["WWW-Authenticate"] = 'Basic realm="Mailwright relay webhooks"'
         return response
+    # Before any parser recurses through it (anymail's json.loads, and ours for SNS).
+    if jsonsafe.nesting(request.body) > jsonsafe.MAX_DEPTH:
+        log.warning("refused a %s webhook: JSON nested too deeply", relay)
+        return _error(
+            400, "bad_request", f"the body is nested deeper than {jsonsafe.MAX_DEPTH} levels"
+        )
     try:
         for validator in view.validators:
             if validator is not basic:
                 validator(view, request)
         if relay == "amazon_ses":
-            message = json.loads(request.body)
+            message = jsonsafe.loads(request.body)
             if not isinstance(message, dict):
                 raise sns.SnsError("body is not an SNS message")
             sns.verify(message)

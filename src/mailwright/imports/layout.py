@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from itertools import islice
 
+from mailwright import jsonsafe
 from mailwright.imports.detection import ImportFileError
 
 PREFIX_BYTES = 262_144  # what sniff reads: format, encoding, delimiter and header come from it
@@ -62,8 +63,8 @@ def detect_format(text: str) -> str:
 
 def _json_or_none(line: str) -> object:
     try:
-        return json.loads(line)
-    except (ValueError, RecursionError):
+        return jsonsafe.loads(line)
+    except ValueError:
         return None
 
 
@@ -159,10 +160,10 @@ def json_values(line: str) -> tuple[dict[str, str], str | None]:
     """A JSON line as header -> text: null is "", true/false as written, numbers as Python
     writes them, a list of plain values joined with ", ", any other nesting as JSON text."""
     try:
-        record = json.loads(line)
+        record = jsonsafe.loads(line)
     except json.JSONDecodeError as exc:
         return {}, f"not valid JSON ({exc.msg} at column {exc.colno})"
-    except RecursionError:
+    except jsonsafe.TooDeep:
         return {}, "not valid JSON (nested too deeply)"
     except ValueError:  # an integer with more digits than Python converts (4,300)
         return {}, "not valid JSON (a number too long to read)"

@@ -3,7 +3,6 @@ addresses come from flufl.bounce's detectors, the diagnostic from the text aroun
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from email.message import Message
 
 from flufl.bounce import all_failures
 
+from mailwright import jsonsafe
 from mailwright.feedback.parsing import mime
 from mailwright.feedback.parsing import notice_phrases_intl as intl
 
@@ -170,13 +170,13 @@ def ses_notification(text: str) -> dict | None:
         return None
     end = text.rfind("}")
     try:
-        data = json.loads(text[start : end + 1])
-    except (ValueError, RecursionError):
+        data = jsonsafe.loads(text[start : end + 1])
+    except ValueError:
         return None
     if isinstance(data, dict) and isinstance(data.get("Message"), str):
         try:
-            data = json.loads(data["Message"])
-        except (ValueError, RecursionError):
+            data = jsonsafe.loads(data["Message"])
+        except ValueError:
             return None
     if not isinstance(data, dict):
         return None

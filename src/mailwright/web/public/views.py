@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from mailwright import tokens
+from mailwright import jsonsafe, tokens
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.models import Campaign
 from mailwright.campaigns.rendering import TemplateError, recipient_context
@@ -152,12 +152,12 @@ def _json_error(request, status: int, code: str, message: str, field=None):
 def _decode_json(body: bytes):
     """(data, None) or (None, why the body is refused)."""
     try:
-        data = json.loads(body or b"null")
+        data = jsonsafe.loads(body or b"null")
         # "\\ud800" is valid JSON but no text: the database and every encoder refuse it.
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         return None, "the body is not valid Unicode text (it has a lone surrogate such as \\ud800)"
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+    except ValueError:  # UnicodeDecodeError is a ValueError
         return None, "the body is not valid JSON (or nested too deeply)"
     return data, None
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mailwright import jsonsafe
 from mailwright.contacts import segment_store
 from mailwright.contacts.models import Contact, Segment
 from mailwright.contacts.segments import SegmentError
@@ -44,7 +45,7 @@ def segment_list(request):
 def _parse_tree(text: str):
     """The hidden field's JSON: a tree, or None for "no conditions yet"."""
     try:
-        tree = json.loads(text or "null")
+        tree = jsonsafe.loads(text or "null")
     except ValueError:
         raise segment_store.SegmentStoreError(
             "the builder sent something that is not JSON; reload the page", segment_store.TREE
@@ -102,7 +103,7 @@ def segment_preview(request):
     if len(request.body) > MAX_BODY:
         return JsonResponse({"error": {"node": "tree", "message": "the tree is too large"}}, 413)
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = jsonsafe.loads(request.body or b"{}")
         tree = payload.get("tree") if isinstance(payload, dict) else None
     except ValueError:
         return JsonResponse({"error": {"node": "tree", "message": "not JSON"}}, status=400)

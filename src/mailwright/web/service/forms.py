@@ -7,6 +7,7 @@ import json
 
 from django import forms
 
+from mailwright import jsonsafe
 from mailwright.campaigns.service_templates import LANGUAGES
 from mailwright.web.shell.forms import NoLabelSuffix, lf
 
@@ -17,11 +18,13 @@ def _json_object(value: str, what: str) -> dict:
     if len(value) > MAX_JSON:
         raise forms.ValidationError(f"The {what} is longer than {MAX_JSON:,} characters.")
     try:
-        parsed = json.loads(value or "{}")
+        parsed = jsonsafe.loads(value or "{}")
     except json.JSONDecodeError as exc:
         raise forms.ValidationError(
             f"The {what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
+    except ValueError as exc:  # jsonsafe.TooDeep, or an integer too long to convert
+        raise forms.ValidationError(f"The {what} is not valid JSON: {exc}.") from None
     if not isinstance(parsed, dict):
         raise forms.ValidationError(f"The {what} must be a JSON object ({{…}}).")
     return parsed

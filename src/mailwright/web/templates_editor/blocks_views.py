@@ -5,8 +5,6 @@ server. Starters are copied from campaigns.marketing_starters."""
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -14,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mailwright import jsonsafe
 from mailwright.campaigns import marketing_starters
 from mailwright.campaigns.branding import preheader_of, set_preheader
 from mailwright.campaigns.models import Template
@@ -75,10 +74,10 @@ def _save(request, tpl: Template | None) -> JsonResponse:
     if len(request.body) > MAX_BODY:
         return JsonResponse({"errors": [{"message": "the design is too large"}]}, status=413)
     try:
-        data = json.loads(request.body)
+        data = jsonsafe.loads(request.body)
         if not isinstance(data, dict):
             raise ValueError
-    except (ValueError, RecursionError):  # RecursionError: JSON nested absurdly deep
+    except ValueError:  # RecursionError: JSON nested absurdly deep
         return JsonResponse({"errors": [{"message": "the request is not JSON"}]}, status=400)
     design = data.get("design")
     fields = [data.get(k, "") for k in ("name", "subject", "preheader", "mjml")]
