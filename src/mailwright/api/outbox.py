@@ -3,6 +3,8 @@ from ninja import Router, Status
 
 from mailwright.api.pagination import page
 from mailwright.api.schemas import CapturedDetail, CapturedOut
+from mailwright.audit.actors import Actor
+from mailwright.delivery import actions
 from mailwright.delivery.models import CapturedMessage
 
 router = Router(tags=["outbox"])
@@ -29,5 +31,5 @@ def get_captured_raw(request, message_id: int):
 
 @router.delete("/captured", response={204: None})
 def clear_captured(request):
-    CapturedMessage.objects.all().delete()
+    actions.do_clear_captured(by=Actor.from_api_key(request))
     return Status(204, None)

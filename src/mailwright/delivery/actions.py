@@ -10,7 +10,7 @@ from django.utils import timezone
 from mailwright.audit import log as audit
 from mailwright.audit.actors import Actor
 from mailwright.delivery import dkim
-from mailwright.delivery.models import Delivery, DkimKey, DomainPolicy, Relay
+from mailwright.delivery.models import CapturedMessage, Delivery, DkimKey, DomainPolicy, Relay
 from mailwright.delivery.relays import redact_relay_url
 
 
@@ -137,3 +137,12 @@ def do_rotate_dkim_key(domain: str, algorithm: str | None, *, by: Actor) -> Dkim
 def _key_view(key: DkimKey) -> dict:
     """The public facts of a key (never the private key)."""
     return {"domain": key.domain, "selector": key.selector, "algorithm": key.algorithm}
+
+
+@transaction.atomic
+def do_clear_captured(*, by: Actor) -> int:
+    """Delete every message the capture relay caught (Outbox → Captured, DELETE
+    /outbox/captured); the audit row says who and how many. Returns the count."""
+    deleted, _ = CapturedMessage.objects.all().delete()
+    audit.record(by, "outbox.captured_cleared", "outbox", "captured", after={"deleted": deleted})
+    return deleted

@@ -10,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from mailwright.delivery import actions
 from mailwright.delivery.models import CapturedMessage
 from mailwright.web.outbox import mailview
 from mailwright.web.outbox.forms import CapturedFilterForm
-from mailwright.web.shell.helpers import paginate
+from mailwright.web.shell.helpers import paginate, staff_actor
 
 TABS = ("html", "text", "source")
 
@@ -36,7 +37,7 @@ def captured_list(request):
 @login_required
 @require_POST
 def captured_clear(request):
-    deleted, _ = CapturedMessage.objects.all().delete()
+    deleted = actions.do_clear_captured(by=staff_actor(request))
     messages.success(request, f"Deleted {deleted} captured message(s).")
     return redirect("web:captured_list")
 
