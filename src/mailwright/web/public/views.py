@@ -25,6 +25,7 @@ from mailwright.consent.organisation import current as current_organisation
 from mailwright.consent.topic_translations import localize
 from mailwright.contacts.models import LANGUAGES, Contact, Topic
 from mailwright.delivery.compose import Composer
+from mailwright.delivery.models import Delivery
 
 MAX_JSON_BODY = 16 * 1024
 
@@ -337,10 +338,17 @@ def view_online(request, token: str):
     )
     if contact is None or campaign is None:
         return _bad_link(request)
+    # The message this person received: in an A/B test, their delivery's variant.
+    variant = (
+        Delivery.objects.filter(campaign=campaign, contact=contact)
+        .order_by("-id")
+        .values_list("variant", flat=True)
+        .first()
+    )
     composer = Composer()
     ctx = recipient_context(contact, campaign)
     try:
-        _, html, _text = composer.compiled(campaign, tracked=False).render(ctx)
+        _, html, _text = composer.compiled(campaign, tracked=False, variant=variant).render(ctx)
     except TemplateError:
         # The template broke a limit or failed for this person's data (the worker failed
         # that delivery the same way): a page saying so, not a 500.
