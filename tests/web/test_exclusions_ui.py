@@ -116,7 +116,7 @@ def test_the_organisation_cap_is_editable_and_the_preference_center_explains_it(
     entry = AuditEntry.objects.filter(action="settings.organisation").latest("id")
     assert entry.after["frequency_cap"] == 2
     bad = staff.post("/settings/organisation/", {**data, "frequency_days": "0"})
-    assert "greater than or equal to 1" in bad.content.decode()
+    assert "must be a whole number from 1 to 365" in bad.content.decode()
 
     ana = make_contact("ana@example.com", newsletter)
     link = f"/p/{tokens.make('preferences', {'c': ana.id})}"

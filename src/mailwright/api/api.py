@@ -19,6 +19,7 @@ from mailwright.api import (
     hygiene,
     imports,
     messages,
+    organisation,
     outbox,
     segments,
     streams,
@@ -92,6 +93,7 @@ api.add_router("/attributes", attributes.router)
 api.add_router("/segments", segments.router)
 api.add_router("/templates", template_lint.router)  # before /templates/{id}
 api.add_router("/brand", brand.router)
+api.add_router("/organisation", organisation.router)
 api.add_router("/templates", brand.starters_router)  # before /templates/{id}
 api.add_router("/templates", templates.router)
 api.add_router("/campaigns", campaigns.router)

@@ -19,14 +19,13 @@ from django.utils import timezone
 from mailwright.campaigns.inlining import inline_css
 from mailwright.campaigns.rendering import compile_template, recipient_context, sample_context
 from mailwright.consent import organisation
-from mailwright.contacts.addresses import InvalidAddress, normalize_email
 from mailwright.contacts.models import Contact, Segment
 from mailwright.contacts.segments import compile_segment
 from mailwright.delivery import service
 from mailwright.delivery.compose import add_footer, shows_compliance
 from mailwright.delivery.models import Delivery
 
-MAX_TEST_ADDRESSES = 20
+MAX_TEST_ADDRESSES = organisation.MAX_TEST_ADDRESSES
 TEST_SENDS_PER_MINUTE = 10
 INERT = {
     "unsubscribe_url": "#preview-unsubscribe",
@@ -128,24 +127,12 @@ def render(template, picked: Picked, campaign=None) -> dict:
 
 
 def parse_addresses(text_or_list) -> list[str]:
-    """The seed list: one address per line (or a list), at most MAX_TEST_ADDRESSES, each
-    valid; duplicates dropped. Raises PreviewError naming the bad one."""
-    items = text_or_list.splitlines() if isinstance(text_or_list, str) else list(text_or_list)
-    out: list[str] = []
-    for n, raw in enumerate(items, 1):
-        if not isinstance(raw, str):
-            raise PreviewError(f"address {n} is not a string", "emails")
-        if not raw.strip():
-            continue
-        try:
-            address = normalize_email(raw)
-        except InvalidAddress as exc:
-            raise PreviewError(f"{raw.strip()!r} is not a valid address: {exc}", "emails") from None
-        if address.lower() not in {a.lower() for a in out}:
-            out.append(address)
-    if len(out) > MAX_TEST_ADDRESSES:
-        raise PreviewError(f"at most {MAX_TEST_ADDRESSES} test addresses", "emails")
-    return out
+    """The seed list (consent.organisation.parse_addresses, the rule Settings → Organisation
+    and PUT /api/v1/organisation use); raises PreviewError naming `emails`."""
+    try:
+        return organisation.parse_addresses(text_or_list, "emails")
+    except organisation.OrganisationError as exc:
+        raise PreviewError(exc.reason, "emails") from None
 
 
 def send_test(campaign, *, emails=None, contact: int | None = None) -> list[Delivery]:

@@ -5,28 +5,40 @@ from __future__ import annotations
 
 from django import forms
 
-from mailwright.contacts.addresses import InvalidAddress, normalize_email
-from mailwright.delivery import preview
-from mailwright.web.shell.forms import NoLabelSuffix, lf, one_line
+from mailwright.consent import organisation
+from mailwright.web.shell.forms import NoLabelSuffix
 
 
 class OrganisationForm(NoLabelSuffix, forms.Form):
-    name = forms.CharField(label="Organisation name", max_length=200)
+    """Parses the page's input; consent.organisation.clean checks it, with the same rules and
+    words as PUT /api/v1/organisation."""
+
+    name = forms.CharField(
+        label="Organisation name",
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 200}),
+    )
     postal_address = forms.CharField(
         label="Postal address",
         required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
         help_text="Shown in every marketing email, as the law requires (CAN-SPAM, GDPR)."
         " Campaigns cannot be sent while it is empty.",
     )
     from_email = forms.CharField(
         label="Default From address",
-        max_length=320,
-        widget=forms.EmailInput,
+        required=False,
+        widget=forms.EmailInput(attrs={"maxlength": 320}),
         help_text="Used when a campaign does not set its own.",
     )
-    from_name = forms.CharField(label="Default From name", max_length=200, required=False)
+    from_name = forms.CharField(
+        label="Default From name",
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": 200}),
+    )
     test_addresses = forms.CharField(
         label="Test addresses (seed list)",
         required=False,
@@ -34,46 +46,25 @@ class OrganisationForm(NoLabelSuffix, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "qa@example.com"}),
         help_text="One address per line, at most 20: where a campaign's “Send test” goes.",
     )
-
-    def clean_test_addresses(self) -> str:
-        try:
-            return "\n".join(preview.parse_addresses(self.cleaned_data["test_addresses"]))
-        except preview.PreviewError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
     frequency_cap = forms.IntegerField(
         label="Default frequency cap (emails)",
-        min_value=0,
-        max_value=100,
         required=False,
         help_text="At most this many marketing emails per person in the period below, for"
         " people who did not choose a frequency themselves in the preference center (0: no cap).",
     )
-    frequency_days = forms.IntegerField(
-        label="Frequency cap period (days)", min_value=1, max_value=365, required=False
-    )
+    frequency_days = forms.IntegerField(label="Frequency cap period (days)", required=False)
 
     def clean(self) -> dict:
         data = super().clean()
         for key in ("frequency_cap", "frequency_days"):
-            if data.get(key) is None:  # left empty: unchanged
+            if data.get(key) is None:  # left empty (or not a number): unchanged
                 data.pop(key, None)
-        return data
-
-    def clean_name(self) -> str:
-        return one_line(self.cleaned_data["name"], "name")
-
-    def clean_postal_address(self) -> str:
-        return lf(self.cleaned_data["postal_address"])
-
-    def clean_from_email(self) -> str:
+        values = {k: v for k, v in data.items() if k in organisation.FIELDS}
         try:
-            return normalize_email(self.cleaned_data["from_email"])
-        except InvalidAddress as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_from_name(self) -> str:
-        return one_line(self.cleaned_data["from_name"], "From name")
+            return organisation.clean(values)
+        except organisation.OrganisationError as exc:
+            self.add_error(exc.field, exc.reason)
+            return data
 
 
 ATTRIBUTE_TYPES = [
