@@ -123,6 +123,16 @@ def test_the_page_refuses_the_same_with_the_same_words(api, admin_user):
         assert message in page.content.decode()
 
 
+def test_the_page_shows_every_bad_field_at_once(admin_user):
+    staff = Client()
+    staff.force_login(admin_user)
+    data = {"name": "", "from_email": "news@example.com", "frequency_days": "0"}
+    page = staff.post("/settings/organisation/", data)
+    assert page.status_code == 200
+    assert "This field is required." in page.content.decode()
+    assert "must be a whole number from 1 to 365" in page.content.decode()
+
+
 def test_without_a_key_or_with_a_send_only_key_it_is_refused(client, db):
     name = Organisation.objects.filter(id=1).values_list("name", flat=True).first()
     assert_error(client.get("/api/v1/organisation"), 401, "unauthorized")

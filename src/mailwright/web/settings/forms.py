@@ -59,12 +59,15 @@ class OrganisationForm(NoLabelSuffix, forms.Form):
         for key in ("frequency_cap", "frequency_days"):
             if data.get(key) is None:  # left empty (or not a number): unchanged
                 data.pop(key, None)
-        values = {k: v for k, v in data.items() if k in organisation.FIELDS}
-        try:
-            return organisation.clean(values)
-        except organisation.OrganisationError as exc:
-            self.add_error(exc.field, exc.reason)
-            return data
+        cleaned = {}
+        for key, value in list(data.items()):
+            if key not in organisation.FIELDS:
+                continue
+            try:  # field by field, so the page shows every bad one at once
+                cleaned.update(organisation.clean({key: value}))
+            except organisation.OrganisationError as exc:
+                self.add_error(exc.field, exc.reason)
+        return cleaned
 
 
 ATTRIBUTE_TYPES = [
