@@ -277,7 +277,9 @@ def report_text(msg: Message) -> str:
         ctype = content_type(part)
         if part.is_multipart() or ctype.startswith("message/"):
             continue
-        if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
+        if ctype in ("text/plain", "application/json") or (
+            ctype.startswith("text/") and ctype != "text/html"
+        ):
             if ctype not in ("text/rfc822-headers",):
                 plain.append(part_text(part))
         elif ctype == "text/html":

@@ -61,6 +61,8 @@ SENTENCE = re.compile(
     rf"delivery to the following recipient failed permanently:\s*|"
     rf"unable to deliver your message to|could not be delivered to|the following message to|"
     rf"there was a problem delivering your message to|no se ha entregado a|"
+    rf"ihre nachricht an|votre message à|el mensaje no se pudo entregar a|"
+    rf"a sua mensagem para|"
     rf"^(?:unknown user|user mailbox exceeds allowed size|invalid final delivery userid):)"
     rf"[ \t]*['\"<‘“«]?(?P<a>{_A})",
     re.I | re.M,

@@ -12,6 +12,7 @@ from mailwright.feedback.parsing import (
     carriers,
     complaints,
     dsn,
+    esp_events,
     freetext,
     mime,
     notice_fallback,
@@ -131,6 +132,9 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
             original = ses.read(result, notification)
             _finish(result, msg, envelope_rcpt, original, domains)
             return result
+    if esp_events.MARKERS.search(report) and esp_events.read(result, report):
+        _finish(result, msg, envelope_rcpt, None, domains)
+        return result
 
     # 4. Pre-ARF complaint formats.
     complaint = complaints.jmrp_legacy(msg)

@@ -148,6 +148,7 @@ DISABLED = rule(
         ),
         r"(user|recipient) .{0,20}(disabled|suspended|deactivated|inactive)",
         r"(disabled|suspended|deactivated|inactive|locked|frozen|closed) (account|mailbox|user)",
+        r"(disabled|suspended|deactivated|inactive) e-?mail (address|account)",
         r"no longer (active|in use|available)",
         r"account (has been |was |is )?(closed|terminated)",
         r"mailbox (is )?disabled",

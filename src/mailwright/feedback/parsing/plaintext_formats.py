@@ -141,6 +141,10 @@ FORMATS: tuple[Format, ...] = (
             r"No se pudo entregar a estos destinatarios o grupos",
             r"Recapito non riuscito per i seguenti destinatari o gruppi",
             r"Falha na entrega para estes destinatários ou grupos",
+            # Exchange Online's new layout, first line, in German, French, Spanish, Portuguese.
+            r"(?:Ihre Nachricht an|Votre message à) \S+ (?:konnte nicht|n'a pas pu)",
+            r"El mensaje no se pudo entregar a \S+",
+            r"A sua mensagem para \S+ não pôde ser entregue",
             r"Remote Server returned '[45]\d\d[ -]",
             r"(?:[\w.-]{1,100} )?#(?:< ?#)?[45][\d.]{2,10} .{0,400}(?:##|#SMTP#)[ \t]*$",
         ),
