@@ -80,3 +80,11 @@ def test_exchange_2007_text_for_an_unknown_recipient():
         "Microsoft Exchange will not try to redeliver this message for you."
     )
     assert classify(None, text)[1] == "user_unknown"
+
+
+def test_exim_forwarder_reports_the_address_we_sent_to_not_the_forward_target():
+    # Exim: "  anna…@gmail.example\n    (generated from info@bergdesign.example)".
+    parsed = _parse("exim/v6_cpanel_forwarder_generated_from_gmail_dmarc.eml")
+    assert [(r.address, r.reason) for r in parsed.recipients] == [
+        ("info@bergdesign.example", "security_error")
+    ]

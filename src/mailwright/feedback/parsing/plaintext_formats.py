@@ -393,7 +393,6 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
             nxt = ""  # the next line is another recipient's (smail, Exim lists them unspaced)
         for candidate in (chunk, nxt):
             coded = find_status(candidate) or _REPLY_CODE.search(candidate)
-            # sendmail's transcript "<<< 550 …" often repeats the "(reason: 550 …)" line.
             if coded and candidate.strip().lstrip("<> ") not in paragraph:
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
@@ -475,9 +474,10 @@ def _up_to_next_block(report: str, address: str, found: list[str]) -> str:
     return report
 
 
-# An alias the receiving MTA expanded: Postfix "<local@x> (expanded from <sent@x>): …",
-# Sendmail "    (expanded from: <sent@x>)" under the failed address.
-_EXPANDED_FROM = re.compile(rf"\(expanded from:?[ \t]*<(?P<a>{_A})>\)", re.I)
+# Where an alias came from: Postfix/Sendmail "(expanded from: <sent@x>)", Exim "(generated from x)".
+_EXPANDED_FROM = re.compile(
+    rf"\((?:expanded|(?:ultimately )?generated) from:?[ \t]*<?(?P<a>{_A})>?\)", re.I
+)
 
 
 def _expanded_from(report: str, address: str, found: list[str]) -> str | None:
