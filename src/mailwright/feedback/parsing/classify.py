@@ -183,6 +183,10 @@ _TRY_LATER = re.compile(r"try (again )?later|temporarily (deferred|rejected)|com
 
 # "mailbox unavailable" is ambiguous (RFC 5321 uses it for both 450 and 550).
 _AMBIGUOUS_USER = re.compile(r"mailbox (is )?(unavailable|not available)", re.I)
+# A reply to MAIL FROM comes before any recipient is named: its "mailbox unavailable" is
+# about our envelope sender (Postfix "(in reply to MAIL FROM command)", Exim "after MAIL
+# FROM:<…>").
+_AT_MAIL_FROM = re.compile(r"in reply to mail from command|after mail from:", re.I)
 
 # Each reason's kind when no code and nothing in the container says which.
 SOFT_BY_DEFAULT = frozenset(
@@ -260,7 +264,8 @@ def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple
         return NETWORK_ERROR, f"text /{_TLS_FAILED.pattern}/ (en) refines status {status}"
     if base is None:
         # Generic (x.y.0) or unlisted: the text decides; X.7 only among reasons about us.
-        found = reason_from_text(text, ABOUT_US if subject == "7" else None)
+        allowed = ABOUT_US | {EXPIRED} if cls == "4" else ABOUT_US
+        found = reason_from_text(text, allowed if subject == "7" else None)
         if found:
             return found[0], f"{found[1]} with status {status}"
         if subject == "7" and cls == "4" and (smtp == "421" or _TRY_LATER.search(text or "")):
@@ -268,6 +273,10 @@ def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple
         reason = SUBJECT_DEFAULTS.get(subject, OTHER)
         return reason, f"status {status} (class X.{subject}) → {reason}"
     refine = REFINE.get(base)
+    if refine and cls == "4" and base == POLICY:
+        # A temporary refusal (greylisting, "4.7.1 try again") that outlasted the queue: the
+        # notice says it gave up ("in the queue too long", "retry timeout exceeded").
+        refine = refine | {EXPIRED}
     if refine:
         found = reason_from_text(text, refine)
         if found:
@@ -340,6 +349,8 @@ def _classify(
             # "mailbox unavailable" means unknown only with a permanent code.
             if (smtp or "")[:1] != "5":
                 found = None
+            elif _AT_MAIL_FROM.search(diagnostic[:MAX_TEXT]):
+                found = POLICY, f"{found[1]} in reply to MAIL FROM → our sender: {POLICY}"
         if found is None and smtp == "551":
             found = HAS_MOVED, "SMTP 551 (user not local) → has_moved"
     reason, reason_rule = found or (OTHER, "no rule matched → other")

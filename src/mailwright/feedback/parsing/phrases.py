@@ -78,6 +78,10 @@ BLOCK_LIST = rule(
         r"\[tss09\]",
         r"will be permanently deferred",
         r"\(bl\)",
+        # Comcast "554 … Comcast block for spam. Please see …smtp-error-codes.php#BL000010":
+        # its BL codes are block-list refusals of our IP (its RL codes are rate limits).
+        r"\bblock for spam\b",
+        r"smtp-error-codes\.php#bl\d{6}",
     ),
     de=(r"auf einer (sperr|schwarzen )liste",),
     fr=(r"liste noire", r"adresse ip (source )?bloqu"),
@@ -323,6 +327,9 @@ SENDER = rule(
         r"sender (address|domain) .{0,40}(does not exist|not found|unknown|invalid)",
         r"(unknown|invalid|unverified) sender",
         r"sender verify failed",
+        # GMX/web.de/1&1 (mx.emig) at MAIL FROM: "550-Requested action not taken: mailbox
+        # unavailable 550 invalid DNS MX or A/AAAA resource record" — our sender's domain.
+        r"invalid dns mx or a/aaaa",
     ),
 )
 

@@ -228,6 +228,9 @@ USER = rule(
         r"mailbox unavailable",
         r"mailbox (is )?not available",
         r"not a valid (recipient|mailbox|address)",  # AOL/Yahoo "dd Not a valid recipient"
+        # Exchange 2007/2010 NDR text for 5.1.1: "The recipient's e-mail address wasn't found
+        # in the recipient's e-mail system."
+        r"address (wasn't|was not) found in the recipient",
     ),
     de=(
         near(

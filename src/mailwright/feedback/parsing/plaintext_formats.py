@@ -297,6 +297,8 @@ FORMATS: tuple[Format, ...] = (
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
 _HASH_STATUS = re.compile(r"#(?:[45]\d\d )?([245]\.\d{1,3}\.\d{1,3})")
+# A later line's bare SMTP reply (Exchange's "mx.example #554 delivery error: dd … ##").
+_REPLY_CODE = re.compile(r"(?:^|[\s#;'(<])[45]\d\d[ -]\S")
 # A notice's verdict and address blocks are in its first kilobytes (bounds the regex work).
 MAX_NOTICE = 16 * 1024
 MAX_HINT = 8 * 1024
@@ -394,7 +396,8 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         if starts and starts.group(0).lower() != address.lower():
             nxt = ""  # the next line is another recipient's (smail, Exim lists them unspaced)
         for candidate in (chunk, nxt):
-            if find_status(candidate) and candidate.strip() not in paragraph:
+            coded = find_status(candidate) or _REPLY_CODE.search(candidate)
+            if coded and candidate.strip().lstrip("<> ") not in paragraph:
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
     text = mime.collapse(" ".join(parts), 1000)
@@ -475,9 +478,10 @@ def _up_to_next_block(report: str, address: str, found: list[str]) -> str:
     return report
 
 
-# An alias the receiving MTA expanded: Postfix "<local@x> (expanded from <sent@x>): …",
-# Sendmail "    (expanded from: <sent@x>)" under the failed address.
-_EXPANDED_FROM = re.compile(rf"\(expanded from:?[ \t]*<(?P<a>{_A})>\)", re.I)
+# Where an alias came from: Postfix/Sendmail "(expanded from: <sent@x>)", Exim "(generated from x)".
+_EXPANDED_FROM = re.compile(
+    rf"\((?:expanded|(?:ultimately )?generated) from:?[ \t]*<?(?P<a>{_A})>?\)", re.I
+)
 
 
 def _expanded_from(report: str, address: str, found: list[str]) -> str | None:
