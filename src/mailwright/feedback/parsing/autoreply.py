@@ -104,6 +104,8 @@ BODY = re.compile(
             r"\b(i am|i'm|i will be) (currently )?(out of (the )?office|away|on (annual )?leave|"
             r"on holiday|on vacation)",
             r"this is an automatic (reply|response)",
+            # vacation(1)'s ~/.vacation.msg as its manual writes it
+            r"i (will not|won't) be (reading|checking) (my )?(e-?)?mail",
             r"jestem poza biurem|(automatyczna|automatyczn[aą]) odpowied[zź]|"
             r"jestem na urlopie",
             r"ofis d[ıi][şs][ıi]nday[ıi]m|izindeyim|otomatik (yan[ıi]t|cevap)",

@@ -99,3 +99,24 @@ REPLY_ADDR = re.compile(
 # Round 4: the address right after the words of a sentence that make it the recipient
 # ("Ваш лист для addr не доставлено", "Su mensaje para addr aún no …", notice_phrases_intl).
 INTL_BEFORE_ADDR = re.compile(rf"(?:{intl.BEFORE_ADDR})[ \t]+<?(?P<a>{_A})", re.I)
+
+
+# Exchange lists each later attempt for a recipient on its own line under the remote server's
+# answer: "4/25/2025 6:14:09 AM - Remote Server at … returned '441 4.4.1 …'".
+_ATTEMPT_LINE = re.compile(r"[ \t]*\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d:\d\d(?: [AP]M)? - ")
+
+
+def attempts_after(report: str, line_end: int, nxt: str) -> list[str]:
+    """The attempt lines right below the line after an address (at most three)."""
+    if line_end < 0 or not nxt:
+        return []
+    next_end = report.find("\n", line_end + 1)
+    if next_end < 0:
+        return []
+    lines = report[next_end + 1 : next_end + 3001].split("\n", 3)[:3]
+    out = []
+    for line in lines:
+        if not _ATTEMPT_LINE.match(line):
+            break
+        out.append(line[:1000])
+    return out

@@ -150,6 +150,7 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     looks_like_bounce = _bounce_signals(msg)
     is_auto = autoreply.is_auto_reply(msg)
     listed = shapes.list_traffic(msg) and not looks_like_bounce
+    listed = listed or shapes.forwards_own_notice(msg, report, domains)
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
     if original_text and not plaintext_formats.family_of(body):
@@ -176,7 +177,9 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     )
     if notice is not None:
         _from_notice(result, notice, body)
-    elif looks_like_bounce or (not (is_auto or listed) and freetext.BOUNCE_PHRASES.search(body)):
+    elif not listed and (
+        looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body))
+    ):
         _from_free_text(result, msg, body, looks_like_bounce, original)
     if result.bounce or result.delay:
         result.automated = True

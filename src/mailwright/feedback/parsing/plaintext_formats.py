@@ -43,6 +43,7 @@ from mailwright.feedback.parsing.notice_places import (
     SENDMAIL_LINE,
     SENTENCE,
     SMTP_BRACKET,
+    attempts_after,
 )
 from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS, says_temporary
 
@@ -123,6 +124,7 @@ FORMATS: tuple[Format, ...] = (
         _sig(
             r"Your message did not reach some or all of the intended recipients",
             r"Delivery has failed to these recipients or groups:",
+            r"Delivery is delayed to these recipients or groups:",  # its delay notice
             r"Your message to \S+ couldn't be delivered",
             r"Your message couldn't be delivered",
             # Exchange 2007/2010 in the product languages (German, Dutch, French, Spanish).
@@ -207,6 +209,7 @@ FORMATS: tuple[Format, ...] = (
             r"Delivery to the following recipient failed permanently",
             r"Your message wasn't delivered to",
             r"There was a problem delivering your message to",
+            r"There was a temporary problem delivering your message to",  # a delay
             r"\*\* (Address not found|Message not delivered|Message blocked) \*\*",
             r"Tu mensaje no se ha entregado a",  # Gmail's Spanish notice
         ),
@@ -389,7 +392,7 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         starts = ADDRESS.match(nxt.lstrip(" \t<"))
         if starts and starts.group(0).lower() != address.lower():
             nxt = ""  # the next line is another recipient's (smail, Exim lists them unspaced)
-        for candidate in (chunk, nxt):
+        for candidate in (chunk, nxt, *attempts_after(report, line_end, nxt)):
             if find_status(candidate) and candidate.strip() not in paragraph:
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
