@@ -147,10 +147,10 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
         if inner.bounce or inner.delay:
             _trace(inner, "bounce", inner.bounce, "a notice forwarded as an attached message")
             return inner
-    looks_like_bounce = _bounce_signals(msg)
+    own_forward = shapes.forwards_own_notice(msg, report, domains)  # a person's, not ours
+    looks_like_bounce = _bounce_signals(msg) and not own_forward
     is_auto = autoreply.is_auto_reply(msg)
-    listed = shapes.list_traffic(msg) and not looks_like_bounce
-    listed = listed or shapes.forwards_own_notice(msg, report, domains)
+    listed = (shapes.list_traffic(msg) and not looks_like_bounce) or own_forward
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
     if original_text and not plaintext_formats.family_of(body):
