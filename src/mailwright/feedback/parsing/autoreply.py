@@ -104,6 +104,8 @@ BODY = re.compile(
             r"\b(i am|i'm|i will be) (currently )?(out of (the )?office|away|on (annual )?leave|"
             r"on holiday|on vacation)",
             r"this is an automatic (reply|response)",
+            # vacation(1)'s ~/.vacation.msg as its manual writes it
+            r"i (will not|won't) be (reading|checking) (my )?(e-?)?mail",
             r"jestem poza biurem|(automatyczna|automatyczn[aą]) odpowied[zź]|"
             r"jestem na urlopie",
             r"ofis d[ıi][şs][ıi]nday[ıi]m|izindeyim|otomatik (yan[ıi]t|cevap)",
@@ -174,11 +176,19 @@ RECEIPT_SUBJECT = re.compile(r"^\s*(?:read|gelesen|lu|le[íi]do|lida|letto)\s*:"
 RECEIPT_TEXT = re.compile(
     r"\bwas read on\b|wurde am .{1,80} gelesen|a été lu le|fue leído el", re.I
 )
+# Its non-read receipt: "Not read: <subject>", "… was deleted without being read on <date>."
+# (German "Ungelesen:" / "wurde am … ungelesen gelöscht").
+NOT_READ_SUBJECT = re.compile(r"^\s*(?:not read|ungelesen|non lu|no leído)\s*:", re.I)
+NOT_READ_TEXT = re.compile(r"deleted without being read|ungelesen gelöscht|supprimé sans", re.I)
 
 
 def is_receipt(msg: Message) -> bool:
     """A read receipt (RFC 8098 MDN): machine mail that says the message arrived."""
     if RECEIPT_SUBJECT.match(mime.header(msg, "subject")) and RECEIPT_TEXT.search(
+        mime.report_text(msg)[:4096]
+    ):
+        return True
+    if NOT_READ_SUBJECT.match(mime.header(msg, "subject")) and NOT_READ_TEXT.search(
         mime.report_text(msg)[:4096]
     ):
         return True

@@ -354,6 +354,12 @@ def _classify(
         if found is None and smtp == "551":
             found = HAS_MOVED, "SMTP 551 (user not local) → has_moved"
     reason, reason_rule = found or (OTHER, "no rule matched → other")
+    if permanent is False and reason == EXPIRED:
+        # Still queued, so not expired (Exchange marks its delay notices 4.4.7): the text
+        # says what keeps failing, when it says.
+        cause = reason_from_text(diagnostic)
+        if cause and cause[0] != EXPIRED:
+            reason, reason_rule = cause[0], f"{cause[1]} (delayed: no expiry)"
 
     if status:
         kind: Kind = "hard" if status.startswith("5") else "soft"

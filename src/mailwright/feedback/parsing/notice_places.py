@@ -101,3 +101,68 @@ REPLY_ADDR = re.compile(
 # Round 4: the address right after the words of a sentence that make it the recipient
 # ("Ваш лист для addr не доставлено", "Su mensaje para addr aún no …", notice_phrases_intl).
 INTL_BEFORE_ADDR = re.compile(rf"(?:{intl.BEFORE_ADDR})[ \t]+<?(?P<a>{_A})", re.I)
+
+
+# Exchange lists each later attempt for a recipient on its own line under the remote server's
+# answer: "4/25/2025 6:14:09 AM - Remote Server at … returned '441 4.4.1 …'".
+_ATTEMPT_LINE = re.compile(r"[ \t]*\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d:\d\d(?: [AP]M)? - ")
+
+
+def attempts_after(report: str, line_end: int, nxt: str) -> list[str]:
+    """The attempt lines right below the line after an address (at most three)."""
+    if line_end < 0 or not nxt:
+        return []
+    next_end = report.find("\n", line_end + 1)
+    if next_end < 0:
+        return []
+    lines = report[next_end + 1 : next_end + 3001].split("\n", 3)[:3]
+    out = []
+    for line in lines:
+        if not _ATTEMPT_LINE.match(line):
+            break
+        out.append(line[:1000])
+    return out
+
+
+def up_to_next_block(report: str, address: str, found: list[str]) -> str:
+    """The report up to where the next recipient's block starts after `address` (Exim lists
+    its failed addresses without a blank line between them)."""
+    start = report.lower().find(address.lower())
+    others = {a.lower() for a in found} - {address.lower()}
+    if start < 0 or not others:
+        return report
+    pos = report.find("\n", start)
+    for _ in range(200):  # a recipient's block is a few lines long
+        if pos < 0:
+            break
+        m = ADDRESS.match(report, pos + 1 + _indent(report, pos + 1))
+        if m and m.group(0).lower() in others:
+            return report[: pos + 1]
+        pos = report.find("\n", pos + 1)
+    return report
+
+
+# Where an alias came from: Postfix/Sendmail "(expanded from: <sent@x>)", Exim "(generated from x)".
+_EXPANDED_FROM = re.compile(
+    rf"\((?:expanded|(?:ultimately )?generated) from:?[ \t]*<?(?P<a>{_A})>?\)", re.I
+)
+
+
+def expanded_from(report: str, address: str, found: list[str]) -> str | None:
+    """The address we sent to when the notice says `address` was expanded from it: in the
+    address's own block (up to the next recipient or blank line, 600 characters at most)."""
+    block = up_to_next_block(report, address, found)
+    start = block.lower().find(address.lower())
+    if start < 0:
+        return None
+    block = block[start : start + 600]
+    end = block.find("\n\n")
+    m = _EXPANDED_FROM.search(block if end < 0 else block[:end])
+    return m.group("a") if m else None
+
+
+def _indent(text: str, at: int) -> int:
+    n = 0
+    while at + n < len(text) and text[at + n] in " \t<" and n < 40:
+        n += 1
+    return n

@@ -72,6 +72,10 @@ _TEMPORARY = re.compile(
     r"message is delayed for more than|only a temporary failure report|"  # OpenSMTPD
     rf"{intl.TEMPORARY}|"
     r"Zustellung verzögert|retardé|retrasad|opóźnion|gecikti|遅延|延迟|задерж|지연|"
+    # Exchange Online's and Gmail's delay notices ("Delivery is delayed to these recipients or
+    # groups", "This message hasn't been delivered yet", "There was a temporary problem").
+    r"Delivery is delayed to|(?:hasn't|has not) been delivered yet|will keep trying to deliver|"
+    r"temporary problem delivering|"
     r"\bDelay reason:|vertraagd|nog niet (?:\w{1,12} ){0,2}afgeleverd",  # Exim warnings
     re.I,
 )

@@ -151,9 +151,10 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
         if inner.bounce or inner.delay:
             _trace(inner, "bounce", inner.bounce, "a notice forwarded as an attached message")
             return inner
-    looks_like_bounce = _bounce_signals(msg)
+    own_forward = shapes.forwards_own_notice(msg, report, domains)  # a person's, not ours
+    looks_like_bounce = _bounce_signals(msg) and not own_forward
     is_auto = autoreply.is_auto_reply(msg)
-    listed = shapes.list_traffic(msg) and not looks_like_bounce
+    listed = (shapes.list_traffic(msg) and not looks_like_bounce) or own_forward
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
     if original_text and not plaintext_formats.family_of(body):
@@ -180,7 +181,9 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     )
     if notice is not None:
         _from_notice(result, notice, body)
-    elif looks_like_bounce or (not (is_auto or listed) and freetext.BOUNCE_PHRASES.search(body)):
+    elif not listed and (
+        looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body))
+    ):
         _from_free_text(result, msg, body, looks_like_bounce, original)
     if result.bounce or result.delay:
         result.automated = True

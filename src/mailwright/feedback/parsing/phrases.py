@@ -396,7 +396,7 @@ SYSTEM = rule(
         r"internal (server )?error",
         r"system error",
         r"local error in processing",
-        r"temporary (local )?problem",
+        r"temporary (local )?problem(?! delivering)",  # not Gmail's delay sentence
         r"insufficient system (storage|resources)",
         r"configuration error",
         r"misconfigur",

@@ -43,6 +43,9 @@ from mailwright.feedback.parsing.notice_places import (
     SENDMAIL_LINE,
     SENTENCE,
     SMTP_BRACKET,
+    attempts_after,
+    expanded_from,
+    up_to_next_block,
 )
 from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS, says_temporary
 
@@ -123,6 +126,7 @@ FORMATS: tuple[Format, ...] = (
         _sig(
             r"Your message did not reach some or all of the intended recipients",
             r"Delivery has failed to these recipients or groups:",
+            r"Delivery is delayed to these recipients or groups:",  # its delay notice
             r"Your message to \S+ couldn't be delivered",
             r"Your message couldn't be delivered",
             # Exchange 2007/2010 in the product languages (German, Dutch, French, Spanish).
@@ -211,6 +215,7 @@ FORMATS: tuple[Format, ...] = (
             r"Delivery to the following recipient failed permanently",
             r"Your message wasn't delivered to",
             r"There was a problem delivering your message to",
+            r"There was a temporary problem delivering your message to",  # a delay
             r"\*\* (Address not found|Message not delivered|Message blocked) \*\*",
             r"Tu mensaje no se ha entregado a",  # Gmail's Spanish notice
         ),
@@ -395,7 +400,7 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         starts = ADDRESS.match(nxt.lstrip(" \t<"))
         if starts and starts.group(0).lower() != address.lower():
             nxt = ""  # the next line is another recipient's (smail, Exim lists them unspaced)
-        for candidate in (chunk, nxt):
+        for candidate in (chunk, nxt, *attempts_after(report, line_end, nxt)):
             coded = find_status(candidate) or _REPLY_CODE.search(candidate)
             if coded and candidate.strip().lstrip("<> ") not in paragraph:
                 parts.append(candidate.strip())
@@ -437,14 +442,14 @@ def read_notice(
     gave_up = GAVE_UP.search(report[:MAX_HINT]) is not None
     found = recipients_in(fmt, report, excluded)
     for addr in found:
-        paragraph = paragraph_for(addr, _up_to_next_block(report, addr, found))
+        paragraph = paragraph_for(addr, up_to_next_block(report, addr, found))
         diagnostic = diagnostic_of(addr, report, paragraph)
         if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
             # The reason is stated once for the whole notice, not next to the address.
             diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
         if gave_up and not GAVE_UP.search(diagnostic):
             diagnostic = mime.collapse(f"{diagnostic} (delivery time expired)", 1150)
-        sent_to = _expanded_from(report, addr, found)
+        sent_to = expanded_from(report, addr, found)
         if sent_to and sent_to.lower() not in excluded:
             addr = sent_to  # the address we sent to, not the local one it was expanded to
         failures.append(NoticeFailure(addr, permanent, diagnostic, "report"))
@@ -458,47 +463,3 @@ def read_notice(
             diagnostic = mime.collapse(f"{diagnostic} ({hint})", 1100)
         failures.append(NoticeFailure(addr, permanent, diagnostic, "original" if addr else "none"))
     return Notice(fmt.family, failures)
-
-
-def _up_to_next_block(report: str, address: str, found: list[str]) -> str:
-    """The report up to where the next recipient's block starts after `address` (Exim lists
-    its failed addresses without a blank line between them)."""
-    start = report.lower().find(address.lower())
-    others = {a.lower() for a in found} - {address.lower()}
-    if start < 0 or not others:
-        return report
-    pos = report.find("\n", start)
-    for _ in range(200):  # a recipient's block is a few lines long
-        if pos < 0:
-            break
-        m = ADDRESS.match(report, pos + 1 + _indent(report, pos + 1))
-        if m and m.group(0).lower() in others:
-            return report[: pos + 1]
-        pos = report.find("\n", pos + 1)
-    return report
-
-
-# Where an alias came from: Postfix/Sendmail "(expanded from: <sent@x>)", Exim "(generated from x)".
-_EXPANDED_FROM = re.compile(
-    rf"\((?:expanded|(?:ultimately )?generated) from:?[ \t]*<?(?P<a>{_A})>?\)", re.I
-)
-
-
-def _expanded_from(report: str, address: str, found: list[str]) -> str | None:
-    """The address we sent to when the notice says `address` was expanded from it: in the
-    address's own block (up to the next recipient or blank line, 600 characters at most)."""
-    block = _up_to_next_block(report, address, found)
-    start = block.lower().find(address.lower())
-    if start < 0:
-        return None
-    block = block[start : start + 600]
-    end = block.find("\n\n")
-    m = _EXPANDED_FROM.search(block if end < 0 else block[:end])
-    return m.group("a") if m else None
-
-
-def _indent(text: str, at: int) -> int:
-    n = 0
-    while at + n < len(text) and text[at + n] in " \t<" and n < 40:
-        n += 1
-    return n

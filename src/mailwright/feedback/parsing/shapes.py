@@ -9,7 +9,7 @@ import re
 from email.message import Message
 from email.utils import getaddresses
 
-from mailwright.feedback.parsing import freetext, mime, plaintext_formats
+from mailwright.feedback.parsing import freetext, mime, plaintext_formats, verp
 from mailwright.feedback.parsing.classify import find_smtp_code, find_status
 from mailwright.feedback.parsing.notice_places import _A
 
@@ -165,6 +165,35 @@ def is_forward(subject: str, report: str) -> bool:
     if REPLY_SUBJECT.match(subject or ""):
         return False
     return bool(FORWARD_SUBJECT.match(subject or "") or FORWARD_LINE.search(report[:65536]))
+
+
+# The To line of the header block a mail program puts under its forward heading.
+_FORWARDED_TO = re.compile(
+    r"^[ \t>]*+(?:To|An|Para|À|A|Aan|Til|Do|Kime|Кому)[ \t]*+:[ \t]*+([^\n]{1,300})$", re.I | re.M
+)
+
+
+def forwards_own_notice(msg: Message, report: str, domains: set[str]) -> bool:
+    """A person forwarding us a delivery notice that was sent to themselves (the header block
+    under the forward heading names the forwarder as its To): it reports on the forwarder's
+    own mail, not ours. Not when the forward stays inside one organisation (staff passing on
+    a bounce to a colleague at the same domain) or when the text names one of our bounce
+    addresses (the notice, or one forwarded inside it, was about our mail)."""
+    if not is_forward(mime.header(msg, "subject"), report):
+        return False
+    forwarder = {a.lower() for _, a in getaddresses(mime.headers(msg, "from")) if "@" in a}
+    heading = FORWARD_LINE.search(report[:65536])
+    if len(forwarder) != 1 or heading is None:
+        return False
+    own = next(iter(forwarder))
+    outer = getaddresses([*mime.headers(msg, "to"), *mime.headers(msg, "cc")])
+    if any(a.lower().endswith("@" + own.rpartition("@")[2]) for _, a in outer):
+        return False
+    block = re.split(r"\n[ \t>]*\n", report[heading.end() : heading.end() + 2000], maxsplit=1)[0]
+    to = _FORWARDED_TO.search(block)
+    if to is None or {a.lower() for _, a in getaddresses([to.group(1)])} != forwarder:
+        return False
+    return not any(verp.is_ours(a, domains) for a in freetext._ADDR.findall(report[:65536]))
 
 
 def from_signature(body: str) -> str:
