@@ -12,6 +12,7 @@ from mailwright.feedback.parsing import (
     carriers,
     complaints,
     dsn,
+    forwarded_complaints,
     freetext,
     mime,
     notice_fallback,
@@ -133,9 +134,10 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
             return result
 
     # 4. Pre-ARF complaint formats.
-    complaint = complaints.jmrp_legacy(msg)
+    complaint = complaints.jmrp_legacy(msg) or forwarded_complaints.complaint(msg)
     if complaint:
-        _trace(result, "complaint", True, "pre-ARF Microsoft JMRP report")
+        how = complaint.fields.get("how", "pre-ARF Microsoft JMRP report")
+        _trace(result, "complaint", True, how)
         _complaint(result, complaint)
         _finish(result, msg, envelope_rcpt, complaint.original, domains)
         return result
