@@ -113,3 +113,24 @@ def test_new_patterns_stay_fast_on_junk(junk):
     start = time.perf_counter()
     parse_message(junk, bounce_domains=OURS)
     assert time.perf_counter() - start < 0.5
+
+
+def test_a_bounce_from_postmaster_speaking_of_spam_stays_a_bounce():
+    raw = b"""From: postmaster@mx.receiver.example
+To: bounce+61a0-77e1c9d04b2a@bounces.example.org
+Subject: Undeliverable: Your weekly picks
+Content-Type: text/plain
+
+Delivery has failed to these recipients:
+
+ana.souza@receiver.example
+Your message was rejected because it was reported as spam by our filter.
+550 5.7.1 Message rejected as spam
+
+> From: Example News <news@news.example.org>
+> To: ana.souza@receiver.example
+> Subject: Your weekly picks
+"""
+    p = parse_message(raw, bounce_domains=OURS)
+    assert not p.complaint
+    assert p.bounce and [r.address for r in p.recipients] == ["ana.souza@receiver.example"]

@@ -24,6 +24,11 @@ _REPORTER = re.compile(r"^(?:abuse|postmaster|hostmaster|spamcop|spam|fbl|noc|se
 _REPORT_SUBJECT = re.compile(
     r"\[SpamCop\b|\bspam\b|\babuse\b|\bunsolicited\b|\bcomplaint\b|\bUCE\b|\bSpam", re.I
 )
+# A delivery failure notice (from postmaster@ too) speaking of spam is a bounce, not a report.
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|returned|failure|failed|delivery status|non[- ]?delivery|unzustellbar|rejected",
+    re.I,
+)
 # The reporter's words: someone reported the message as spam / it is unsolicited mail.
 _REPORT_TEXT = re.compile(
     r"\breported\b.{0,80}?\b(?:spam|unsolicited|junk|abuse)"
@@ -73,6 +78,8 @@ def forwarded_spam_report(msg: Message) -> complaints.Complaint | None:
     sender = parseaddr(mime.header(msg, "from"))[1]
     subject = mime.header(msg, "subject")
     if not (_REPORTER.match(sender) or _REPORT_SUBJECT.search(subject)):
+        return None
+    if _BOUNCE_SUBJECT.search(subject):
         return None
     text = _first_text(msg)
     if not _REPORT_TEXT.search(text):
