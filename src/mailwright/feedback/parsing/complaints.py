@@ -36,6 +36,10 @@ _REDACTED_LOCAL = re.compile(
     r"\.{3,}|_{3,}|-{3,})$",
     re.I,
 )
+# A local part replaced by a one-way hash (RFC 6590 section 4): MD5, SHA-1 or SHA-256 in hex.
+_HASHED_LOCAL = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$", re.I)
+# The receiving MTA's "Received: ... for <address>" clause in the reported message.
+_RECEIVED_FOR = re.compile(r"\bfor[ \t\r\n]{1,8}<?([^\s<>;@]{1,256}@[^\s<>;@]{1,256})>?[;\s]", re.I)
 
 
 def is_redacted(address: str | None) -> bool:
@@ -43,7 +47,11 @@ def is_redacted(address: str | None) -> bool:
         return False
     local = address.rpartition("@")[0].strip("\"' ")
     # An empty local part is what "[redacted]@example.com" becomes once parsed.
-    return not local or bool(_REDACTED_LOCAL.match(local)) or "redacted" in local.lower()
+    return (
+        not local
+        or bool(_REDACTED_LOCAL.match(local) or _HASHED_LOCAL.match(local))
+        or "redacted" in local.lower()
+    )
 
 
 def _addr(value: str) -> str | None:
@@ -98,12 +106,25 @@ def _candidates(fields: dict[str, str], original: Message | None) -> list[tuple[
         if addr:
             found.append((addr, "original X-HmXmrOriginalRecipient"))
     to = _addresses(mime.headers(original, "to"))
+    # A To in the sender's own domain (a list or "subscribers" address of the sender, mail
+    # sent to it with the recipients in Bcc) is the sender's, not the complainer's: last.
+    senders = {a.rpartition("@")[2].lower() for a in _addresses(mime.headers(original, "from"))}
+    own = [a for a in to if a.rpartition("@")[2].lower() in senders]
+    to = [a for a in to if a not in own]
     if len(to) == 1:
         found.append((to[0], "original To"))
-    for name in ("X-Original-To", "Delivered-To"):
+    for name in ("X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To"):
         for addr in _addresses(mime.headers(original, name)):
             found.append((addr, f"original {name}"))
+    received_for = {
+        m.group(1).lower()
+        for value in mime.headers(original, "received")
+        for m in _RECEIVED_FOR.finditer(value[:2000] + " ")
+    }
+    if len(received_for) == 1:  # one envelope recipient, named by the receiving MTA
+        found.append((received_for.pop(), "original Received ... for <address>"))
     found.extend((addr, "original To (first of several)") for addr in to[1:] or to)
+    found.extend((addr, "original To (in the sender's own domain)") for addr in own)
     return found
 
 

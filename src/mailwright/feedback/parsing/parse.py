@@ -4,7 +4,6 @@ and reduce it to one Parsed result. Pure: no database, no settings, never raises
 from __future__ import annotations
 
 import logging
-import re
 from email.message import Message
 
 from mailwright.feedback.parsing import (
@@ -13,6 +12,7 @@ from mailwright.feedback.parsing import (
     complaints,
     dsn,
     esp_events,
+    forwarded_complaints,
     freetext,
     mime,
     notice_fallback,
@@ -50,23 +50,10 @@ ORIGINAL_HEADERS = (
     "Subject",
 )
 
-# Sender local parts of delivery-failure reports.
-DAEMON_SENDERS = re.compile(
-    r"^\s*(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|"
-    r"mail delivery (subsystem|system)|microsoftexchange[0-9a-f]*|mdaemon@)",
-    re.I,
-)
 # A DSN that says "Action: failed" with a 4.x.x status gave up on a transient condition: the
 # queue lifetime ran out (Postfix maximal_queue_lifetime, sendmail Timeout.queuereturn). Only
 # when the status names the path, not the address (a full mailbox stays mailbox_full).
 GAVE_UP_ON = frozenset({NETWORK_ERROR, SYSTEM_ERROR, OTHER})
-BOUNCE_SUBJECTS = re.compile(
-    r"undeliver|undelivered mail|delivery status notification \(failure|"
-    r"delivery (status )?fail|failure notice|returned mail|mail delivery failed|"
-    r"non-?deliver|nondeliverable|delivery has failed|message not delivered|"
-    r"mail system error|could not (be )?deliver|delivery_failure|delivery problem",
-    re.I,
-)
 
 
 def parse_message(
@@ -137,9 +124,10 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
         return result
 
     # 4. Pre-ARF complaint formats.
-    complaint = complaints.jmrp_legacy(msg)
+    complaint = complaints.jmrp_legacy(msg) or forwarded_complaints.complaint(msg)
     if complaint:
-        _trace(result, "complaint", True, "pre-ARF Microsoft JMRP report")
+        how = complaint.fields.get("how", "pre-ARF Microsoft JMRP report")
+        _trace(result, "complaint", True, how)
         _complaint(result, complaint)
         _finish(result, msg, envelope_rcpt, complaint.original, domains)
         return result
@@ -152,7 +140,7 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
             _trace(inner, "bounce", inner.bounce, "a notice forwarded as an attached message")
             return inner
     own_forward = shapes.forwards_own_notice(msg, report, domains)  # a person's, not ours
-    looks_like_bounce = _bounce_signals(msg) and not own_forward
+    looks_like_bounce = shapes.bounce_signals(msg) and not own_forward
     is_auto = autoreply.is_auto_reply(msg)
     listed = (shapes.list_traffic(msg) and not looks_like_bounce) or own_forward
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
@@ -482,19 +470,3 @@ def _coded_paragraph(address: str, report: str) -> str:
         if find_status(paragraph) or find_smtp_code(paragraph):
             return paragraph
     return first
-
-
-def _bounce_signals(msg: Message) -> bool:
-    if (
-        mime.headers(msg, "x-failed-recipients")
-        or msg.get("x-ms-exchange-message-is-ndr") is not None
-    ):
-        return True
-    sender = mime.header(msg, "from")
-    local = sender.rpartition("<")[2] if "<" in sender else sender
-    if DAEMON_SENDERS.search(local) or DAEMON_SENDERS.search(sender):
-        return True
-    subject = mime.header(msg, "subject")
-    # "Re: Undelivered Mail Returned to Sender" is a person answering about a notice (a
-    # forwarded notice, "Fwd: …", still carries it).
-    return bool(BOUNCE_SUBJECTS.search(subject)) and not shapes.REPLY_SUBJECT.match(subject)

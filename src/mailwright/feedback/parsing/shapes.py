@@ -236,3 +236,35 @@ def status_line(text: str) -> str:
         if find_status(line) or find_smtp_code(line):
             return mime.collapse(line, 1000)
     return ""
+
+
+# Sender local parts of delivery-failure reports.
+DAEMON_SENDERS = re.compile(
+    r"^\s*(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|"
+    r"mail delivery (subsystem|system)|microsoftexchange[0-9a-f]*|mdaemon@)",
+    re.I,
+)
+BOUNCE_SUBJECTS = re.compile(
+    r"undeliver|undelivered mail|delivery status notification \(failure|"
+    r"delivery (status )?fail|failure notice|returned mail|mail delivery failed|"
+    r"non-?deliver|nondeliverable|delivery has failed|message not delivered|"
+    r"mail system error|could not (be )?deliver|delivery_failure|delivery problem",
+    re.I,
+)
+
+
+def bounce_signals(msg: Message) -> bool:
+    """A header, sender or subject of a delivery-failure report."""
+    if (
+        mime.headers(msg, "x-failed-recipients")
+        or msg.get("x-ms-exchange-message-is-ndr") is not None
+    ):
+        return True
+    sender = mime.header(msg, "from")
+    local = sender.rpartition("<")[2] if "<" in sender else sender
+    if DAEMON_SENDERS.search(local) or DAEMON_SENDERS.search(sender):
+        return True
+    subject = mime.header(msg, "subject")
+    # "Re: Undelivered Mail Returned to Sender" is a person answering about a notice (a
+    # forwarded notice, "Fwd: …", still carries it).
+    return bool(BOUNCE_SUBJECTS.search(subject)) and not REPLY_SUBJECT.match(subject)
