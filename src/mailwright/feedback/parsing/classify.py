@@ -134,13 +134,20 @@ REFINE: dict[str, frozenset[str]] = {
     NOT_ACCEPTING_MAIL: frozenset({USER_UNKNOWN, MAILBOX_DISABLED}),
     HOST_UNKNOWN: frozenset({NOT_ACCEPTING_MAIL}),
     MAILBOX_DISABLED: frozenset({RATE_LIMITED, MAILBOX_FULL}),
-    SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED, EXPIRED}),
+    SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED, EXPIRED, MAIL_LOOP}),
     # "5.4.1 Relay access denied"; qmail's "(#4.4.1) … in the queue too long" expired, and so
     # did a notice that gave up after days of "4.4.1 Connection timed out" ("could not be
     # delivered for 5 days", "в течение 5 дней").
     NETWORK_ERROR: frozenset({RATE_LIMITED, BLOCKED, POLICY, EXPIRED}),
     POLICY: ABOUT_US,
     SECURITY_ERROR: ABOUT_US,  # Yahoo's "5.7.9 Message not accepted for policy reasons"
+    # Receivers reuse codes: "552 5.2.2 … this account has been disabled" (full → disabled),
+    # simscan's "552 we don't accept email with executable content (#5.3.4)" (size →
+    # content), sendmail's "553 5.3.5 … config error: mail loops back to me" (system → loop),
+    # a 5.4.7 expiry whose last reply was "452 4.2.2 … over quota" (still a full mailbox).
+    MAILBOX_FULL: frozenset({MAILBOX_DISABLED}),
+    MESSAGE_TOO_LARGE: frozenset({CONTENT_REJECTED, VIRUS_DETECTED}),
+    EXPIRED: frozenset({MAILBOX_FULL}),
 }
 # X.7 codes whose meaning is fixed, whatever words come with them (Gmail's 5.7.26 says
 # "blocked" about an unauthenticated sender: it is a security_error).
@@ -156,6 +163,12 @@ _EDGE_BLOCKED = re.compile(
 _SENDER_VERIFY = re.compile(r"sender verify failed")
 # Yandex says "5.7.1 No such user!": only these unambiguous words make an X.7.1 the address's.
 _X71_UNKNOWN = re.compile(r"no such user|user unknown|unknown user|user not found")
+# ... and they beat the generic policy words around them ("550 5.7.1 Relaying denied - no such
+# user here": the receiver is the recipient's own host), unless the words are about our sender.
+_ABOUT_SENDER = re.compile(r"sender|mail from")
+# A link in our message on a URI block list (URIBL, SURBL): our content, not our IP. (A
+# Spamhaus DBL listing names our domain wherever it appears: that stays `blocked`.)
+_URI_LISTED = re.compile(r"\b(uribl|surbl)\b|\bur[il] ?(block|black|deny) ?list")
 STRONG_RULES = [r for r in TEXT_RULES if r.reason in STRONG and r.label in ("block list", "rate")]
 # Gmail's sender requirements: "421-4.7.27 Your email has been rate limited because SPF
 # authentication didn't pass" (also 4.7.30 DKIM, 4.7.32 alignment): the throttling is the
@@ -225,6 +238,8 @@ def _strong_text(text: str) -> tuple[str, str] | None:
         return USER_UNKNOWN, f"text /{_EDGE_BLOCKED.pattern}/ (en, Exchange edge blocking)"
     if _SENDER_VERIFY.search(text):
         return POLICY, f"text /{_SENDER_VERIFY.pattern}/ (en, Exim sender callout)"
+    if _URI_LISTED.search(text):
+        return CONTENT_REJECTED, f"text /{_URI_LISTED.pattern}/ (en, URI block list)"
     owner = GATEWAY_OWNER_LIST.match(text)  # "the recipient's blacklist": not a block list
     if owner:
         return POLICY, f"text /{owner[0]}/ ({owner[1]}, the recipient's own list)"
@@ -279,6 +294,10 @@ def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple
         refine = refine | {EXPIRED}
     if refine:
         found = reason_from_text(text, refine)
+        if found and found[0] == POLICY and key == "7.1":
+            prepared = prepare(text)
+            if _X71_UNKNOWN.search(prepared) and not _ABOUT_SENDER.search(prepared):
+                found = None
         if found:
             return found[0], f"{found[1]} refines status {status}"
     if key == "7.1" and _X71_UNKNOWN.search(prepare(text)):

@@ -84,6 +84,12 @@ CONTENT_MORE = rule(
         r"(prohibited|forbidden|disallowed|unsafe) (url|link)",
         r"(contains|containing) (a |an )?(url|link)\b",
     ),
+    # Attachment types refused by policy ("вложения типа .exe запрещены", "adjuntos … no
+    # permitidos", "anexos … não permitidos", "allegati … non consentiti").
+    ru=(r"вложени.{0,60}(запрещен|недопустим|не допускаются)",),
+    es=(r"(adjunto|archivo adjunto)s?.{0,40}(no permitid|prohibid|bloquead)",),
+    pt=(r"anexos?.{0,40}(não permitid|proibid|bloquead)",),
+    it=(r"allegat[oi].{0,40}(non consentit|non permess|vietat|bloccat)",),
 )
 
 SYSTEM_MORE = rule(
