@@ -18,7 +18,7 @@ SIGNATURES = (
     r"tidak (?:dapat|bisa) (?:dikirim|terkirim)",
 )
 # "Recipient:" labels: Traditional Chinese, Indonesian, Vietnamese, Thai.
-LABELS = r"收件者|penerima|người nhận|ผู้รับ|あて先|宛て先"
+LABELS = r"收件者|penerima|người nhận|ผู้รับ|あて先|宛て先|失败的收件人|失敗的收件者|投递失败的收件人"
 # au/KDDI (ezweb.ne.jp, au.com): "Your mail sent on: <date>", then "Could not be delivered to:
 # <addr>" or "The following recipients haven't received this message:" with the address alone
 # in angle brackets on the next line.
