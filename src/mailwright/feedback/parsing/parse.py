@@ -179,7 +179,10 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
         result.automated = True
         if notice is None:
             flag = "bounce" if result.bounce else "delay"
-            _trace(result, flag, True, _free_text_rule(msg, body, looks_like_bounce))
+            rule = _free_text_rule(msg, body, looks_like_bounce)
+            if result.delay:
+                rule = f"{rule}; all soft and the text says it is still retrying"
+            _trace(result, flag, True, rule)
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
 
