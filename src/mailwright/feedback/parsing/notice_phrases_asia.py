@@ -18,7 +18,7 @@ SIGNATURES = (
     r"tidak (?:dapat|bisa) (?:dikirim|terkirim)",
 )
 # "Recipient:" labels: Traditional Chinese, Indonesian, Vietnamese, Thai.
-LABELS = r"收件者|penerima|người nhận|ผู้รับ"
+LABELS = r"收件者|penerima|người nhận|ผู้รับ|あて先|宛て先|失败的收件人|失敗的收件者|投递失败的收件人"
 # au/KDDI (ezweb.ne.jp, au.com): "Your mail sent on: <date>", then "Could not be delivered to:
 # <addr>" or "The following recipients haven't received this message:" with the address alone
 # in angle brackets on the next line.
@@ -37,6 +37,14 @@ SIGNATURES_R3 = (
     r"(?:宛先|相手(?:先)?)に届きませんでした|(?:配送|配信)できなかった|"
     r"(?:配送|配信)を(?:中止|断念)しました|(?:配送|配信)されませんでした",
     r"메일 배달 실패|배달(?:에)? 실패|\[?전송 실패\]|전송에 실패|메일을 보낼 수 없습니다",
+)
+# Round 7: a notice that is still retrying says so (a delay, not a bounce): Japanese "まだ配信
+# されていません" / "配信は引き続き試みられます", Chinese "仍在尝试投递", Korean "계속 시도",
+# Russian "пока не доставлено" / "будем продолжать попытки".
+TEMPORARY_R7 = (
+    r"まだ(?:配信|配送)されていません|引き続き(?:配信|配送)?を?試み|再送する必要はありません|"
+    r"(?:仍在|将继续|將繼續)(?:尝试|嘗試)|계속 (?:재)?시도|"
+    r"пока не доставлено|(?:будем )?продолжать попытки"
 )
 # Gave up: "72時間以内に配送できなかったため、配送を中止しました".
 GAVE_UP_R3 = r"\d{1,3} ?(?:時間|日)以内に(?:配送|配信)できな|(?:配送|配信)を(?:中止|断念)しました"

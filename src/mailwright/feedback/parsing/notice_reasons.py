@@ -70,7 +70,7 @@ _TEMPORARY = re.compile(
     r"has been delayed|Delivery Status Notification \(Delay\)|not yet been delivered|"
     r"THIS IS A WARNING MESSAGE ONLY|message still undelivered after|"  # sendmail queuewarn
     r"message is delayed for more than|only a temporary failure report|"  # OpenSMTPD
-    rf"{intl.TEMPORARY}|"
+    rf"{intl.TEMPORARY}|{asia.TEMPORARY_R7}|"
     r"Zustellung verzögert|retardé|retrasad|opóźnion|gecikti|遅延|延迟|задерж|지연|"
     # Exchange Online's and Gmail's delay notices ("Delivery is delayed to these recipients or
     # groups", "This message hasn't been delivered yet", "There was a temporary problem").

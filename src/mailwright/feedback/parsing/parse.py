@@ -27,6 +27,7 @@ from mailwright.feedback.parsing.classify import (
     find_status,
     message_budget,
 )
+from mailwright.feedback.parsing.notice_reasons import says_temporary
 from mailwright.feedback.parsing.phrases import reason_from_text
 from mailwright.feedback.parsing.result import (
     EXPIRED,
@@ -173,10 +174,15 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
         looks_like_bounce or (not is_auto and freetext.BOUNCE_PHRASES.search(body))
     ):
         _from_free_text(result, msg, body, looks_like_bounce, original)
+        _still_retrying(result, body)
     if result.bounce or result.delay:
         result.automated = True
         if notice is None:
-            _trace(result, "bounce", True, _free_text_rule(msg, body, looks_like_bounce))
+            flag = "bounce" if result.bounce else "delay"
+            rule = _free_text_rule(msg, body, looks_like_bounce)
+            if result.delay:
+                rule = f"{rule}; all soft and the text says it is still retrying"
+            _trace(result, flag, True, rule)
         _finish(result, msg, envelope_rcpt, original, domains)
         return result
 
@@ -287,6 +293,17 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
     if not blocks:
         # A DSN that lost its status part (truncated, mangled): read it like free text.
         _from_free_text(result, msg, report, True)
+
+
+def _still_retrying(result: Parsed, body: str) -> None:
+    """A free-text notice whose failures are all soft and that says it is still retrying
+    (and nowhere that it gave up) is a delay warning, not a bounce."""
+    if not (result.bounce and result.recipients):
+        return
+    if all(r.kind == "soft" for r in result.recipients) and says_temporary(
+        body[: plaintext_formats.MAX_HINT]
+    ):
+        result.bounce, result.delay = False, True
 
 
 def _one_per_address(recipients: list[Recipient]) -> list[Recipient]:

@@ -29,7 +29,10 @@ FORWARD_HEADING = re.compile(
 FORWARD_LINE = re.compile(
     r"^[ \t>]*(?:Begin forwarded message:|-{2,}[ \t]*Forwarded message|"
     r"-{2,}[ \t]*Weitergeleitete Nachricht|Anfang der weitergeleiteten Nachricht|"
-    r"Début du message réexpédié|Inicio del mensaje reenviado)",
+    r"Début du message réexpédié|Inicio del mensaje reenviado|"
+    # Round 7: the Chinese, Japanese, Korean and Russian mail programs' headings.
+    r"-{2,}[ \t]*(?:转发的邮件|转发邮件|轉寄的郵件|転送されたメッセージ|전달된 메시지|"
+    r"Пересылаемое сообщение))",
     re.I | re.M,
 )
 # One to ten quote levels at the start of a line ("> ", ">> ", "> > ").
@@ -196,11 +199,33 @@ def forwards_own_notice(msg: Message, report: str, domains: set[str]) -> bool:
     return not any(verp.is_ours(a, domains) for a in freetext._ADDR.findall(report[:65536]))
 
 
+# The header lines a mail program writes under its forward heading ("From: …", "发件人：…"):
+# a short label, a colon, the value; up to the blank line.
+_FORWARD_HEADER_LINES = re.compile(r"(?:[ \t>]*+[^\s:：][^\n:：]{0,24}[:：][^\n]{0,300}\n){1,12}")
+
+
+def _after_forward_headers(text: str) -> int:
+    """Where the forwarded text starts below its forward heading's header block (0 when
+    there is no heading)."""
+    heading = FORWARD_LINE.search(text[:65536])
+    if heading is None:
+        return 0
+    line_end = text.find("\n", heading.end())
+    if line_end < 0:
+        return 0
+    block = _FORWARD_HEADER_LINES.match(text, line_end + 1)
+    return block.end() if block else line_end + 1
+
+
 def from_signature(body: str) -> str:
     """A forwarded notice read from the line its format's signature starts on: the
     forwarder's own text, headers and signature above it name no failed recipient."""
     fmt = plaintext_formats.family_of(body)
-    m = fmt.signature.search(body[: plaintext_formats.MAX_NOTICE]) if fmt else None
+    if fmt is None:
+        return body
+    text = body[: plaintext_formats.MAX_NOTICE]
+    # Not the forward's own header block ("主题：退信 - …" names the signature too).
+    m = fmt.signature.search(text, _after_forward_headers(text)) or fmt.signature.search(text)
     if not m:
         return body
     return body[body.rfind("\n", 0, m.start()) + 1 :]
