@@ -384,6 +384,10 @@ def recipient_from_original(original: Message | None) -> str | None:
     return None
 
 
+# Exchange's administrator line about an address, also when the server's words carry no code.
+_SERVER_RETURNED = re.compile(r"[ \t]{0,8}Remote Server returned '", re.I)
+
+
 def diagnostic_of(address: str, report: str, paragraph: str) -> str:
     """The paragraph about `address`, plus later lines naming it with a status (Exchange's
     "Diagnostic information for administrators"), plus a localised reason in English."""
@@ -401,7 +405,11 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         if starts and starts.group(0).lower() != address.lower():
             nxt = ""  # the next line is another recipient's (smail, Exim lists them unspaced)
         for candidate in (chunk, nxt, *attempts_after(report, line_end, nxt)):
-            coded = find_status(candidate) or _REPLY_CODE.search(candidate)
+            coded = (
+                find_status(candidate)
+                or _REPLY_CODE.search(candidate)
+                or _SERVER_RETURNED.match(candidate)
+            )
             if coded and candidate.strip().lstrip("<> ") not in paragraph:
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
