@@ -388,6 +388,22 @@ def recipient_from_original(original: Message | None) -> str | None:
 _SERVER_RETURNED = re.compile(r"[ \t]{0,8}Remote Server returned '", re.I)
 
 
+# The heading above the server's reply in Gmail's and similar notices ("The response from
+# the remote server was:", "The error that the other server returned was:").
+_REPLY_HEADING = re.compile(
+    r"(?:response from the remote server|error that the other server returned|"
+    r"remote server (?:replied|responded|said))[^\n:]{0,40}:[ \t]*\n[ \t\n]{0,8}([^\n]{1,1000})",
+    re.I,
+)
+
+
+def _first_coded_line(report: str) -> str:
+    """The server's reply under the notice's reply heading, when it carries a code."""
+    m = _REPLY_HEADING.search(report[:MAX_HINT])
+    line = m.group(1).strip() if m else ""
+    return line if find_status(line) or _REPLY_CODE.search(line) else ""
+
+
 def diagnostic_of(address: str, report: str, paragraph: str) -> str:
     """The paragraph about `address`, plus later lines naming it with a status (Exchange's
     "Diagnostic information for administrators"), plus a localised reason in English."""
@@ -455,6 +471,12 @@ def read_notice(
         if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
             # The reason is stated once for the whole notice, not next to the address.
             diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
+        if len(found) == 1 and not (find_status(diagnostic) or _REPLY_CODE.search(diagnostic)):
+            # One failed address: the server's reply quoted elsewhere in the notice (Gmail's
+            # "The response from the remote server was:" line) is about it.
+            reply = _first_coded_line(report)
+            if reply:
+                diagnostic = mime.collapse(f"{diagnostic} {reply}", 1100)
         if gave_up and not GAVE_UP.search(diagnostic):
             diagnostic = mime.collapse(f"{diagnostic} (delivery time expired)", 1150)
         sent_to = expanded_from(report, addr, found)
