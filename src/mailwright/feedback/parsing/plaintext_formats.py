@@ -42,9 +42,11 @@ from mailwright.feedback.parsing.notice_places import (
     RCPT_TO,
     SENDMAIL_LINE,
     SENTENCE,
+    SERVER_RETURNED,
     SMTP_BRACKET,
     attempts_after,
     expanded_from,
+    server_reply,
     up_to_next_block,
 )
 from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS, says_temporary
@@ -384,26 +386,6 @@ def recipient_from_original(original: Message | None) -> str | None:
     return None
 
 
-# Exchange's administrator line about an address, also when the server's words carry no code.
-_SERVER_RETURNED = re.compile(r"[ \t]{0,8}Remote Server returned '", re.I)
-
-
-# The heading above the server's reply in Gmail's and similar notices ("The response from
-# the remote server was:", "The error that the other server returned was:").
-_REPLY_HEADING = re.compile(
-    r"(?:response from the remote server|error that the other server returned|"
-    r"remote server (?:replied|responded|said))[^\n:]{0,40}:[ \t]*\n[ \t\n]{0,8}([^\n]{1,1000})",
-    re.I,
-)
-
-
-def _first_coded_line(report: str) -> str:
-    """The server's reply under the notice's reply heading, when it carries a code."""
-    m = _REPLY_HEADING.search(report[:MAX_HINT])
-    line = m.group(1).strip() if m else ""
-    return line if find_status(line) or _REPLY_CODE.search(line) else ""
-
-
 def diagnostic_of(address: str, report: str, paragraph: str) -> str:
     """The paragraph about `address`, plus later lines naming it with a status (Exchange's
     "Diagnostic information for administrators"), plus a localised reason in English."""
@@ -424,7 +406,7 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
             coded = (
                 find_status(candidate)
                 or _REPLY_CODE.search(candidate)
-                or _SERVER_RETURNED.match(candidate)
+                or SERVER_RETURNED.match(candidate)
             )
             if coded and candidate.strip().lstrip("<> ") not in paragraph:
                 parts.append(candidate.strip())
@@ -474,7 +456,7 @@ def read_notice(
         if len(found) == 1 and not (find_status(diagnostic) or _REPLY_CODE.search(diagnostic)):
             # One failed address: the server's reply quoted elsewhere in the notice (Gmail's
             # "The response from the remote server was:" line) is about it.
-            reply = _first_coded_line(report)
+            reply = server_reply(report[:MAX_HINT])
             if reply:
                 diagnostic = mime.collapse(f"{diagnostic} {reply}", 1100)
         if gave_up and not GAVE_UP.search(diagnostic):

@@ -242,8 +242,11 @@ def list_traffic(msg: Message) -> bool:
 
 def forwarded_notice(msg: Message) -> Message | None:
     """The delivery notice a person forwarded as an attachment ("FW:" with the NDR attached
-    as an .eml): the first attached message that is a DSN or comes from a mailer daemon."""
-    if not FORWARD_SUBJECT.match(mime.header(msg, "subject")):
+    as an .eml): the first attached message that is a DSN or comes from a mailer daemon.
+    Without a forward subject (a person's note with the notice attached), only an attached
+    RFC 3464 report counts, and never in list traffic (a list's bounce to its owner)."""
+    forward = bool(FORWARD_SUBJECT.match(mime.header(msg, "subject")))
+    if not forward and list_traffic(msg):
         return None
     for part in mime.walk(msg):
         if part is msg or mime.content_type(part) != "message/rfc822":
@@ -251,9 +254,10 @@ def forwarded_notice(msg: Message) -> Message | None:
         inner = mime.attached_message(part)
         if inner is None or not inner.keys():
             continue
-        if mime.content_type(inner) == "multipart/report" or plaintext_formats.DAEMON.search(
-            mime.header(inner, "from")
-        ):
+        if mime.content_type(inner) == "multipart/report":
+            if forward or mime.parts_of_type(inner, "message/delivery-status"):
+                return inner
+        elif forward and plaintext_formats.DAEMON.search(mime.header(inner, "from")):
             return inner
     return None
 
