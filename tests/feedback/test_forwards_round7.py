@@ -84,3 +84,21 @@ def test_sms_gateway_delivery_receipt_is_machine_mail_not_an_auto_reply():
     assert not parsed.bounce and not parsed.auto_reply
     assert parsed.automated
     assert parsed.recipients == []
+
+
+def test_notice_quoting_our_original_in_outlook_layout_is_still_a_bounce():
+    # A notice whose returned original is laid out like Outlook's "From:/Sent:/To:" block
+    # (To: the failed recipient, named above it) is not a person forwarding her own bounce.
+    raw = (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.example-firm.example>\n"
+        b"To: news@news.example.org\nSubject: Undeliverable: Offer\n\n"
+        b"Delivery has failed to these recipients or groups:\n\n"
+        b"ana@example-firm.example\n"
+        b"Remote Server returned '550 5.1.1 User unknown'\n\n"
+        b"From: Example News <news@news.example.org>\n"
+        b"Sent: Monday, June 2, 2025 9:00 AM\n"
+        b"To: ana@example-firm.example\nSubject: Offer\n"
+    )
+    parsed = parse_message(raw, bounce_domains=DOMAINS)
+    assert parsed.bounce
+    assert _found(parsed) == [("ana@example-firm.example", "hard", "user_unknown")]

@@ -183,6 +183,14 @@ OUTLOOK_BLOCK = re.compile(
 )
 
 
+# Who sends a delivery notice, as the forwarded block's From line names it.
+_NOTICE_SENDER = re.compile(
+    r"mailer[-_]?daemon|postmaster|mail delivery|microsoft ?outlook|microsoftexchange|"
+    r"mail administrator|mail system",
+    re.I,
+)
+
+
 def _forward_heading(report: str) -> re.Match | None:
     """The first forward heading line, or Outlook's forwarded header block."""
     marks = [m for m in (FORWARD_LINE.search(report), OUTLOOK_BLOCK.search(report)) if m]
@@ -215,6 +223,8 @@ def forwards_own_notice(msg: Message, report: str, domains: set[str]) -> bool:
         for a in freetext._ADDR.findall(report[max(0, heading.start() - 4000) : heading.start()])
     }
     block = re.split(r"\n[ \t>]*\n", report[heading.start() : heading.end() + 2000], maxsplit=1)[0]
+    if not _NOTICE_SENDER.search(block):
+        return False  # the block is not a notice's (an original quoted in a report)
     to = _FORWARDED_TO.search(block)
     addressed = {a.lower() for _, a in getaddresses([to.group(1)])} if to else set()
     if not addressed or not addressed <= forwarder | named:
