@@ -154,6 +154,8 @@ def body_hint(msg: Message) -> bool:
 
 def why_auto_reply(msg: Message) -> str:
     """The rule that makes `msg` an auto-reply ("" if none), for --explain."""
+    if DELIVERED_SUBJECT.match(mime.header(msg, "subject")) and is_receipt(msg):
+        return ""  # a delivery receipt says the message arrived: it answers nothing
     strong = header_hints(msg)
     if strong:
         return f"header {strong[0]}"
@@ -182,8 +184,20 @@ NOT_READ_SUBJECT = re.compile(r"^\s*(?:not read|ungelesen|non lu|no leído)\s*:"
 NOT_READ_TEXT = re.compile(r"deleted without being read|ungelesen gelöscht|supprimé sans", re.I)
 
 
+# A delivery receipt sent as text (Outlook's "Delivered:", email-to-SMS gateways' "Delivered:
+# SMS to …"): "Your message … was delivered" / "has been delivered".
+DELIVERED_SUBJECT = re.compile(r"^\s*(?:delivered|zugestellt|remis|entregado)\s*:", re.I)
+DELIVERED_TEXT = re.compile(
+    r"\b(?:was|has been) delivered\b|wurde zugestellt|a été remis|fue entregado", re.I
+)
+
+
 def is_receipt(msg: Message) -> bool:
     """A read receipt (RFC 8098 MDN): machine mail that says the message arrived."""
+    if DELIVERED_SUBJECT.match(mime.header(msg, "subject")) and DELIVERED_TEXT.search(
+        mime.report_text(msg)[:4096]
+    ):
+        return True
     if RECEIPT_SUBJECT.match(mime.header(msg, "subject")) and RECEIPT_TEXT.search(
         mime.report_text(msg)[:4096]
     ):

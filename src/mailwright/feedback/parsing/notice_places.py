@@ -7,6 +7,7 @@ import re
 
 from mailwright.feedback.parsing import notice_phrases_asia as asia
 from mailwright.feedback.parsing import notice_phrases_intl as intl
+from mailwright.feedback.parsing.classify import find_status
 
 _A = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 ADDRESS = re.compile(_A)
@@ -166,3 +167,22 @@ def _indent(text: str, at: int) -> int:
     while at + n < len(text) and text[at + n] in " \t<" and n < 40:
         n += 1
     return n
+
+
+# Exchange's administrator line about an address, also when the server's words carry no code.
+SERVER_RETURNED = re.compile(r"[ \t]{0,8}Remote Server returned '", re.I)
+# The heading above the server's reply in Gmail's and similar notices ("The response from
+# the remote server was:", "The error that the other server returned was:").
+_REPLY_HEADING = re.compile(
+    r"(?:response from the remote server|error that the other server returned|"
+    r"remote server (?:replied|responded|said))[^\n:]{0,40}:[ \t]*\n[ \t\n]{0,8}([^\n]{1,1000})",
+    re.I,
+)
+_CODE = re.compile(r"(?:^|[\s#;'(<])[45]\d\d[ -]\S")
+
+
+def server_reply(report: str) -> str:
+    """The server's reply under the notice's reply heading, when it carries a code."""
+    m = _REPLY_HEADING.search(report)
+    line = m.group(1).strip() if m else ""
+    return line if find_status(line) or _CODE.search(line) else ""

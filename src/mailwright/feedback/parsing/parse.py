@@ -379,7 +379,10 @@ def _from_free_text(
 
 def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) -> None:
     whole: dict[bool | None, tuple] = {}  # what the whole report says, read once
-    for failure in notice.failures:
+    # Each recipient's own status: the whole notice's code, when it is another recipient's,
+    # is not borrowed by a recipient whose own text has none.
+    own = [find_status(f.diagnostic) for f in notice.failures]
+    for i, failure in enumerate(notice.failures):
         permanent = None if failure.permanent else False
         kind, reason, status, why = classify_explained(
             None, failure.diagnostic, permanent=permanent
@@ -390,8 +393,9 @@ def _from_notice(result: Parsed, notice: plaintext_formats.Notice, body: str) ->
                 head = body[: plaintext_formats.MAX_HINT]
                 hinted = head + " " + plaintext_formats.local_hint(head)
                 whole[permanent] = classify_explained(None, hinted, permanent=permanent)
-            kind, reason, status, why = whole[permanent]
-            why = {k: f"{v} (whole notice)" for k, v in why.items()}
+            if not (whole[permanent][2] and whole[permanent][2] in own[:i] + own[i + 1 :]):
+                kind, reason, status, why = whole[permanent]
+                why = {k: f"{v} (whole notice)" for k, v in why.items()}
         rule = {"report": "notice's address block", "original": "returned original To"}
         why["address"] = rule.get(failure.source, "none")
         recipient = Recipient(failure.address, kind, reason, status, failure.diagnostic, why)

@@ -42,9 +42,11 @@ from mailwright.feedback.parsing.notice_places import (
     RCPT_TO,
     SENDMAIL_LINE,
     SENTENCE,
+    SERVER_RETURNED,
     SMTP_BRACKET,
     attempts_after,
     expanded_from,
+    server_reply,
     up_to_next_block,
 )
 from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS, says_temporary
@@ -402,7 +404,11 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         if starts and starts.group(0).lower() != address.lower():
             nxt = ""  # the next line is another recipient's (smail, Exim lists them unspaced)
         for candidate in (chunk, nxt, *attempts_after(report, line_end, nxt)):
-            coded = find_status(candidate) or _REPLY_CODE.search(candidate)
+            coded = (
+                find_status(candidate)
+                or _REPLY_CODE.search(candidate)
+                or SERVER_RETURNED.match(candidate)
+            )
             if coded and candidate.strip().lstrip("<> ") not in paragraph:
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
@@ -448,6 +454,12 @@ def read_notice(
         if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
             # The reason is stated once for the whole notice, not next to the address.
             diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
+        if len(found) == 1 and not (find_status(diagnostic) or _REPLY_CODE.search(diagnostic)):
+            # One failed address: the server's reply quoted elsewhere in the notice (Gmail's
+            # "The response from the remote server was:" line) is about it.
+            reply = server_reply(report[:MAX_HINT])
+            if reply:
+                diagnostic = mime.collapse(f"{diagnostic} {reply}", 1100)
         if gave_up and not GAVE_UP.search(diagnostic):
             diagnostic = mime.collapse(f"{diagnostic} (delivery time expired)", 1150)
         sent_to = expanded_from(report, addr, found)

@@ -172,29 +172,67 @@ def is_forward(subject: str, report: str) -> bool:
 
 # The To line of the header block a mail program puts under its forward heading.
 _FORWARDED_TO = re.compile(
-    r"^[ \t>]*+(?:To|An|Para|À|A|Aan|Til|Do|Kime|Кому)[ \t]*+:[ \t]*+([^\n]{1,300})$", re.I | re.M
+    r"^[ \t>]*+(?:To|An|Para|À|A|Aan|Til|Till|Do|Kime|Кому|宛先)[ \t]*+:[ \t]*+([^\n]{1,300})$",
+    re.I | re.M,
 )
+# Outlook's forward has no heading: its header block is the heading ("From:" then "Sent:" on
+# the next line, in the mailbox's language: Von/Gesendet, De/Envoyé, Od/Wysłane, De/Enviado
+# el, Da/Inviato, Van/Verzonden, …).
+OUTLOOK_BLOCK = re.compile(
+    r"^[ \t>]{0,12}(?:From|Von|De|Od|Da|Van|Fra|Från|Lähettäjä|Kimden|От|差出人)[ \t]{0,3}:"
+    r"[^\n]{1,300}\n[ \t>]{0,12}(?:Sent|Gesendet|Envoyé|Wysłane|Wysłano|Enviado el|Enviado|"
+    r"Inviato|Verzonden|Sendt|Skickat|Lähetetty|Gönderildi|Отправлено|送信日時)[ \t]{0,3}:",
+    re.I | re.M,
+)
+
+
+# Who sends a delivery notice, as the forwarded block's From line names it.
+_NOTICE_SENDER = re.compile(
+    r"mailer[-_]?daemon|postmaster|mail delivery|microsoft ?outlook|microsoftexchange|"
+    r"mail administrator|mail system",
+    re.I,
+)
+
+
+def _forward_heading(report: str) -> re.Match | None:
+    """The first forward heading line, or Outlook's forwarded header block."""
+    marks = [m for m in (FORWARD_LINE.search(report), OUTLOOK_BLOCK.search(report)) if m]
+    return min(marks, key=lambda m: m.start()) if marks else None
 
 
 def forwards_own_notice(msg: Message, report: str, domains: set[str]) -> bool:
     """A person forwarding us a delivery notice that was sent to themselves (the header block
-    under the forward heading names the forwarder as its To): it reports on the forwarder's
-    own mail, not ours. Not when the forward stays inside one organisation (staff passing on
-    a bounce to a colleague at the same domain) or when the text names one of our bounce
-    addresses (the notice, or one forwarded inside it, was about our mail)."""
-    if not is_forward(mime.header(msg, "subject"), report):
+    under the forward heading, or Outlook's "From:/Sent:/To:" block, names as its To the
+    forwarder, or a person the forwarder's text names, such as a helpdesk ticket's
+    requester): it reports on that person's own mail, not ours. Not when the notice went to
+    the organisation the forward is sent to (staff passing on a bounce to a colleague) or
+    when the text names one of our bounce addresses (the notice, or one forwarded inside it,
+    was about our mail)."""
+    if not is_forward(mime.header(msg, "subject"), report) and not OUTLOOK_BLOCK.search(
+        report[:65536]
+    ):
         return False
     forwarder = {a.lower() for _, a in getaddresses(mime.headers(msg, "from")) if "@" in a}
-    heading = FORWARD_LINE.search(report[:65536])
+    heading = _forward_heading(report[:65536])
     if len(forwarder) != 1 or heading is None:
         return False
-    own = next(iter(forwarder))
-    outer = getaddresses([*mime.headers(msg, "to"), *mime.headers(msg, "cc")])
-    if any(a.lower().endswith("@" + own.rpartition("@")[2]) for _, a in outer):
-        return False
-    block = re.split(r"\n[ \t>]*\n", report[heading.end() : heading.end() + 2000], maxsplit=1)[0]
+    outer = {
+        a.lower().rpartition("@")[2]
+        for _, a in getaddresses([*mime.headers(msg, "to"), *mime.headers(msg, "cc")])
+        if "@" in a
+    }
+    named = {
+        a.lower()
+        for a in freetext._ADDR.findall(report[max(0, heading.start() - 4000) : heading.start()])
+    }
+    block = re.split(r"\n[ \t>]*\n", report[heading.start() : heading.end() + 2000], maxsplit=1)[0]
+    if not _NOTICE_SENDER.search(block):
+        return False  # the block is not a notice's (an original quoted in a report)
     to = _FORWARDED_TO.search(block)
-    if to is None or {a.lower() for _, a in getaddresses([to.group(1)])} != forwarder:
+    addressed = {a.lower() for _, a in getaddresses([to.group(1)])} if to else set()
+    if not addressed or not addressed <= forwarder | named:
+        return False
+    if any(a.rpartition("@")[2] in outer for a in addressed):
         return False
     return not any(verp.is_ours(a, domains) for a in freetext._ADDR.findall(report[:65536]))
 
@@ -239,8 +277,11 @@ def list_traffic(msg: Message) -> bool:
 
 def forwarded_notice(msg: Message) -> Message | None:
     """The delivery notice a person forwarded as an attachment ("FW:" with the NDR attached
-    as an .eml): the first attached message that is a DSN or comes from a mailer daemon."""
-    if not FORWARD_SUBJECT.match(mime.header(msg, "subject")):
+    as an .eml): the first attached message that is a DSN or comes from a mailer daemon.
+    Without a forward subject (a person's note with the notice attached), only an attached
+    RFC 3464 report counts, and never in list traffic (a list's bounce to its owner)."""
+    forward = bool(FORWARD_SUBJECT.match(mime.header(msg, "subject")))
+    if not forward and list_traffic(msg):
         return None
     for part in mime.walk(msg):
         if part is msg or mime.content_type(part) != "message/rfc822":
@@ -248,9 +289,10 @@ def forwarded_notice(msg: Message) -> Message | None:
         inner = mime.attached_message(part)
         if inner is None or not inner.keys():
             continue
-        if mime.content_type(inner) == "multipart/report" or plaintext_formats.DAEMON.search(
-            mime.header(inner, "from")
-        ):
+        if mime.content_type(inner) == "multipart/report":
+            if forward or mime.parts_of_type(inner, "message/delivery-status"):
+                return inner
+        elif forward and plaintext_formats.DAEMON.search(mime.header(inner, "from")):
             return inner
     return None
 
