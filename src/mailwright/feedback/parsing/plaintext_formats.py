@@ -45,6 +45,7 @@ from mailwright.feedback.parsing.notice_places import (
     SMTP_BRACKET,
     attempts_after,
     expanded_from,
+    rcpt_reply,
     up_to_next_block,
 )
 from mailwright.feedback.parsing.notice_reasons import GAVE_UP, LOCAL_REASONS, says_temporary
@@ -89,6 +90,7 @@ FORMATS: tuple[Format, ...] = (
             r"The attached message had PERMANENT fatal delivery errors",
             r"The attached message has not yet been delivered",
             r"-+ Session Transcript -+",
+            r"The following message has been returned to you because",
             # Its transcript lines, whatever language the template around them is in:
             # " Fri 2025-05-16 14:33:21: <-- 554 5.7.1 …".
             r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: (?:-->|<--) ",
@@ -127,6 +129,11 @@ FORMATS: tuple[Format, ...] = (
             r"Your message did not reach some or all of the intended recipients",
             r"Delivery has failed to these recipients or groups:",
             r"Delivery is delayed to these recipients or groups:",  # its delay notice
+            # Exchange 2007/2010 name "distribution lists"; Exchange 2003 in French; its tail
+            # "<server #5.2.2>" on its own line in any language.
+            r"Delivery (?:has failed|is delayed) to these recipients or distribution lists:",
+            r"Votre message n'est pas parvenu à certains ou à tous les destinataires",
+            r"<[\w.-]{1,100} #[45]\.\d{1,3}\.\d{1,3}>[ \t]*$",
             r"Your message to \S+ couldn't be delivered",
             r"Your message couldn't be delivered",
             # Exchange 2007/2010 in the product languages (German, Dutch, French, Spanish).
@@ -154,7 +161,18 @@ FORMATS: tuple[Format, ...] = (
         ),
         (SENTENCE, EXCHANGE_ON, EXCHANGE_ON_LOCAL, BARE_LINE),
     ),
-    Format("domino", _sig(r"was not delivered to:[ \t]*$"), (BARE_LINE,)),
+    # Domino, also localised (de, it, fr, es): "… wurde nicht zugestellt an:".
+    Format(
+        "domino",
+        _sig(
+            r"was not delivered to:[ \t]*$",
+            loose=(
+                r"^[ \t]*(?:wurde nicht zugestellt an|non è stato recapitato a|"
+                r"n'a pas été remis à|no se entregó a)[ \t]?:[ \t]*$",
+            ),
+        ),
+        (BARE_LINE,),
+    ),
     # Cisco Secure Email (IronPort AsyncOS): "The following message to <addr> was undeliverable."
     Format("asyncos", _sig(rf"The following message to <{_A}> was undeliverable"), (SENTENCE,)),
     # au/KDDI (ezweb.ne.jp): "Your mail sent on: <date>" then "Could not be delivered to:".
@@ -387,6 +405,8 @@ def recipient_from_original(original: Message | None) -> str | None:
 def diagnostic_of(address: str, report: str, paragraph: str) -> str:
     """The paragraph about `address`, plus later lines naming it with a status (Exchange's
     "Diagnostic information for administrators"), plus a localised reason in English."""
+    # A transcript's reply to this recipient's RCPT beats a paragraph naming several.
+    paragraph = rcpt_reply(report, address) or paragraph
     parts = [paragraph] if paragraph else []
     low = report.lower()
     start = low.find(address.lower())
