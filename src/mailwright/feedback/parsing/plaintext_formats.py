@@ -406,7 +406,8 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
     """The paragraph about `address`, plus later lines naming it with a status (Exchange's
     "Diagnostic information for administrators"), plus a localised reason in English."""
     # A transcript's reply to this recipient's RCPT beats a paragraph naming several.
-    paragraph = rcpt_reply(report, address) or paragraph
+    reply = rcpt_reply(report, address)
+    paragraph = reply or paragraph
     parts = [paragraph] if paragraph else []
     low = report.lower()
     start = low.find(address.lower())
@@ -423,6 +424,8 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         for candidate in (chunk, nxt, *attempts_after(report, line_end, nxt)):
             coded = find_status(candidate) or _REPLY_CODE.search(candidate)
             if coded and candidate.strip().lstrip("<> ") not in paragraph:
+                if reply and reply in candidate:
+                    continue  # the transcript line the reply was taken from
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
     text = mime.collapse(" ".join(parts), 1000)
