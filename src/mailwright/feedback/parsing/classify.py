@@ -42,7 +42,10 @@ __all__ = ["TEXT_RULES", "classify", "classify_explained", "should_suppress"]
 
 # RFC 3463 enhanced status code ("5.1.1"); SMTP reply code ("550", "452-", "554:").
 STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-SMTP_CODE_RE = re.compile(r"(?<![\d.#])([45][0-5]\d)(?=[\s:-]|$)")
+# Not a size ("Quota: 500 MB", "450 KB"): a number before a unit is no reply code.
+SMTP_CODE_RE = re.compile(
+    r"(?<![\d.#])([45][0-5]\d)(?=[\s:-]|$)(?![ \t]?(?:[kmgt]i?b|bytes|kbytes)\b)", re.I
+)
 
 # subject.detail of an enhanced code → reason (the class, 4 or 5, decides the kind).
 STATUS_REASONS: dict[str, str] = {

@@ -10,6 +10,7 @@ import re
 
 from mailwright.feedback.parsing.notice_places import (
     _A,
+    ANGLE_LINE,
     BARE_LINE,
     LABELLED,
     RCPT_TO,
@@ -27,6 +28,14 @@ STARRED_LINE = re.compile(rf"^[ \t]*\*{{3}}[ \t]+<?(?P<a>{_A})>?[ \t]*$", re.M)
 COLON_SENTENCE = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?:[ \t]+[A-Za-z]", re.M)
 # m-FILTER: "送信先メールアドレス: addr".
 MFILTER_TO = re.compile(rf"^[ \t]*送信先メールアドレス[ \t]*[:：][ \t]*<?(?P<a>{_A})", re.M)
+
+# Round 7. GroupWise status tracking: one row per recipient, "To: addr  Undeliverable  date
+# comment" (a Delivered row is no failure).
+GW_STATUS_LINE = re.compile(
+    rf"^[ \t]*(?:To|CC|BC):[ \t]+<?(?P<a>{_A})>?[ \t]+Undeliverable\b", re.M | re.I
+)
+# A bulleted list, one recipient a line: "  * addr", "  - addr", "  • addr".
+BULLET_LINE = re.compile(rf"^[ \t]*[*•-][ \t]+<?(?P<a>{_A})>?[ \t]*$", re.M)
 
 # (family, signature phrases that start a line, places) — most specific first.
 FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = (
@@ -85,6 +94,23 @@ FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = 
         "mdaemon_local",  # MDaemon (older) local delivery failures
         (r"The attached message was not delivered to the following (?:local )?recipients?:",),
         (BARE_LINE,),
+    ),
+    # Round 7 (fixtures v7_*; SmarterMail's wording as its hosting providers' help pages show).
+    (
+        "smartermail_failed_recipient",  # SmarterMail, IMail 12: "Failed Recipient: addr"
+        (r"Could not deliver message to the following recipient\(s\):",),
+        (LABELLED,),
+    ),
+    (
+        "imail_smtp32",  # IMail SMTP32: "<addr>:" then the reason on the next line
+        (r"Unable to deliver message to the following address\(es\)\.",),
+        (ANGLE_LINE, BARE_LINE),
+    ),
+    ("groupwise_status", (r"Recipients[ \t]+Action[ \t]+Date & Time",), (GW_STATUS_LINE,)),
+    (
+        "bulleted",  # Axigen and others: "Delivery to the following recipients failed permanently:"
+        (r"Delivery to the following recipients failed permanently:",),
+        (BULLET_LINE, BARE_LINE),
     ),
     # IMail names only the host; the recipient comes from the returned original's headers.
     ("imail_host", (r"Unknown host: [\w-]+(?:\.[\w-]+)+[ \t]*$",), ()),

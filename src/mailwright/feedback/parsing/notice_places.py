@@ -36,7 +36,8 @@ PAREN_REASON = re.compile(rf"^[ \t]*(?P<a>{_A})[ \t]+\(", re.M)  # GroupWise
 # "addr: 550 5.1.1 …" — the address, a colon, the reply on the same line (OpenSMTPD).
 COLON_REPLY = re.compile(rf"^[ \t]*<?(?P<a>{_A})>?:[ \t]+[245]\d\d\b", re.M)
 # "Failed to deliver to 'addr'" (SmarterMail).
-FAILED_TO = re.compile(rf"^[ \t]*Failed to deliver to '(?P<a>{_A})'", re.M | re.I)
+# CommuniGate Pro writes it in angle brackets too: "Failed to deliver to '<addr>'".
+FAILED_TO = re.compile(rf"^[ \t]*Failed to deliver to '<?(?P<a>{_A})>?'", re.M | re.I)
 # MDaemon's session transcript names the recipient it tried: "Tue 2025-03-04 10:00:05.124: *  To:"
 MDAEMON_TO = re.compile(
     rf"^[ \t]*\w{{3}} [\d-]{{8,10}} [\d:.]{{5,12}}: \*[ \t]+To: <?(?P<a>{_A})>?", re.M
@@ -125,6 +126,9 @@ def attempts_after(report: str, line_end: int, nxt: str) -> list[str]:
     return out
 
 
+_ROW_LABEL = re.compile(r"(?:to|cc|bc|failed recipient|recipient):[ \t]{0,10}<?", re.I)
+
+
 def up_to_next_block(report: str, address: str, found: list[str]) -> str:
     """The report up to where the next recipient's block starts after `address` (Exim lists
     its failed addresses without a blank line between them)."""
@@ -136,7 +140,9 @@ def up_to_next_block(report: str, address: str, found: list[str]) -> str:
     for _ in range(200):  # a recipient's block is a few lines long
         if pos < 0:
             break
-        m = ADDRESS.match(report, pos + 1 + _indent(report, pos + 1))
+        at = pos + 1 + _indent(report, pos + 1)
+        label = _ROW_LABEL.match(report, at)  # "To: addr  Undeliverable …", "Failed Recipient:"
+        m = ADDRESS.match(report, label.end() if label else at)
         if m and m.group(0).lower() in others:
             return report[: pos + 1]
         pos = report.find("\n", pos + 1)
@@ -178,11 +184,35 @@ _REPLY_HEADING = re.compile(
     r"remote server (?:replied|responded|said))[^\n:]{0,40}:[ \t]*\n[ \t\n]{0,8}([^\n]{1,1000})",
     re.I,
 )
-_CODE = re.compile(r"(?:^|[\s#;'(<])[45]\d\d[ -]\S")
+# A bare SMTP reply code in a line ("mx.example #554 delivery error: dd … ##").
+REPLY_CODE = re.compile(r"(?:^|[\s#;'(<])[45]\d\d[ -]\S")
 
 
 def server_reply(report: str) -> str:
     """The server's reply under the notice's reply heading, when it carries a code."""
     m = _REPLY_HEADING.search(report)
     line = m.group(1).strip() if m else ""
-    return line if find_status(line) or _CODE.search(line) else ""
+    return line if find_status(line) or REPLY_CODE.search(line) else ""
+
+
+# Round 7: the server's reply to "RCPT TO:<addr>" on the next line of a session transcript
+# (MDaemon "<-- 552 5.2.2 …", hMailServer "Remote server replied: 550 …", "<<< 550 …"): the
+# reply about this recipient, when a transcript refuses several with different reasons.
+_REPLY_AFTER_RCPT = re.compile(
+    r"[^\n]{0,120}?(?:<--|<<<|replied:|said:)[ \t]*(?P<r>[45]\d\d[ -][^\n]{0,500})"
+)
+
+
+def rcpt_reply(report: str, address: str) -> str:
+    """The 4xx/5xx reply on the line after "RCPT TO:<address>" ("" when there is none)."""
+    low = report.lower()
+    at = low.find(f"rcpt to:<{address.lower()}>")
+    if at < 0:
+        at = low.find(f"rcpt to: <{address.lower()}>")
+    if at < 0:
+        return ""
+    line_end = report.find("\n", at)
+    if line_end < 0:
+        return ""
+    m = _REPLY_AFTER_RCPT.match(report, line_end + 1)
+    return m.group("r").strip() if m else ""

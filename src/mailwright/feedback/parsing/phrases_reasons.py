@@ -23,7 +23,9 @@ from mailwright.feedback.parsing.phrase_rule import TextRule, rule
 from mailwright.feedback.parsing.result import (
     BLOCKED,
     CONTENT_REJECTED,
+    HOST_UNKNOWN,
     MAILBOX_DISABLED,
+    MAILBOX_FULL,
     MESSAGE_TOO_LARGE,
     NETWORK_ERROR,
     RATE_LIMITED,
@@ -129,10 +131,42 @@ NETWORK_MORE = rule(
     en=(r"cannot start tls", r"handshake (failed|failure)"),
 )
 
+# Round 7: Domino's mail file quota ("database would exceed its disk quota") in German, and
+# its directory lookup ("not listed in Domino Directory", phrases_address.USER) in its
+# localised reports.
+QUOTA_MORE = rule(
+    MAILBOX_FULL,
+    "full",
+    de=(r"plattenkontingent", r"kontingent .{0,30}überschr", r"speicherkontingent"),
+    it=(r"quota (del )?disco",),
+)
+DIRECTORY_MORE = rule(
+    USER_UNKNOWN,
+    "unknown user",
+    de=(r"nicht im domino[- ](verzeichnis|directory)",),
+    it=(r"non è presente nella domino directory",),
+    fr=(r"n'est pas répertorié dans (le |l'annuaire )?domino",),
+)
+# CommuniGate Pro's SMTP module: "no DNS A-data returned" (the domain resolves to nothing).
+HOST_MORE = rule(HOST_UNKNOWN, "unknown host", en=(r"no dns (a|mx)-data returned",))
+# "the recipient's account (addr) has been disabled" (MDaemon), the address between.
+DISABLED_MORE = rule(
+    MAILBOX_DISABLED,
+    "disabled",
+    en=(r"account \([^)\n]{1,100}\) (has been|is) (disabled|suspended|deactivated|frozen)",),
+)
+
 # Where they go in phrases.TEXT_RULES: after the block lists (both groups are "strong"
 # evidence, beating any code), after CONTENT, after SIZE (before the queue expiry), and
 # after SYSTEM.
 AFTER_BLOCK_LIST: list[TextRule] = [RATE_MORE, BLOCK_LIST_MORE]
-AFTER_CONTENT: list[TextRule] = [CONTENT_MORE, AUTH_MORE]
-AFTER_SIZE: list[TextRule] = [SIZE_LOCALIZED, DISABLED_EXPIRED, USER_MORE]
+AFTER_CONTENT: list[TextRule] = [CONTENT_MORE, AUTH_MORE, QUOTA_MORE]
+AFTER_SIZE: list[TextRule] = [
+    SIZE_LOCALIZED,
+    DISABLED_EXPIRED,
+    USER_MORE,
+    DIRECTORY_MORE,
+    HOST_MORE,
+    DISABLED_MORE,
+]
 AFTER_SYSTEM: list[TextRule] = [SYSTEM_MORE, NETWORK_MORE]

@@ -40,12 +40,14 @@ from mailwright.feedback.parsing.notice_places import (
     MDAEMON_TO,
     PAREN_REASON,
     RCPT_TO,
+    REPLY_CODE,
     SENDMAIL_LINE,
     SENTENCE,
     SERVER_RETURNED,
     SMTP_BRACKET,
     attempts_after,
     expanded_from,
+    rcpt_reply,
     server_reply,
     up_to_next_block,
 )
@@ -91,6 +93,7 @@ FORMATS: tuple[Format, ...] = (
             r"The attached message had PERMANENT fatal delivery errors",
             r"The attached message has not yet been delivered",
             r"-+ Session Transcript -+",
+            r"The following message has been returned to you because",
             # Its transcript lines, whatever language the template around them is in:
             # " Fri 2025-05-16 14:33:21: <-- 554 5.7.1 …".
             r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,3})?: (?:-->|<--) ",
@@ -129,6 +132,11 @@ FORMATS: tuple[Format, ...] = (
             r"Your message did not reach some or all of the intended recipients",
             r"Delivery has failed to these recipients or groups:",
             r"Delivery is delayed to these recipients or groups:",  # its delay notice
+            # Exchange 2007/2010 name "distribution lists"; Exchange 2003 in French; its tail
+            # "<server #5.2.2>" on its own line in any language.
+            r"Delivery (?:has failed|is delayed) to these recipients or distribution lists:",
+            r"Votre message n'est pas parvenu à certains ou à tous les destinataires",
+            r"<[\w.-]{1,100} #[45]\.\d{1,3}\.\d{1,3}>[ \t]*$",
             r"Your message to \S+ couldn't be delivered",
             r"Your message couldn't be delivered",
             # Exchange 2007/2010 in the product languages (German, Dutch, French, Spanish).
@@ -156,7 +164,18 @@ FORMATS: tuple[Format, ...] = (
         ),
         (SENTENCE, EXCHANGE_ON, EXCHANGE_ON_LOCAL, BARE_LINE),
     ),
-    Format("domino", _sig(r"was not delivered to:[ \t]*$"), (BARE_LINE,)),
+    # Domino, also localised (de, it, fr, es): "… wurde nicht zugestellt an:".
+    Format(
+        "domino",
+        _sig(
+            r"was not delivered to:[ \t]*$",
+            loose=(
+                r"^[ \t]*(?:wurde nicht zugestellt an|non è stato recapitato a|"
+                r"n'a pas été remis à|no se entregó a)[ \t]?:[ \t]*$",
+            ),
+        ),
+        (BARE_LINE,),
+    ),
     # Cisco Secure Email (IronPort AsyncOS): "The following message to <addr> was undeliverable."
     Format("asyncos", _sig(rf"The following message to <{_A}> was undeliverable"), (SENTENCE,)),
     # au/KDDI (ezweb.ne.jp): "Your mail sent on: <date>" then "Could not be delivered to:".
@@ -305,8 +324,6 @@ FORMATS: tuple[Format, ...] = (
 
 # Family tails worth restating for classify(): qmail's and Exchange's "#5.1.1" codes.
 _HASH_STATUS = re.compile(r"#(?:[45]\d\d )?([245]\.\d{1,3}\.\d{1,3})")
-# A later line's bare SMTP reply (Exchange's "mx.example #554 delivery error: dd … ##").
-_REPLY_CODE = re.compile(r"(?:^|[\s#;'(<])[45]\d\d[ -]\S")
 # A notice's verdict and address blocks are in its first kilobytes (bounds the regex work).
 MAX_NOTICE = 16 * 1024
 MAX_HINT = 8 * 1024
@@ -390,6 +407,9 @@ def recipient_from_original(original: Message | None) -> str | None:
 def diagnostic_of(address: str, report: str, paragraph: str) -> str:
     """The paragraph about `address`, plus later lines naming it with a status (Exchange's
     "Diagnostic information for administrators"), plus a localised reason in English."""
+    # A transcript's reply to this recipient's RCPT beats a paragraph naming several.
+    reply = rcpt_reply(report, address)
+    paragraph = reply or paragraph
     parts = [paragraph] if paragraph else []
     low = report.lower()
     start = low.find(address.lower())
@@ -406,10 +426,12 @@ def diagnostic_of(address: str, report: str, paragraph: str) -> str:
         for candidate in (chunk, nxt, *attempts_after(report, line_end, nxt)):
             coded = (
                 find_status(candidate)
-                or _REPLY_CODE.search(candidate)
+                or REPLY_CODE.search(candidate)
                 or SERVER_RETURNED.match(candidate)
             )
             if coded and candidate.strip().lstrip("<> ") not in paragraph:
+                if reply and reply in candidate:
+                    continue  # the transcript line the reply was taken from
                 parts.append(candidate.strip())
         start = low.find(address.lower(), start + len(address))
     text = mime.collapse(" ".join(parts), 1000)
@@ -454,7 +476,7 @@ def read_notice(
         if report_hint and not local_hint(diagnostic) and not find_status(diagnostic):
             # The reason is stated once for the whole notice, not next to the address.
             diagnostic = mime.collapse(f"{diagnostic} ({report_hint})", 1100)
-        if len(found) == 1 and not (find_status(diagnostic) or _REPLY_CODE.search(diagnostic)):
+        if len(found) == 1 and not (find_status(diagnostic) or REPLY_CODE.search(diagnostic)):
             # One failed address: the server's reply quoted elsewhere in the notice (Gmail's
             # "The response from the remote server was:" line) is about it.
             reply = server_reply(report[:MAX_HINT])
