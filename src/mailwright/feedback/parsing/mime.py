@@ -34,6 +34,8 @@ MAX_HEADER = 8 * 1024
 # the returned original's headers come first (a real notice's text is a few kilobytes; the
 # rest is the original's body, which decides nothing). Forty patterns over 256 KB took 100+ ms.
 MAX_TEXT = 64 * 1024
+# An indented header line ("   To:      addr").
+_INDENTED_HEADER = re.compile(r"[ \t]{1,12}[A-Za-z][\w-]{0,40}:[ \t]")
 # Recipients read from one report: an SMTP transaction has at most a few hundred (RFC 5321
 # asks servers to accept 100) and we send one per message; each costs ~1 ms of patterns.
 MAX_RECIPIENTS = 50
@@ -309,9 +311,21 @@ def html_text(markup: str) -> str:
 
 def parse_headers(text: str) -> Message:
     try:
-        return HeaderParser().parsestr(text[:MAX_TEXT], headersonly=True)
+        return HeaderParser().parsestr(_dedent_block(text[:MAX_TEXT]), headersonly=True)
     except Exception:
         return Message()
+
+
+def _dedent_block(text: str) -> str:
+    """A header block quoted with an indent ("   From:  x", "   To:  y" under GroupWise's
+    "Original Message:"), moved to the margin; a block at the margin is left alone."""
+    first = text.lstrip("\r\n")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent or not _INDENTED_HEADER.match(first):
+        return text
+    head, sep, rest = first.partition("\n\n")
+    lines = [line[len(indent) :] if line.startswith(indent) else line for line in head.split("\n")]
+    return "\n".join(lines) + sep + rest
 
 
 def attached_message(part: Message) -> Message | None:
