@@ -59,3 +59,15 @@ def test_a_person_saying_gmail_marked_it_as_spam_is_not_a_complaint():
         b"Message-ID: <x.1@shop.example.org>\r\n"
     )
     assert not parse_message(raw, bounce_domains=OURS).complaint
+
+
+def test_a_base64_encoded_message_rfc822_original_is_decoded():
+    p = _parse("arf/v8_rfc822_part_base64_transfer_encoded.eml")
+    assert p.complaint_recipient == "sipho.dlamini@fibre-isp.example"
+    assert p.original_message_id == "<e8a1.3b7c90d2@shop.example.org>"
+
+
+def test_postmark_bounces_api_spam_complaint_entry():
+    p = _parse("postmark/v8_bounces_api_spam_complaint_list.eml")
+    assert p.complaint and not p.bounce
+    assert p.complaint_recipient == "niamh.obrien@eir-mail.example"

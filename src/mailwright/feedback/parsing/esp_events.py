@@ -30,7 +30,9 @@ from mailwright.feedback.parsing.result import (
 )
 
 # A payload of one of these vendors is in the text (cheap test before any JSON is read).
-MARKERS = re.compile(r'"msys"|"event-data"|"RecordType"|mandrill_events|"sg_event_id"')
+MARKERS = re.compile(
+    r'"msys"|"event-data"|"RecordType"|mandrill_events|"sg_event_id"|"SpamComplaint"'
+)
 MAX_JSON = 200_000
 
 # SparkPost bounce classification codes → (permanent, reason).
@@ -152,6 +154,8 @@ def complaint_event(text: str) -> tuple[str, str] | None:
     SendGrid's "spamreport", Mailgun's "complained", Postmark's SpamComplaint record."""
     data = _load(text)
     items = data if isinstance(data, list) else [data]
+    if isinstance(data, dict) and isinstance(data.get("Bounces"), list):
+        items = data["Bounces"]  # Postmark's bounces API: {"TotalCount": n, "Bounces": [...]}
     for item in items[:1000]:
         if not isinstance(item, dict):
             continue
@@ -161,7 +165,7 @@ def complaint_event(text: str) -> tuple[str, str] | None:
             address, name = item.get("email"), "SendGrid spamreport event"
         elif item.get("event") == "complained":
             address, name = item.get("recipient"), "Mailgun complained event"
-        elif item.get("RecordType") == "SpamComplaint":
+        elif "SpamComplaint" in (item.get("RecordType"), item.get("Type")):
             address, name = item.get("Email"), "Postmark SpamComplaint record"
         else:
             continue
