@@ -3,9 +3,11 @@ input and returns something (an empty string, an empty list) rather than raising
 
 from __future__ import annotations
 
+import base64
 import copy
 import email
 import html
+import quopri
 import re
 from collections.abc import Iterator
 from email.header import decode_header
@@ -337,13 +339,28 @@ def attached_message(part: Message) -> Message | None:
         return None
     if ctype in ("message/rfc822", "message/global"):
         if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-            return payload[0]
+            return _transfer_decoded(part, payload[0])
         if isinstance(payload, str):
             return parse_headers(payload)
         return None
     if ctype in ("text/rfc822-headers", "message/rfc822-headers", "text/global-headers"):
         return parse_headers(part_text(part))
     return None
+
+
+def _transfer_decoded(part: Message, inner: Message) -> Message:
+    """A message/rfc822 part sent base64 or quoted-printable (RFC 2046 section 5.2.1 forbids
+    it; some feedback loops do it): the parser leaves a header-less message whose body is the
+    encoded original, which is decoded and parsed here."""
+    cte = header(part, "content-transfer-encoding").strip().lower()
+    body = inner.get_payload()
+    if cte not in ("base64", "quoted-printable") or len(inner) or not isinstance(body, str):
+        return inner
+    try:
+        raw = base64.b64decode(body) if cte == "base64" else quopri.decodestring(body.encode())
+    except (ValueError, TypeError):
+        return inner
+    return load(raw) if raw.strip() else inner
 
 
 def attached_original(msg: Message) -> Message | None:

@@ -123,6 +123,12 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     if esp_events.MARKERS.search(report) and esp_events.read(result, report):
         _finish(result, msg, envelope_rcpt, None, domains)
         return result
+    event = esp_events.MARKERS.search(report) and esp_events.complaint_event(report)
+    if event:
+        _trace(result, "complaint", True, f"a relay's spam-complaint event JSON ({event[1]})")
+        _complaint(result, complaints.Complaint("abuse", event[0], None, {}, event[1]))
+        _finish(result, msg, envelope_rcpt, None, domains)
+        return result
 
     # 4. Pre-ARF complaint formats.
     complaint = complaints.jmrp_legacy(msg) or forwarded_complaints.complaint(msg)
