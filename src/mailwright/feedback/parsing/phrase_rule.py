@@ -17,7 +17,12 @@ def prepare(text: str | None) -> str:
     compiled without re.I, which halves the time). NFKC folds the half-width katakana of
     Japanese mobile notices (ﾒｰﾙﾎﾞｯｸｽ → メールボックス) and full-width digits and letters.
     A multi-line SMTP reply folded into one line keeps its first code only (below)."""
-    return unfold_reply(unicodedata.normalize("NFKC", (text or "")[:MAX_TEXT]).lower())
+    text = unicodedata.normalize("NFKC", (text or "")[:MAX_TEXT]).lower()
+    return unfold_reply(_BLANKS.sub(" ", text))
+
+
+# Runs of blanks count as one (no phrase needs two; a page of blanks costs every rule a scan).
+_BLANKS = re.compile(r"[ \t]{2,}")
 
 
 # A multi-line reply ("552-5.7.0 … presents a potential 552-5.7.0 security issue … 552 5.7.0
