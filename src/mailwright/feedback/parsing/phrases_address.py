@@ -154,6 +154,9 @@ DISABLED = rule(
         r"(disabled|suspended|deactivated|inactive|locked|frozen|closed) (account|mailbox|user)",
         r"(disabled|suspended|deactivated|inactive) e-?mail (address|account)",
         r"no longer (active|in use|available)",
+        # dot-qmail(5)'s retired-address idiom: |bouncesaying 'This address no longer accepts
+        # mail.' (also "This mailbox no longer accepts e-mail").
+        r"no longer accepts? (e-?)?mail",
         r"account (has been |was |is )?(closed|terminated)",
         r"mailbox (is )?disabled",
     ),
