@@ -108,6 +108,7 @@ HOST = rule(
         r"name service error",
         r"nxdomain",
         r"no mx (record|host)",
+        r"no mx or a records? for",  # Yahoo's/qmail-remote-style "No MX or A records for x"
         r"bad destination system",
         r"unable to route",
         r"domain .{0,40}not exist",
