@@ -88,3 +88,21 @@ def test_gmail_names_the_recipient_in_its_couldnt_be_delivered_sentence():
         "554 5.4.6 Hop count exceeded - possible mail loop\n"
     )
     assert failures(raw) == {"p.quinn@loop.example": ("hard", "mail_loop")}
+
+
+def test_a_folded_sender_address_rejected_line_is_neither_a_recipient_nor_a_block_end():
+    # Postfix folds the remote reply so that our envelope sender starts a line: that line is
+    # not another failed recipient, and the reply stays b's (about our sender: policy, so the
+    # contact is not suppressed as with a 5.1.x "other").
+    raw = (
+        "Return-Path: <>\nFrom: MAILER-DAEMON@p.example (Mail Delivery System)\n"
+        "To: news-returns@news.example.com\nSubject: Undelivered Mail Returned to Sender\n\n"
+        "This is the mail system at host p.example.\n\n"
+        "I'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients. It's attached below.\n\n"
+        "                   The mail system\n\n"
+        "<b@x.example>: host mx.x.example[198.51.100.2] said: 550 5.1.0\n"
+        "    <news-returns@news.example.com>: Sender address rejected: User\n"
+        "    unknown in virtual mailbox table (in reply to RCPT TO command)\n"
+    )
+    assert failures(raw) == {"b@x.example": ("hard", "policy")}

@@ -14,8 +14,12 @@ ADDRESS = re.compile(_A)
 
 # Where formats put a failed address (group "a"), shared by several families.
 # Postfix names an expanded alias after the address: "<local@x> (expanded from <sent@x>):".
+# A quoted reply's "<addr>: Sender address rejected: …" (Postfix smtpd, folded onto its own
+# line) names the envelope sender, never a recipient.
 ANGLE_LINE = re.compile(
-    rf"^[ \t]*<(?P<a>{_A})>(?:[ \t]*\(expanded from <{_A}>\))?[ \t]*:", re.M
+    rf"^[ \t]*<(?P<a>{_A})>(?:[ \t]*\(expanded from <{_A}>\))?[ \t]*:"
+    r"(?![ \t]*\n?[ \t]*(?i:sender address rejected))",
+    re.M,
 )  # qmail, Postfix, Yahoo
 # Exim, Domino. One blank run before and one after the optional colon: two adjacent
 # `[ \t]*` could split a long run of blanks every way (quadratic; fuzz input #73593).
