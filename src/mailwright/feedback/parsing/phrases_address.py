@@ -108,6 +108,7 @@ HOST = rule(
         r"name service error",
         r"nxdomain",
         r"no mx (record|host)",
+        r"no mx or a records? for",  # Yahoo's/qmail-remote-style "No MX or A records for x"
         r"bad destination system",
         r"unable to route",
         r"domain .{0,40}not exist",
@@ -154,6 +155,9 @@ DISABLED = rule(
         r"(disabled|suspended|deactivated|inactive|locked|frozen|closed) (account|mailbox|user)",
         r"(disabled|suspended|deactivated|inactive) e-?mail (address|account)",
         r"no longer (active|in use|available)",
+        # dot-qmail(5)'s retired-address idiom: |bouncesaying 'This address no longer accepts
+        # mail.' (also "This mailbox no longer accepts e-mail").
+        r"no longer accepts? (e-?)?mail",
         r"account (has been |was |is )?(closed|terminated)",
         r"mailbox (is )?disabled",
     ),
