@@ -146,7 +146,14 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     listed = (shapes.list_traffic(msg) and not looks_like_bounce) or own_forward
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
-    if original_text and not plaintext_formats.family_of(body):
+    # A person's reply ("RE: Undeliverable: …") with their own text above the marker: the
+    # notice after it is what they answer, not a report to us (round 8).
+    person_reply = (
+        not looks_like_bounce
+        and not is_auto
+        and shapes.REPLY_SUBJECT.match(mime.header(msg, "subject"))
+    )
+    if original_text and not person_reply and not plaintext_formats.family_of(body):
         # A notice forwarded under Outlook's "-----Original Message-----": the marker cut off
         # the notice itself; read the notice from after it (its own marker ends it). Also a
         # notice in no known format, when only the text after the marker carries a code.
