@@ -112,6 +112,18 @@ FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = 
         (r"Delivery to the following recipients failed permanently:",),
         (BULLET_LINE, BARE_LINE),
     ),
+    # Round 8: Domino's Delay report ("transfer is delayed" to the recipients listed below
+    # it, per the Domino admin help), English and German; says_temporary makes it a delay.
+    (
+        "domino_delay",
+        (
+            r"[^\n]{0,80}\b(?:transfer|delivery)(?:\s{1,3}to the following recipients?)?"
+            r"\s{1,3}(?:is|has been) delayed(?: to the following recipients?)?:[ \t]*$",
+            r"[^\n]{0,80}\ban (?:die )?folgenden? Empfänger"
+            r"\s{1,3}(?:ist|sind|wurde) verzögert:[ \t]*$",
+        ),
+        (BARE_LINE,),
+    ),
     # IMail names only the host; the recipient comes from the returned original's headers.
     ("imail_host", (r"Unknown host: [\w-]+(?:\.[\w-]+)+[ \t]*$",), ()),
 )
