@@ -101,3 +101,17 @@ def test_spanish_delay_warning_is_not_a_bounce():
         True,
         {"eva.moreno@example-uni.es": ("soft", "network_error")},
     )
+
+
+def test_lotus_notes_return_receipt_is_a_delivery_report():
+    """Notes' plain-text return receipt ("Your document: … was received by: …") is machine
+    mail saying the message arrived: automated, not a bounce, not a person's reply."""
+    result = parsed(
+        "Your document:        Spring offers\n"
+        "was received by:      Hans Gruber/Vienna/Example\n"
+        "at:                   19.05.2025 08:44:00\n",
+        frm="Hans Gruber <Hans.Gruber@example-industrie.at>",
+        subject="Return Receipt: Spring offers",
+    )
+    assert outcome(result) == (False, False, {})
+    assert result.automated and not result.auto_reply
