@@ -144,15 +144,13 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     looks_like_bounce = shapes.bounce_signals(msg) and not own_forward
     is_auto = autoreply.is_auto_reply(msg)
     listed = (shapes.list_traffic(msg) and not looks_like_bounce) or own_forward
+    # A read receipt (Notes' "Your document: … was received by:") is never read as a notice.
+    listed = listed or (autoreply.is_receipt(msg) and not looks_like_bounce)
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
-    # A person's reply ("RE: Undeliverable: …") with their own text above the marker: the
-    # notice after it is what they answer, not a report to us (round 8).
-    person_reply = (
-        not looks_like_bounce
-        and not is_auto
-        and shapes.REPLY_SUBJECT.match(mime.header(msg, "subject"))
-    )
+    # A person's reply ("RE: Undeliverable: …"): the notice under its marker is what they
+    # answer, not a report to us (round 8).
+    person_reply = shapes.is_reply(msg) and not (looks_like_bounce or is_auto)
     if original_text and not person_reply and not plaintext_formats.family_of(body):
         # A notice forwarded under Outlook's "-----Original Message-----": the marker cut off
         # the notice itself; read the notice from after it (its own marker ends it). Also a

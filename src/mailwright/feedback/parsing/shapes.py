@@ -163,6 +163,11 @@ def original_senders(original: Message | None) -> set[str]:
     }
 
 
+def is_reply(msg: Message) -> bool:
+    """A reply's subject ("Re:", "AW:", "SV:", …)."""
+    return bool(REPLY_SUBJECT.match(mime.header(msg, "subject")))
+
+
 def is_forward(subject: str, report: str) -> bool:
     """A person forwarding something (a forward subject or heading), not replying to it."""
     if REPLY_SUBJECT.match(subject or ""):
