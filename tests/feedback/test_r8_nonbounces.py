@@ -115,3 +115,14 @@ def test_lotus_notes_return_receipt_is_a_delivery_report():
     )
     assert outcome(result) == (False, False, {})
     assert result.automated and not result.auto_reply
+
+
+def test_domino_delay_report_indented_heading():
+    result = parsed(
+        "  Transfer to the following recipients is delayed:\n\n  kim.berg@example-insure.com\n\n"
+        "  The router will keep trying to deliver the message.\n",
+        frm="Mail Router <Postmaster@example-insure.com>",
+        subject="Delay Report: Spring offers",
+    )
+    assert (result.bounce, result.delay) == (False, True)
+    assert [r.address for r in result.recipients] == ["kim.berg@example-insure.com"]

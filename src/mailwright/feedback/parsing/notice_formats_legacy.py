@@ -116,11 +116,11 @@ FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = 
     # it, per the Domino admin help), English and German; says_temporary makes it a delay.
     (
         "domino_delay",
-        (
-            r"[^\n]{0,80}\b(?:transfer|delivery)(?:\s{1,3}to the following recipients?)?"
-            r"\s{1,3}(?:is|has been) delayed(?: to the following recipients?)?:[ \t]*$",
-            r"[^\n]{0,80}\ban (?:die )?folgenden? Empfänger"
-            r"\s{1,3}(?:ist|sind|wurde) verzögert:[ \t]*$",
+        (  # one phrase (each one re-scans a long blank run); never starts inside blanks
+            r"(?=\S)(?:\S[^\n]{0,80})?\b(?:(?:transfer|delivery)"
+            r"(?:\s{1,3}to the following recipients?)?\s{1,3}(?:is|has been) delayed"
+            r"(?: to the following recipients?)?|an (?:die )?folgenden? Empfänger"
+            r"\s{1,3}(?:ist|sind|wurde) verzögert):[ \t]*$",
         ),
         (BARE_LINE,),
     ),
