@@ -137,6 +137,17 @@ def fast_sink():
         sink.stop()
 
 
+@pytest.fixture(autouse=True)
+def _tracking_buffer_left_empty():
+    """A test's unwritten opens and clicks (the writer holds a click for the scanner-burst
+    window) must not be written into the next test's database, whose ids start again."""
+    yield
+    from mailwright.feedback.tracking_writer import writer
+
+    with writer._lock:
+        writer._items.clear()
+
+
 # --- capture relay --------------------------------------------------------------------------
 
 

@@ -138,6 +138,7 @@ def test_duplicate_delete_and_edit_follow_the_state(api, newsletter):
     r = api.post(f"/campaigns/{cid}/duplicate")
     assert r.status_code == 201 and r.json()["state"] == "draft"
     copy = api.get(f"/campaigns/{r.json()['id']}").json()
+    assert r.json() == copy  # the whole copy, as GET shows it
     assert copy["name"] == "Copy of C" and copy["exclusion_group"] == "spring"
     assert copy["topics"] == ["newsletter"] and copy["recipients_total"] == 0
 

@@ -1,4 +1,4 @@
-"""Scheduling and control endpoints of a campaign (SPEC §4.6): unschedule, duplicate, delete,
+"""Scheduling and control endpoints of a campaign (SPEC §4.6): unschedule, delete,
 pick an A/B winner; and the scheduling fields of a campaign as the API shows them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from mailwright.api.errors import ApiError
 from mailwright.api.schemas import CampaignStateOut
 from mailwright.audit.actors import Actor
 from mailwright.campaigns.campaign_fields import window_out
-from mailwright.campaigns.campaigns import do_delete, do_duplicate
+from mailwright.campaigns.campaigns import do_delete
 from mailwright.campaigns.models import Campaign
 from mailwright.delivery import schedule
 from mailwright.feedback import ab_winner
@@ -43,13 +43,6 @@ def unschedule(request, campaign_id: int):
     """A scheduled campaign back to draft (its send_at is kept)."""
     Campaign.objects.get(pk=campaign_id)
     return schedule.unschedule(campaign_id, by=Actor.from_api_key(request))
-
-
-@router.post("/{campaign_id}/duplicate", response={201: CampaignStateOut})
-def duplicate(request, campaign_id: int):
-    """A new draft copy ("Copy of …") of any campaign, sent or not; not scheduled."""
-    copy = do_duplicate(campaign_id, by=Actor.from_api_key(request))
-    return Status(201, {"id": copy.id, "state": copy.state})
 
 
 @router.post("/{campaign_id}/ab/winner", response=CampaignStateOut)

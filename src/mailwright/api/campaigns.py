@@ -13,7 +13,7 @@ from mailwright.api.errors import ApiError
 from mailwright.api.pagination import page
 from mailwright.api.schemas import CampaignStateOut
 from mailwright.audit.actors import Actor
-from mailwright.campaigns.campaigns import create_campaign, update_campaign
+from mailwright.campaigns.campaigns import create_campaign, do_duplicate, update_campaign
 from mailwright.campaigns.models import Campaign
 from mailwright.delivery import schedule, sending
 from mailwright.feedback import reports
@@ -83,6 +83,14 @@ def list_campaigns(
 @router.get("/{campaign_id}", response=CampaignOut)
 def get_campaign(request, campaign_id: int):
     return campaign_out(Campaign.objects.get(pk=campaign_id))
+
+
+@router.post("/{campaign_id}/duplicate", response={201: CampaignOut})
+def duplicate(request, campaign_id: int):
+    """A new draft copy ("Copy of …") of any campaign, sent or not; not scheduled. Answers
+    the copy as GET /campaigns/{id} shows it."""
+    copy = do_duplicate(campaign_id, by=Actor.from_api_key(request))
+    return Status(201, campaign_out(Campaign.objects.get(pk=copy.pk)))
 
 
 @router.patch("/{campaign_id}", response=CampaignOut)

@@ -2,6 +2,11 @@
 writes the buffer every 200 ms in one transaction (one INSERT for many events), classifying
 scanner clicks (too soon after delivery, or every link at once) on the way.
 
+A scanner following every link is told by clicks on several links within BURST_SECONDS, so
+the background thread holds a click until it is that old: the clicks that came just after it
+are then in the buffer beside it. Clicks of the same delivery already stored (an earlier
+flush, another web process) count too: they are looked up when a batch is written.
+
 One bad event must not hold up the others: when a batch fails, its rows are written one by
 one; a row that fails on its own with a data error (a constraint, a bad value) is a dead
 letter at once — logged at ERROR with its data and dropped — and one that keeps failing for
@@ -28,11 +33,13 @@ from django.db import (
     connection,
     transaction,
 )
+from django.utils import timezone
 
 from mailwright.audit.events import DomainEvent
 from mailwright.delivery.models import Delivery
 from mailwright.feedback import engagement, tracking
 from mailwright.feedback.events import store
+from mailwright.feedback.models import Event
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.2
@@ -63,7 +70,7 @@ class EventWriter:
         pause = FLUSH_SECONDS
         while not self._stop.wait(pause):
             try:
-                written, left = self.flush_counts()
+                written, left = self.flush_counts(hold=True)
             except Exception:  # never let the thread die: the buffer would wait for ever
                 log.exception("tracking writer: flush failed")
                 written, left = 0, 1
@@ -75,19 +82,28 @@ class EventWriter:
         """Write the buffer; returns the number of events written."""
         return self.flush_counts()[0]
 
-    def flush_counts(self) -> tuple[int, int]:
-        """(events written, events put back for a later try)."""
+    def flush_counts(self, hold: bool = False) -> tuple[int, int]:
+        """(events written, events put back for a later try). `hold`: keep clicks younger
+        than the burst window for a later flush (the background thread's way)."""
         with self._flushing:
-            return self._flush_counts()
+            return self._flush_counts(hold)
 
-    def _flush_counts(self) -> tuple[int, int]:
+    def _flush_counts(self, hold: bool = False) -> tuple[int, int]:
+        held: list[dict] = []
         with self._lock:
             items, self._items = self._items, []
+            if hold:
+                young = timezone.now() - timedelta(seconds=tracking.BURST_SECONDS)
+                held = [i for i in items if i["type"] == "clicked" and i["at"] > young]
+                if held:
+                    items = [i for i in items if not (i["type"] == "clicked" and i["at"] > young)]
+                    self._items[:0] = held
         if not items:
             return 0, 0
+        batch = items + held  # what a burst is told from
         try:
             close_old_connections()
-            write(items)
+            write(items, context=batch)
             return len(items), 0
         except Exception as exc:
             log.warning(
@@ -99,7 +115,7 @@ class EventWriter:
         written, retry, failures = 0, [], []
         for item in items:
             try:
-                write([item], context=items)
+                write([item], context=batch)
                 written += 1
             except Exception as exc:
                 failures.append((item, exc))
@@ -179,6 +195,8 @@ def write(items: list[dict], context: list[dict] | None = None) -> None:
     for item in context or items:
         if item["type"] == "clicked":
             clicks_by_delivery[item["delivery"]].append(item)
+    for delivery_id, click in _stored_clicks(items):
+        clicks_by_delivery[delivery_id].append(click)
     events = []
     for item in items:
         d = deliveries.get(item["delivery"])
@@ -221,6 +239,22 @@ def write(items: list[dict], context: list[dict] | None = None) -> None:
         if people:
             # Scores are recomputed by the task worker, off the tracking path.
             transaction.on_commit(lambda: engagement.recompute_later.enqueue(people))
+
+
+def _stored_clicks(items: list[dict]) -> list[tuple[int, dict]]:
+    """Clicks already stored within the burst window of this batch's clicks, per delivery:
+    a burst whose first clicks an earlier flush (or another process) wrote."""
+    clicks = [i for i in items if i["type"] == "clicked"]
+    if not clicks:
+        return []
+    window = timedelta(seconds=tracking.BURST_SECONDS)
+    rows = Event.objects.filter(
+        type=Event.Type.CLICKED,
+        delivery_id__in={c["delivery"] for c in clicks},
+        created_at__gte=min(c["at"] for c in clicks) - window,
+        created_at__lte=max(c["at"] for c in clicks) + window,
+    ).values_list("delivery_id", "created_at", "data")[:1000]
+    return [(d, {"at": at, "link": (data or {}).get("link")}) for d, at, data in rows]
 
 
 writer = EventWriter()

@@ -136,7 +136,7 @@ REFINE: dict[str, frozenset[str]] = {
     USER_UNKNOWN: frozenset({MAILBOX_DISABLED, HAS_MOVED}),
     NOT_ACCEPTING_MAIL: frozenset({USER_UNKNOWN, MAILBOX_DISABLED}),
     HOST_UNKNOWN: frozenset({NOT_ACCEPTING_MAIL}),
-    MAILBOX_DISABLED: frozenset({RATE_LIMITED, MAILBOX_FULL}),
+    MAILBOX_DISABLED: frozenset({RATE_LIMITED, MAILBOX_FULL, SPAM_DETECTED}),  # AOL's 5.2.1
     SYSTEM_ERROR: frozenset({RATE_LIMITED, BLOCKED, EXPIRED, MAIL_LOOP}),
     # "5.4.1 Relay access denied"; qmail's "(#4.4.1) … in the queue too long" expired, and so
     # did a notice that gave up after days of "4.4.1 Connection timed out" ("could not be

@@ -54,6 +54,10 @@ def is_redacted(address: str | None) -> bool:
     )
 
 
+def _same_site(domain: str, senders: set[str]) -> bool:
+    return any(domain == s or domain.endswith("." + s) or s.endswith("." + domain) for s in senders)
+
+
 def _addr(value: str) -> str | None:
     value = (value or "").strip()
     if ";" in value and "@" not in value.split(";", 1)[0]:
@@ -108,14 +112,24 @@ def _candidates(fields: dict[str, str], original: Message | None) -> list[tuple[
     to = _addresses(mime.headers(original, "to"))
     # A To in the sender's own domain (a list or "subscribers" address of the sender, mail
     # sent to it with the recipients in Bcc) is the sender's, not the complainer's: last.
-    senders = {a.rpartition("@")[2].lower() for a in _addresses(mime.headers(original, "from"))}
-    own = [a for a in to if a.rpartition("@")[2].lower() in senders]
+    # "Own" also covers a sub- or parent domain of the From/Sender (lists.shop.example for
+    # mail from shop.example).
+    senders = {
+        a.rpartition("@")[2].lower()
+        for a in _addresses(mime.headers(original, "from") + mime.headers(original, "sender"))
+    }
+    own = [a for a in to if _same_site(a.rpartition("@")[2].lower(), senders)]
     to = [a for a in to if a not in own]
     if len(to) == 1:
         found.append((to[0], "original To"))
     for name in ("X-Original-To", "Delivered-To", "Envelope-To", "X-Envelope-To"):
         for addr in _addresses(mime.headers(original, name)):
             found.append((addr, f"original {name}"))
+    # Yahoo's "X-Apparently-To: user@yahoo.com via 98.137.0.11; <date>": the first word.
+    for value in mime.headers(original, "x-apparently-to"):
+        addr = _addr((value.split() or [""])[0])
+        if addr:
+            found.append((addr, "original X-Apparently-To"))
     received_for = {
         m.group(1).lower()
         for value in mime.headers(original, "received")
@@ -170,15 +184,51 @@ NOT_COMPLAINTS = {
 }
 
 
+# Some feedback loops put the ARF fields at the top of the first text part instead of a
+# message/feedback-report part; the reported message then follows attached or inline.
+_FIELDS_IN_TEXT = re.compile(r"[ \t\r\n]{0,200}Feedback-Type:[ \t]{0,8}[A-Za-z]", re.I)
+_INLINE_HEADERS = re.compile(
+    r"^(?:Return-Path|Received|X-Original-To|Delivered-To|From):", re.I | re.M
+)
+
+
+def _fields_in_text(msg: Message) -> tuple[dict[str, str], Message | None] | None:
+    """(fields, inline original) of a report whose first text part starts with the ARF
+    fields, or None."""
+    part = next(
+        (
+            p
+            for p in mime.walk(msg)
+            if not p.is_multipart() and mime.content_type(p) == "text/plain"
+        ),
+        None,
+    )
+    text = mime.part_text(part)[:64_000] if part is not None else ""
+    if not _FIELDS_IN_TEXT.match(text):
+        return None
+    head, _, rest = text.lstrip().replace("\r\n", "\n").partition("\n\n")
+    fields = {k.lower(): mime.decode(v) for k, v in mime.parse_headers(head + "\n").items()}
+    start = _INLINE_HEADERS.search(rest)
+    inline = mime.parse_headers(rest[start.start() :]) if start else None
+    if inline is not None and not inline.get("from"):
+        inline = None
+    return fields, inline
+
+
 def arf(msg: Message) -> Complaint | None:
     parts = mime.parts_of_type(msg, "message/feedback-report")
+    in_text = None
     if not parts and not (
         mime.content_type(msg) == "multipart/report"
         and mime.param(msg, "report-type") == "feedback-report"
     ):
-        return None
-    fields = _report_fields(parts[0]) if parts else {}
+        in_text = _fields_in_text(msg)
+        if in_text is None:
+            return None
+    fields = _report_fields(parts[0]) if parts else (in_text[0] if in_text else {})
     original = mime.attached_original(msg) or _inline_original(msg)
+    if original is None and in_text is not None:
+        original = in_text[1]
     recipient, rule, redacted = choose_recipient(fields, original)
     feedback_type = (fields.get("feedback-type", "") or "abuse").strip().lower()
     feedback_type = re.split(r"[\s;]", feedback_type)[0] or "abuse"

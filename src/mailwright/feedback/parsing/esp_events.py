@@ -1,9 +1,11 @@
 """Sending relays' bounce events as JSON, when a customer forwards a webhook payload or an
 event export by e-mail: SendGrid's Event Webhook, Mailgun's webhooks (event "failed"),
 SparkPost's message events, Postmark's bounce webhook and Mandrill's `mandrill_events`, as each
-vendor documents them. Only the event's own recipient field is read; the status and diagnostic
-decide kind and reason as for any bounce, the vendor's own verdict (severity, bounce type,
-bounce class) fills in when the text does not say."""
+vendor documents them, and their spam-complaint events (SendGrid "spamreport", Mailgun
+"complained", Postmark "SpamComplaint"), which are complaints. Only the event's own
+recipient field is read; the status and diagnostic decide kind and reason as for any bounce,
+the vendor's own verdict (severity, bounce type, bounce class) fills in when the text does
+not say."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ from mailwright.feedback.parsing.result import (
 )
 
 # A payload of one of these vendors is in the text (cheap test before any JSON is read).
-MARKERS = re.compile(r'"msys"|"event-data"|"RecordType"|mandrill_events|"sg_event_id"')
+MARKERS = re.compile(
+    r'"msys"|"event-data"|"RecordType"|mandrill_events|"sg_event_id"|"SpamComplaint"'
+)
 MAX_JSON = 200_000
 
 # SparkPost bounce classification codes → (permanent, reason).
@@ -143,6 +147,31 @@ def _load(text: str):
         return jsonsafe.loads(text[start : end + 1])
     except ValueError:
         return None
+
+
+def complaint_event(text: str) -> tuple[str, str] | None:
+    """(recipient, event name) of the first spam-complaint event in a relay's JSON payload:
+    SendGrid's "spamreport", Mailgun's "complained", Postmark's SpamComplaint record."""
+    data = _load(text)
+    items = data if isinstance(data, list) else [data]
+    if isinstance(data, dict) and isinstance(data.get("Bounces"), list):
+        items = data["Bounces"]  # Postmark's bounces API: {"TotalCount": n, "Bounces": [...]}
+    for item in items[:1000]:
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("event-data"), dict):
+            item = item["event-data"]
+        if item.get("event") == "spamreport":
+            address, name = item.get("email"), "SendGrid spamreport event"
+        elif item.get("event") == "complained":
+            address, name = item.get("recipient"), "Mailgun complained event"
+        elif "SpamComplaint" in (item.get("RecordType"), item.get("Type")):
+            address, name = item.get("Email"), "Postmark SpamComplaint record"
+        else:
+            continue
+        if isinstance(address, str) and "@" in address:
+            return address.strip(), name
+    return None
 
 
 def read(result: Parsed, text: str) -> bool:

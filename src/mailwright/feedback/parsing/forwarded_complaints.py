@@ -35,6 +35,9 @@ _REPORT_TEXT = re.compile(
     r"|\bspam[ \t]{1,3}(?:complaint|report)"
     r"|\bunsolicited[ \t\r\n]{1,3}(?:(?:commercial|bulk)[ \t\r\n]{1,3})?(?:e-?mail|message)"
     r"|\babuse[ \t]{1,3}(?:report|complaint)"
+    # A reporter speaking of its users: "Our users marked the following messages as spam".
+    r"|\b(?:users?|customers?|subscribers?|members?)\b.{0,40}?\bmarked\b.{0,80}?"
+    r"\bas[ \t\r\n]{1,3}(?:spam|junk)\b"
     r"|\[ SpamCop V",
     re.I | re.S,
 )

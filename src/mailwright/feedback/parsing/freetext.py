@@ -46,6 +46,7 @@ ORIGINAL_MARKERS = re.compile(
     r"Ursprüngliche Nachricht|Originalnachricht|Message d'origine|Message original|"
     r"Mensaje original|Oryginalna wiadomość|Orijinal ileti|Özgün ileti|"
     r"Kopfzeilen der ursprünglichen Nachricht|Messaggio originale|Mensagem original|"
+    r"Kopfzeilen der Originalnachricht|"
     r"Cabeçalhos da mensagem original|Oorspronkelijk bericht|Origineel bericht|以下为原邮件|"
     rf"{intl.ORIGINAL_MARKERS}"
     r")[^\n]*$",

@@ -3,9 +3,11 @@ input and returns something (an empty string, an empty list) rather than raising
 
 from __future__ import annotations
 
+import base64
 import copy
 import email
 import html
+import quopri
 import re
 from collections.abc import Iterator
 from email.header import decode_header
@@ -34,6 +36,8 @@ MAX_HEADER = 8 * 1024
 # the returned original's headers come first (a real notice's text is a few kilobytes; the
 # rest is the original's body, which decides nothing). Forty patterns over 256 KB took 100+ ms.
 MAX_TEXT = 64 * 1024
+# An indented header line ("   To:      addr").
+_INDENTED_HEADER = re.compile(r"[ \t]{1,12}[A-Za-z][\w-]{0,40}:[ \t]")
 # Recipients read from one report: an SMTP transaction has at most a few hundred (RFC 5321
 # asks servers to accept 100) and we send one per message; each costs ~1 ms of patterns.
 MAX_RECIPIENTS = 50
@@ -309,9 +313,21 @@ def html_text(markup: str) -> str:
 
 def parse_headers(text: str) -> Message:
     try:
-        return HeaderParser().parsestr(text[:MAX_TEXT], headersonly=True)
+        return HeaderParser().parsestr(_dedent_block(text[:MAX_TEXT]), headersonly=True)
     except Exception:
         return Message()
+
+
+def _dedent_block(text: str) -> str:
+    """A header block quoted with an indent ("   From:  x", "   To:  y" under GroupWise's
+    "Original Message:"), moved to the margin; a block at the margin is left alone."""
+    first = text.lstrip("\r\n")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent or not _INDENTED_HEADER.match(first):
+        return text
+    head, sep, rest = first.partition("\n\n")
+    lines = [line[len(indent) :] if line.startswith(indent) else line for line in head.split("\n")]
+    return "\n".join(lines) + sep + rest
 
 
 def attached_message(part: Message) -> Message | None:
@@ -323,13 +339,28 @@ def attached_message(part: Message) -> Message | None:
         return None
     if ctype in ("message/rfc822", "message/global"):
         if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-            return payload[0]
+            return _transfer_decoded(part, payload[0])
         if isinstance(payload, str):
             return parse_headers(payload)
         return None
     if ctype in ("text/rfc822-headers", "message/rfc822-headers", "text/global-headers"):
         return parse_headers(part_text(part))
     return None
+
+
+def _transfer_decoded(part: Message, inner: Message) -> Message:
+    """A message/rfc822 part sent base64 or quoted-printable (RFC 2046 section 5.2.1 forbids
+    it; some feedback loops do it): the parser leaves a header-less message whose body is the
+    encoded original, which is decoded and parsed here."""
+    cte = header(part, "content-transfer-encoding").strip().lower()
+    body = inner.get_payload()
+    if cte not in ("base64", "quoted-printable") or len(inner) or not isinstance(body, str):
+        return inner
+    try:
+        raw = base64.b64decode(body) if cte == "base64" else quopri.decodestring(body.encode())
+    except (ValueError, TypeError):
+        return inner
+    return load(raw) if raw.strip() else inner
 
 
 def attached_original(msg: Message) -> Message | None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 
+from mailwright.feedback.parsing.classify import find_status
 from mailwright.feedback.parsing.notice_places import (
     _A,
     ANGLE_LINE,
     BARE_LINE,
+    EXCHANGE_ON,
+    EXCHANGE_ON_LOCAL,
     LABELLED,
     RCPT_TO,
+    REPLY_CODE,
 )
 
 # "  Recipient address: addr" (Messaging Server, PMDF: one block per recipient).
@@ -37,6 +41,46 @@ GW_STATUS_LINE = re.compile(
 # A bulleted list, one recipient a line: "  * addr", "  - addr", "  • addr".
 BULLET_LINE = re.compile(rf"^[ \t]*[*•-][ \t]+<?(?P<a>{_A})>?[ \t]*$", re.M)
 
+# Round 8. InterMail lists unknown addresses as "SMTP <addr>" and remote refusals as
+# "Recipient: <addr>" (both sections can be in one notice).
+INTERMAIL_LINE = re.compile(rf"^[ \t]*(?:SMTP[ \t]+<|Recipient:[ \t]*<?)(?P<a>{_A})", re.M | re.I)
+# Exchange 5.5/2000 (IMS, MTA): "addr on Tue, 4 Mar 2025 …" or "addr on 3/4/2005 …"; an X.400
+# O/R address carries the SMTP one in a dda attribute: "c=US;…;dda:SMTP=addr; on …".
+EXCHANGE_IMS_ON = re.compile(
+    rf"^[ \t]*(?:c=[^\n]{{0,200}}?dda:SMTP=)?'?(?P<a>{_A})'?;?"
+    r"[ \t]+on[ \t]+(?:\d|[A-Z][a-z]{2},)",
+    re.M,
+)
+# Families whose notice repeats the original's To above its heading ("Your message / To: …
+# / did not reach the following recipient(s):"): read from the heading on.
+FROM_HEADING = frozenset({"exchange_ims"})
+# Families that list the addresses, then state one error for all of them below the list
+# (Domino: "The following recipients failed:" / addresses / "Error transferring to …").
+SHARED_ERROR = frozenset({"domino_list"})
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*+\n")
+# InterMail's "SMTP <addr>" lines are the section of unknown destination addresses.
+_INTERMAIL_UNKNOWN = re.compile(r"^([ \t]*SMTP[ \t]+<[^>\n]{1,254}>)[ \t]*$", re.M)
+
+
+def normalized(family: str, signature: re.Pattern[str], report: str) -> str:
+    """The report as the places and the diagnostics read it: from the heading on (FROM_HEADING),
+    the shared error under each listed address (SHARED_ERROR), InterMail's unknown section
+    said next to each of its addresses."""
+    if family == "intermail" and "destination addresses were unknown" in report:
+        return _INTERMAIL_UNKNOWN.sub(r"\1 (user unknown)", report)
+    m = signature.search(report) if family in FROM_HEADING | SHARED_ERROR else None
+    if m is None:
+        return report
+    if family in FROM_HEADING:
+        return report[m.start() :]
+    parts = _PARAGRAPH_BREAK.split(report[m.end() :].lstrip("\r\n"), maxsplit=2)
+    error = " ".join(parts[1].split())[:600] if len(parts) > 1 else ""
+    if not (find_status(error) or REPLY_CODE.search(error)):
+        return report
+    listed = BARE_LINE.sub(lambda a: f"{a.group(0)}\n    {error}", parts[0])
+    return "\n\n".join([report[: m.end()], listed, *parts[1:]])
+
+
 # (family, signature phrases that start a line, places) — most specific first.
 FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = (
     ("james", (r"Hi\. This is the James mail server at",), (BARE_LINE,)),
@@ -53,7 +97,7 @@ FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = 
     (
         "intermail",  # Openwave / Critical Path InterMail MTA
         (r"This Message was undeliverable due to the following reason",),
-        (LABELLED, BARE_LINE),
+        (INTERMAIL_LINE, LABELLED, BARE_LINE),
     ),
     (
         "interscan",  # Trend Micro InterScan Messaging Security Suite
@@ -112,6 +156,18 @@ FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = 
         (r"Delivery to the following recipients failed permanently:",),
         (BULLET_LINE, BARE_LINE),
     ),
+    # Round 8 (fixtures v8_*). Exchange 5.5/2000's IMS and MTA notices.
+    ("exchange_ims", (r"did not reach the following recipient\(s\):",), (EXCHANGE_IMS_ON,)),
+    (
+        "exchange2003_localized",  # "The following recipient(s) could not be reached:" (de, es, fr)
+        (
+            r"Folgende Empfänger konnten nicht erreicht werden:",
+            r"No se pudo llegar a los siguientes destinatarios:",
+            r"Impossible de joindre les destinataires suivants ?:",
+        ),
+        (EXCHANGE_ON_LOCAL, EXCHANGE_ON, BARE_LINE),
+    ),
+    ("domino_list", (r"The following recipients failed:",), (BARE_LINE,)),  # Domino 8 router
     # Round 8: Domino's Delay report ("transfer is delayed" to the recipients listed below
     # it, per the Domino admin help), English and German; says_temporary makes it a delay.
     (

@@ -48,6 +48,8 @@ LABELLED = re.compile(
     r"address|to|rcpt|empfänger|empfaenger|adresse|destinataire|destinatario|"
     r"dirección|adresat|odbiorca|alıcı|alici|alıcı adresi|收件人|收件人地址|收信人|宛先|"
     r"destinatário|ontvanger|geadresseerde|"
+    # MailEnable: "Nachricht an: addr" (German), "[SMTP:addr]" (its address type, any language).
+    r"nachricht an|\[smtp|"
     # Office 365's "Recipient Address:" in its localised NDRs.
     r"dirección del destinatario|adresse du destinataire|empfängeradresse|"
     r"indirizzo del destinatario|endereço do destinatário|adres van de ontvanger|"
@@ -142,7 +144,8 @@ def up_to_next_block(report: str, address: str, found: list[str]) -> str:
             break
         at = pos + 1 + _indent(report, pos + 1)
         label = _ROW_LABEL.match(report, at)  # "To: addr  Undeliverable …", "Failed Recipient:"
-        m = ADDRESS.match(report, label.end() if label else at)
+        at = label.end() if label else at
+        m = ADDRESS.match(report, at + 1 if report.startswith("<", at) else at)  # "<addr>: …"
         if m and m.group(0).lower() in others:
             return report[: pos + 1]
         pos = report.find("\n", pos + 1)

@@ -41,6 +41,7 @@ LOCAL_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"не существует|нет такого (?:пользователя|ящика)|адресат не найден|несуществующ",
             r"존재하지 않는 (?:사용자|계정|주소)|없는 (?:사용자|계정|주소)",
             r"Empfänger(?:adresse)? (?:ist )?unbekannt|existiert nicht|unbekannte[rn]? Empfänger",
+            r"Benutzer (?:ist )?unbekannt|unbekannte[rn]? Benutzer",  # Merak, MDaemon (de)
             r"utilisateur inconnu|destinataire inconnu|adresse (?:est )?inconnue|n'existe pas",
             r"usuario desconocido|destinatario desconocido|no existe",
             r"nie istnieje|nieznany (?:adresat|odbiorca|użytkownik)",

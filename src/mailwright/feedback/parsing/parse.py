@@ -123,6 +123,12 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     if esp_events.MARKERS.search(report) and esp_events.read(result, report):
         _finish(result, msg, envelope_rcpt, None, domains)
         return result
+    event = esp_events.MARKERS.search(report) and esp_events.complaint_event(report)
+    if event:
+        _trace(result, "complaint", True, f"a relay's spam-complaint event JSON ({event[1]})")
+        _complaint(result, complaints.Complaint("abuse", event[0], None, {}, event[1]))
+        _finish(result, msg, envelope_rcpt, None, domains)
+        return result
 
     # 4. Pre-ARF complaint formats.
     complaint = complaints.jmrp_legacy(msg) or forwarded_complaints.complaint(msg)
@@ -143,14 +149,10 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     own_forward = shapes.forwards_own_notice(msg, report, domains)  # a person's, not ours
     looks_like_bounce = shapes.bounce_signals(msg) and not own_forward
     is_auto = autoreply.is_auto_reply(msg)
-    listed = (shapes.list_traffic(msg) and not looks_like_bounce) or own_forward
-    # A read receipt (Notes' "Your document: … was received by:") is never read as a notice.
-    listed = listed or (autoreply.is_receipt(msg) and not looks_like_bounce)
+    listed = (shapes.list_or_receipt(msg) and not looks_like_bounce) or own_forward
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
-    # A person's reply ("RE: Undeliverable: …"): the notice under its marker is what they
-    # answer, not a report to us (round 8).
-    person_reply = shapes.is_reply(msg) and not (looks_like_bounce or is_auto)
+    person_reply = shapes.is_reply(msg) and not (looks_like_bounce or is_auto)  # shapes.is_reply
     if original_text and not person_reply and not plaintext_formats.family_of(body):
         # A notice forwarded under Outlook's "-----Original Message-----": the marker cut off
         # the notice itself; read the notice from after it (its own marker ends it). Also a

@@ -24,12 +24,14 @@ from mailwright.feedback.parsing.result import (
     BLOCKED,
     CONTENT_REJECTED,
     HOST_UNKNOWN,
+    MAIL_LOOP,
     MAILBOX_DISABLED,
     MAILBOX_FULL,
     MESSAGE_TOO_LARGE,
     NETWORK_ERROR,
     RATE_LIMITED,
     SECURITY_ERROR,
+    SPAM_DETECTED,
     SYSTEM_ERROR,
     USER_UNKNOWN,
 )
@@ -148,7 +150,10 @@ DIRECTORY_MORE = rule(
     "unknown user",
     de=(r"nicht im domino[- ](verzeichnis|directory)",),
     it=(r"non è presente nella domino directory",),
-    fr=(r"n'est pas répertorié dans (le |l'annuaire )?domino",),
+    fr=(
+        r"n'est pas répertorié dans (le |l'annuaire )?domino",
+        r"non répertorié dans le carnet d'adresses",  # Domino R5 (fr): the Name & Address Book
+    ),
 )
 # CommuniGate Pro's SMTP module: "no DNS A-data returned" (the domain resolves to nothing).
 HOST_MORE = rule(HOST_UNKNOWN, "unknown host", en=(r"no dns (a|mx)-data returned",))
@@ -159,11 +164,18 @@ DISABLED_MORE = rule(
     en=(r"account \([^)\n]{1,100}\) (has been|is) (disabled|suspended|deactivated|frozen)",),
 )
 
+# Round 8. AOL's refusal after DATA ("521 5.2.1 : AOL will not accept delivery of this
+# message."): its content filter, whatever the X.2.1 code says; Exchange 2000's loop sentence;
+# a message store that does not answer (Scalix, Sun/Oracle Messaging Server).
+SPAM_MORE = rule(SPAM_DETECTED, "spam", en=(r"will not accept delivery of this message",))
+LOOP_MORE = rule(MAIL_LOOP, "loop", en=(r"bounce between two servers",))
+STORE_DOWN = rule(SYSTEM_ERROR, "system", en=(r"message store .{0,20}not (responding|available)",))
+
 # Where they go in phrases.TEXT_RULES: after the block lists (both groups are "strong"
 # evidence, beating any code), after CONTENT, after SIZE (before the queue expiry), and
 # after SYSTEM.
 AFTER_BLOCK_LIST: list[TextRule] = [RATE_MORE, BLOCK_LIST_MORE]
-AFTER_CONTENT: list[TextRule] = [CONTENT_MORE, AUTH_MORE, QUOTA_MORE]
+AFTER_CONTENT: list[TextRule] = [CONTENT_MORE, AUTH_MORE, QUOTA_MORE, SPAM_MORE, LOOP_MORE]
 AFTER_SIZE: list[TextRule] = [
     SIZE_LOCALIZED,
     DISABLED_EXPIRED,
@@ -172,4 +184,4 @@ AFTER_SIZE: list[TextRule] = [
     HOST_MORE,
     DISABLED_MORE,
 ]
-AFTER_SYSTEM: list[TextRule] = [SYSTEM_MORE, NETWORK_MORE]
+AFTER_SYSTEM: list[TextRule] = [SYSTEM_MORE, NETWORK_MORE, STORE_DOWN]

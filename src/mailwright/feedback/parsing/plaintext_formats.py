@@ -147,7 +147,6 @@ FORMATS: tuple[Format, ...] = (
             r"El mensaje no llegó a algunos o a ninguno de los destinatarios",
             # Localised headings, and the administrators' line in any language:
             # "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", "#< #5.1.1 smtp;550 …> #SMTP#"
-            r"Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen",
             r"次の受信者またはグループへの配信に失敗しました",
             # Exchange Online's heading in French, Spanish, Italian, Portuguese, and its
             # administrators' line (English in every language).
@@ -454,6 +453,7 @@ def read_notice(
     fmt = family_of(report)
     if fmt is None:
         return None
+    report = legacy.normalized(fmt.family, fmt.signature, report)
     if fmt.needs_block and not (
         original is not None
         or DAEMON.search(notice_from)
