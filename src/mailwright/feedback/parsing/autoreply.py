@@ -183,6 +183,14 @@ RECEIPT_TEXT = re.compile(
 NOT_READ_SUBJECT = re.compile(r"^\s*(?:not read|ungelesen|non lu|no leído)\s*:", re.I)
 NOT_READ_TEXT = re.compile(r"deleted without being read|ungelesen gelöscht|supprimé sans", re.I)
 
+# Lotus Notes' return receipt, plain text: "Your document: <subject>" then "was received by:
+# <name>" (German "Ihr Dokument:" / "wurde empfangen von:", French "Votre document:").
+NOTES_RECEIPT_TEXT = re.compile(
+    r"^[ \t]*(?:Your document|Ihr Dokument|Votre document)[ \t]*:[^\n]{0,200}\n"
+    r"[ \t]*(?:was received by|wurde empfangen von|a été reçu par)[ \t]*:",
+    re.I | re.M,
+)
+
 
 # A delivery receipt sent as text (Outlook's "Delivered:", email-to-SMS gateways' "Delivered:
 # SMS to …"): "Your message … was delivered" / "has been delivered".
@@ -205,6 +213,8 @@ def is_receipt(msg: Message) -> bool:
     if NOT_READ_SUBJECT.match(mime.header(msg, "subject")) and NOT_READ_TEXT.search(
         mime.report_text(msg)[:4096]
     ):
+        return True
+    if NOTES_RECEIPT_TEXT.search(mime.report_text(msg)[:4096]):
         return True
     return bool(mime.parts_of_type(msg, "message/disposition-notification")) or (
         mime.content_type(msg) == "multipart/report"

@@ -168,6 +168,18 @@ FORMATS: tuple[tuple[str, tuple[str, ...], tuple[re.Pattern[str], ...]], ...] = 
         (EXCHANGE_ON_LOCAL, EXCHANGE_ON, BARE_LINE),
     ),
     ("domino_list", (r"The following recipients failed:",), (BARE_LINE,)),  # Domino 8 router
+    # Round 8: Domino's Delay report ("transfer is delayed" to the recipients listed below
+    # it, per the Domino admin help), English and German; says_temporary makes it a delay.
+    (
+        "domino_delay",
+        (  # one phrase (each one re-scans a long blank run); never starts inside blanks
+            r"(?=\S)(?:\S[^\n]{0,80})?\b(?:(?:transfer|delivery)"
+            r"(?:\s{1,3}to the following recipients?)?\s{1,3}(?:is|has been) delayed"
+            r"(?: to the following recipients?)?|an (?:die )?folgenden? Empfänger"
+            r"\s{1,3}(?:ist|sind|wurde) verzögert):[ \t]*$",
+        ),
+        (BARE_LINE,),
+    ),
     # IMail names only the host; the recipient comes from the returned original's headers.
     ("imail_host", (r"Unknown host: [\w-]+(?:\.[\w-]+)+[ \t]*$",), ()),
 )

@@ -77,7 +77,11 @@ _TEMPORARY = re.compile(
     # groups", "This message hasn't been delivered yet", "There was a temporary problem").
     r"Delivery is delayed to|(?:hasn't|has not) been delivered yet|will keep trying to deliver|"
     r"temporary problem delivering|"
-    r"\bDelay reason:|vertraagd|nog niet (?:\w{1,12} ){0,2}afgeleverd",  # Exim warnings
+    r"\bDelay reason:|vertraagd|nog niet (?:\w{1,12} ){0,2}afgeleverd|"  # Exim warnings
+    # Round 8: delay warnings in Spanish, German (Domino, Exchange), French, Italian.
+    r"seguirá intentándo|no ha podido entregarse todavía|todavía no (?:ha sido|se ha) entregad|"
+    r"noch nicht zugestellt|verzögert|Zustellung weiterhin|pas encore termin|"
+    r"continuera à essayer|continuerà a tentare|non è stato ancora recapitat|ritardat",
     re.I,
 )
 _PERMANENT = re.compile(r"permanent (?:fatal )?error|failed permanently|given up|gave up", re.I)

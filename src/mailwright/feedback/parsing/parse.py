@@ -149,10 +149,11 @@ def _parse_msg(msg: Message, envelope_rcpt: str | None, domains: set[str], neste
     own_forward = shapes.forwards_own_notice(msg, report, domains)  # a person's, not ours
     looks_like_bounce = shapes.bounce_signals(msg) and not own_forward
     is_auto = autoreply.is_auto_reply(msg)
-    listed = (shapes.list_traffic(msg) and not looks_like_bounce) or own_forward
+    listed = (not looks_like_bounce and shapes.list_or_receipt(msg)) or own_forward
     report = shapes.unquote_forwarded(report, mime.header(msg, "subject"))
     body, original_text = shapes.split_notice(report)
-    if original_text and not plaintext_formats.family_of(body):
+    person_reply = shapes.is_reply(msg) and not (looks_like_bounce or is_auto)  # shapes.is_reply
+    if original_text and not person_reply and not plaintext_formats.family_of(body):
         # A notice forwarded under Outlook's "-----Original Message-----": the marker cut off
         # the notice itself; read the notice from after it (its own marker ends it). Also a
         # notice in no known format, when only the text after the marker carries a code.

@@ -131,6 +131,9 @@ NETWORK_MORE = rule(
     NETWORK_ERROR,
     "network",
     en=(r"cannot start tls", r"handshake (failed|failure)"),
+    # Round 8: Domino's and Exchange's German/Italian "destination server not reachable".
+    de=(r"(?:ziel|mail)?server\b[^\n]{0,40}\bnicht erreichbar",),
+    it=(r"server\b[^\n]{0,40}\bnon (?:è )?raggiungibile",),
 )
 
 # Round 7: Domino's mail file quota ("database would exceed its disk quota") in German, and

@@ -9,7 +9,7 @@ import re
 from email.message import Message
 from email.utils import getaddresses
 
-from mailwright.feedback.parsing import freetext, mime, plaintext_formats, verp
+from mailwright.feedback.parsing import autoreply, freetext, mime, plaintext_formats, verp
 from mailwright.feedback.parsing.classify import find_smtp_code, find_status
 from mailwright.feedback.parsing.notice_places import _A
 
@@ -163,6 +163,13 @@ def original_senders(original: Message | None) -> set[str]:
     }
 
 
+def is_reply(msg: Message) -> bool:
+    """A reply's subject ("Re:", "AW:", "SV:", …). A person's reply ("RE: Undeliverable: …",
+    not from a mailer daemon, not an auto-reply) answers the notice quoted under its
+    "-----Original Message-----" marker: parse.py does not read that notice (round 8)."""
+    return bool(REPLY_SUBJECT.match(mime.header(msg, "subject")))
+
+
 def is_forward(subject: str, report: str) -> bool:
     """A person forwarding something (a forward subject or heading), not replying to it."""
     if REPLY_SUBJECT.match(subject or ""):
@@ -273,6 +280,12 @@ def list_traffic(msg: Message) -> bool:
     """A mailing list's post or digest (List-Id, a multipart/digest): a bounce quoted or
     forwarded in it is list traffic, not a notice about our mail."""
     return bool(mime.header(msg, "list-id") or mime.parts_of_type(msg, "multipart/digest"))
+
+
+def list_or_receipt(msg: Message) -> bool:
+    """List traffic, or a read receipt (Notes' "Your document: … was received by:" shares a
+    Notes failure notice's first line): never read as a notice (round 8)."""
+    return list_traffic(msg) or autoreply.is_receipt(msg)
 
 
 def forwarded_notice(msg: Message) -> Message | None:
