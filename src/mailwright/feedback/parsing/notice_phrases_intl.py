@@ -29,6 +29,9 @@ SIGNATURES = (
     r"לא נמסרה|לא ניתן היה למסור|לא ניתן למסור",
     r"تعذر تسليم|لم نتمكن من توصيل|فشل التسليم|لم يتم التسليم|تحویل داده نشد",
     r"no se pudo entregar|no ha sido entregado",
+    # Round 9: Czech "nelze doručit" (Centrum), Turkish "ulaştırılamadı"/"iletilemedi"
+    # (Superonline, TTNet), Persian "ارسال نشد", Thai "ไม่สามารถส่งถึง" (could not reach).
+    r"nelze doručit|ulaştırılamadı|iletilemedi|ارسال نشد|ไม่สามารถส่งถึง",
 )
 # "Recipient:" labels in those languages.
 LABELS = (
@@ -41,7 +44,7 @@ LABELS = (
 # "Su mensaje para addr", "sua mensagem para addr", "לנמען addr".
 BEFORE_ADDR = (
     r"(?:лист|письмо|сообщение|повідомлення) (?:для|до)|получателю|одержувачу|"
-    r"wiadomość do|zpráva pro|správa pre|mensaje para|mensagem para|לנמען"
+    r"wiadomość do|zpráva pro|zprávu pro|správa pre|mensaje para|mensagem para|לנמען"
 )
 # Gave up after days of retries (Polish "przez 5 dni … próby … przerwane", Spanish, Czech).
 GAVE_UP = (
@@ -50,6 +53,13 @@ GAVE_UP = (
 )
 # Still trying: a warning, not a failure ("Seguiremos intentando", "ainda não foi entregue").
 TEMPORARY = r"seguiremos intentando|aún no ha sido entregado|ainda não foi entregue"
+# Round 9: Exchange's "Delivery is delayed" heading and "not delivered yet" in Greek, and the
+# delay words of the Czech, Hungarian, Romanian, Hebrew, Arabic and Persian notices.
+TEMPORARY += (
+    r"|παράδοση καθυστερεί|δεν έχει παραδοθεί ακόμη|doručení (?:je )?zpožděno|"
+    r"kézbesítés(?:e)? késik|livrarea (?:este )?întârziată|המסירה מתעכבת|"
+    r"تأخر (?:ال)?تسليم|با تأخیر|با تاخیر"
+)
 # Where the returned original starts (freetext.ORIGINAL_MARKERS), in those languages and the
 # variants of Russian and Polish the providers use ("Заголовки исходного письма",
 # "Wiadomość oryginalna").

@@ -73,6 +73,8 @@ DISABLED = rule(
     fi=(r"tili .{0,30}(suljettu|poistettu käytöstä)",),
     he=(r"החשבון .{0,30}(מושבת|הושעה|חסום)",),
     ar=(r"الحساب .{0,30}(معطل|موقوف)",),
+    # Persian; Windows-1256 has no Persian yeh, so ي stands for ی there.
+    fa=(r"حساب .{0,30}(غ[یي]رفعال|مسدود|تعل[یي]ق)",),
 )
 
 # "finns inte" (sv), "finnes ikke" (no), "findes ikke" (da), "δεν υπάρχει" (el) and "nu
