@@ -81,3 +81,46 @@ def test_another_receivers_will_not_accept_sentence_keeps_its_own_reason():
     assert classify(None, text)[1] == USER_UNKNOWN
     aol = "521 5.2.1 : AOL will not accept delivery of this message."
     assert classify(None, aol)[1] == "spam_detected"
+
+
+NOTICE = (
+    "From: MAILER-DAEMON@mx.example.{tld}\nTo: bounce+8t01-01abcdef@bounces.example.org\n"
+    "Subject: {subject}\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+    "Content-Transfer-Encoding: 8bit\n\n"
+)
+
+
+def notice(tld: str, subject: str, body: str):
+    return parse_message((NOTICE.format(tld=tld, subject=subject) + body).encode())
+
+
+def test_a_final_notice_that_mentions_its_retries_is_a_bounce_not_a_delay():
+    # The delay words added in rounds 7-8 ("verzögert", "будем продолжать попытки", "계속
+    # 시도") also stand in final notices that tell the history of the attempts.
+    de = notice(
+        "de",
+        "Unzustellbar",
+        "Ihre Nachricht konnte an folgende Empfänger nicht zugestellt werden:\n\n"
+        "  uwe@example.de\n\nDie Zustellung war mehrfach verzögert; der Zielserver ist nicht "
+        "erreichbar. Die Zustellung ist endgültig fehlgeschlagen.\n",
+    )
+    ru = notice(
+        "ru",
+        "Письмо не доставлено",
+        "Ваше письмо не доставлено адресату.\n\n  ivan@example.ru\n\n"
+        "Почтовый ящик переполнен. Мы не будем продолжать попытки доставки.\n",
+    )
+    ko = notice(
+        "kr",
+        "메일 전송 실패",
+        "메일을 전송하지 못했습니다.\n\n  minji@example.kr\n\n"
+        "72시간 동안 계속 시도했으나 상대 서버에 연결할 수 없어 전송에 실패했습니다.\n",
+    )
+    for result, address in (
+        (de, "uwe@example.de"),
+        (ru, "ivan@example.ru"),
+        (ko, "minji@example.kr"),
+    ):
+        assert (result.bounce, result.delay) == (True, False), address
+        assert [r.address for r in result.recipients] == [address]
+    assert ru.recipients[0].reason == MAILBOX_FULL
