@@ -152,6 +152,7 @@ REFINE: dict[str, frozenset[str]] = {
     MESSAGE_TOO_LARGE: frozenset({CONTENT_REJECTED, VIRUS_DETECTED}),
     EXPIRED: frozenset({MAILBOX_FULL}),
 }
+_FULL_ONLY = frozenset({MAILBOX_FULL})
 # X.7 codes whose meaning is fixed, whatever words come with them (Gmail's 5.7.26 says
 # "blocked" about an unauthenticated sender: it is a security_error).
 FIXED_X7 = frozenset({f"7.{n}" for n in range(20, 30) if n != 27} | {"7.7"})
@@ -301,6 +302,8 @@ def reason_from_status(status: str | None, text: str, smtp: str | None) -> tuple
             prepared = prepare(text)
             if _X71_UNKNOWN.search(prepared) and not _ABOUT_SENDER.search(prepared):
                 found = None
+        if found and base == MAILBOX_FULL and reason_from_text(text, _FULL_ONLY):
+            found = None  # the code and the words both say full ("space no longer available")
         if found:
             return found[0], f"{found[1]} refines status {status}"
     if key == "7.1" and _X71_UNKNOWN.search(prepare(text)):

@@ -109,7 +109,8 @@ def _event(item: dict) -> tuple[str, bool | None, str, str, str] | None:
             text.strip(),
             MAILGUN_REASONS.get(str(item.get("reason")), OTHER),
         )
-    if item.get("RecordType") == "Bounce" and item.get("Type") in POSTMARK_TYPES:
+    # str(): a list or object in "Type" is unhashable (a dict lookup would raise).
+    if item.get("RecordType") == "Bounce" and str(item.get("Type")) in POSTMARK_TYPES:
         permanent, hint = POSTMARK_TYPES[str(item["Type"])]
         text = str(item.get("Details") or item.get("Description") or "")
         return (str(item.get("Email") or ""), permanent, "", text, hint)

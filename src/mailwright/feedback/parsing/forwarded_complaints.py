@@ -48,6 +48,13 @@ _QUOTED_HEADER = re.compile(
 )
 _QUOTE_MARK = re.compile(r"^[ \t]{0,4}>[ \t]?", re.M)
 _MAX_TEXT = 16_000
+# A receiver's SMTP refusal in the notice's own words ("554 5.7.1 … unsolicited", "host said:
+# 550 …"): a delivery failure notice, whatever its subject, not somebody's spam report.
+_SMTP_REFUSAL = re.compile(
+    r"^[ \t]{0,8}[45][0-5]\d[ -]\S|(?<![\d.])[45][0-5]\d[ -][45]\.\d{1,3}\.\d{1,3}\b"
+    r"|\b(?:said|replied|responded|answered|returned)\b[^\n]{0,20}?(?<![\d.])[45][0-5]\d\b",
+    re.I | re.M,
+)
 
 # A feedback-loop aggregate: rates per Feedback-ID identifier.
 _FEEDBACK_ID = re.compile(r"\bFeedback[- ]ID\b", re.I)
@@ -70,6 +77,14 @@ def _quoted_original(text: str) -> Message | None:
     return None
 
 
+def _refuses(text: str) -> bool:
+    """The reporter's own words (above a quoted original) carry an SMTP refusal: a bounce."""
+    quoted = _QUOTED_HEADER.search(text)
+    words = text[: quoted.start()] if quoted else text
+    words = words.split("[ Offending message ]", 1)[0]
+    return bool(_SMTP_REFUSAL.search(words))
+
+
 def _first_text(msg: Message) -> str:
     for part in mime.walk(msg):
         if not part.is_multipart() and mime.content_type(part) == "text/plain":
@@ -90,6 +105,8 @@ def forwarded_spam_report(msg: Message) -> complaints.Complaint | None:
     attached = mime.attached_original(msg)
     original = attached or _quoted_original(text)
     if original is None:
+        return None
+    if _refuses(text):
         return None
     recipient, rule, redacted = complaints.choose_recipient({}, original)
     how = "a spam report forwarded by an abuse desk or reporting service, the message "

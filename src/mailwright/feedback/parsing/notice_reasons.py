@@ -84,7 +84,17 @@ _TEMPORARY = re.compile(
     r"continuera à essayer|continuerà a tentare|non è stato ancora recapitat|ritardat",
     re.I,
 )
-_PERMANENT = re.compile(r"permanent (?:fatal )?error|failed permanently|given up|gave up", re.I)
+_PERMANENT = re.compile(
+    r"permanent (?:fatal )?error|failed permanently|given up|gave up|"
+    # ... and in the languages whose delay words are above: a final notice that mentions the
+    # earlier delay or the retries it made ("war verzögert … endgültig fehlgeschlagen", "мы
+    # не будем продолжать попытки", "계속 시도했으나 … 실패") is no delay.
+    # Past forms only: Domino's delay report says "Sollte die Zustellung endgültig fehlschlagen".
+    r"endgültig (?:fehlgeschlagen|abgebrochen|gescheitert)|dauerhaft fehlgeschlagen|"
+    r"не будем продолжать|попытки доставки прекращены|시도했으나|재시도하지 않|"
+    r"(?:配送|配信)を(?:中止|断念)|停止投递|放弃投递",
+    re.I,
+)
 
 
 def says_temporary(report: str) -> bool:

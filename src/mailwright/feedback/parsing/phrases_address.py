@@ -157,7 +157,9 @@ DISABLED = rule(
         r"no longer (active|in use|available)",
         # dot-qmail(5)'s retired-address idiom: |bouncesaying 'This address no longer accepts
         # mail.' (also "This mailbox no longer accepts e-mail").
-        r"no longer accepts? (e-?)?mail",
+        # The address's own words only: "our server no longer accepts mail from your
+        # network" is a block of us, not a retired mailbox.
+        r"(address|mailbox|account|user|recipient) no longer accepts? (e-?)?mail(?! from)",
         r"account (has been |was |is )?(closed|terminated)",
         r"mailbox (is )?disabled",
     ),

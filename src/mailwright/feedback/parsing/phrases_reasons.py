@@ -167,7 +167,8 @@ DISABLED_MORE = rule(
 # Round 8. AOL's refusal after DATA ("521 5.2.1 : AOL will not accept delivery of this
 # message."): its content filter, whatever the X.2.1 code says; Exchange 2000's loop sentence;
 # a message store that does not answer (Scalix, Sun/Oracle Messaging Server).
-SPAM_MORE = rule(SPAM_DETECTED, "spam", en=(r"will not accept delivery of this message",))
+# Keyed on AOL's own name: other receivers use the sentence before their own reason.
+SPAM_MORE = rule(SPAM_DETECTED, "spam", en=(r"\baol will not accept delivery of this message",))
 LOOP_MORE = rule(MAIL_LOOP, "loop", en=(r"bounce between two servers",))
 STORE_DOWN = rule(SYSTEM_ERROR, "system", en=(r"message store .{0,20}not (responding|available)",))
 
