@@ -35,6 +35,12 @@ _TEXT_DSN_ACTION = re.compile(r"^(action|status)\s*:", re.I | re.M)
 _UNICODE_ESCAPE = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
 # RFC 3461 xtext: the characters an ORCPT commonly has to encode (+ and =).
 _XTEXT = re.compile(r"\+(2B|3D)")
+# A comment in an address field (RFC 5322 CFWS), one level deep.
+_COMMENT = re.compile(r"\([^()\n]{0,200}\)")
+# A plain mailbox after an address type we do not know (`LOCAL; <user@host.example>`).
+_PLAIN_MAILBOX = re.compile(
+    r"[^\s@<>()/=;,\"]{1,64}@[^\s@<>()/=;,\"]{1,255}\.[^\s@<>()/=;,\".]{2,63}\Z"
+)
 
 FAILED = ("fail", "error")  # "failed"; some MTAs write "error"
 DELAYED = ("delay",)
@@ -91,11 +97,16 @@ def _address(value: str) -> str | None:
         addr_type, _, value = value.partition(";")
         addr_type = addr_type.strip().lower()
         if addr_type not in ("rfc822", "utf-8", "unknown", "x-unknown", ""):
-            return None
+            # Old gateways write `LOCAL; <user@host>`, `X-LOCAL;`, `SMTP;`: an address type
+            # we do not know still names the recipient when its value is a plain mailbox
+            # (never an X.400 O/R name or a Notes name, whose "@" is not a mail domain).
+            value = _COMMENT.sub("", value).strip().strip("<>").strip()
+            return value if len(value) <= 320 and _PLAIN_MAILBOX.match(value) else None
         if addr_type == "utf-8":
             value = _UNICODE_ESCAPE.sub(lambda m: _chr(m.group(1)), value)
     value = _XTEXT.sub(lambda m: chr(int(m.group(1), 16)), value)
-    value = value.strip().strip("<>").strip()
+    # RFC 5322 comments ("user@example.pl (Jan Kowalski)") are not part of the address.
+    value = _COMMENT.sub("", value).strip().strip("<>").strip()
     if "@" not in value or " " in value or len(value) > 320:
         return None
     return value
