@@ -53,3 +53,17 @@ def test_a_polish_full_mailbox_without_diacritics_under_a_generic_status():
         status="5.0.0",
         diagnostic="552 Skrzynka odbiorcy jest przepelniona",
     ) == {"ewa@example.pl": ("soft", "mailbox_full")}
+
+
+def test_an_eight_bit_status_part_is_read_in_its_declared_charset():
+    raw = (
+        DSN.format(
+            final="rfc822; ivan@example.ru",
+            status="5.0.0",
+            diagnostic="550 Почтовый ящик переполнен",
+        )
+        .replace("message/delivery-status", "message/delivery-status; charset=koi8-r")
+        .encode("koi8-r")
+    )
+    found = {r.address: (r.kind, r.reason) for r in parse_message(raw).recipients}
+    assert found == {"ivan@example.ru": ("soft", "mailbox_full")}
