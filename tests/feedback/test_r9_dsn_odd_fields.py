@@ -67,3 +67,32 @@ def test_an_eight_bit_status_part_is_read_in_its_declared_charset():
     )
     found = {r.address: (r.kind, r.reason) for r in parse_message(raw).recipients}
     assert found == {"ivan@example.ru": ("soft", "mailbox_full")}
+
+
+INNER_NOTICE = (
+    "From: MAILER-DAEMON@mx.other.example\nTo: bounce+9t02-02abcdef@bounces.example.org\n"
+    "Subject: failure\nMIME-Version: 1.0\n"
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="i"\n\n'
+    "--i\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.other.example\n\n"
+    "Final-Recipient: rfc822; someone.else@other.example\nAction: failed\nStatus: 5.2.2\n\n--i--\n"
+)
+
+
+def test_a_bounce_of_a_bounce_without_a_recipient_does_not_take_the_inner_notices():
+    # The outer report names nobody; the returned message is itself a notice about another
+    # address, sent to our VERP address: the recipient stays unknown (the VERP token decides).
+    raw = (
+        "Return-Path: <>\nFrom: MAILER-DAEMON@relay.example.net\n"
+        "To: bounce+9t02-02abcdef@bounces.example.org\nSubject: Undelivered Mail\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="o"\n\n'
+        "--o\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+        "--o\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example.net\n\n"
+        "Action: failed\nStatus: 5.1.1\n\n"
+        "--o\nContent-Type: message/rfc822\n\n" + INNER_NOTICE + "\n--o--\n"
+    )
+    parsed = parse_message(raw.encode())
+    assert parsed.bounce
+    assert [(r.address, r.kind, r.reason) for r in parsed.recipients] == [
+        (None, "hard", "user_unknown")
+    ]
