@@ -96,3 +96,24 @@ def test_a_bounce_of_a_bounce_without_a_recipient_does_not_take_the_inner_notice
     assert [(r.address, r.kind, r.reason) for r in parsed.recipients] == [
         (None, "hard", "user_unknown")
     ]
+
+
+def test_a_recipient_the_report_says_was_delivered_is_not_the_one_that_failed():
+    # Two blocks: one delivered to jane, one failed that names nobody. The returned original's
+    # To names jane only (the others were Bcc): jane is not the failure.
+    raw = (
+        "Return-Path: <>\nFrom: MAILER-DAEMON@relay.example.net\n"
+        "To: bounce+9t03-03abcdef@bounces.example.org\nSubject: Delivery report\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="o"\n\n'
+        "--o\nContent-Type: text/plain\n\nDelivery report.\n\n"
+        "--o\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example.net\n\n"
+        "Final-Recipient: rfc822; jane@example.com\nAction: delivered\nStatus: 2.0.0\n\n"
+        "Action: failed\nStatus: 5.1.1\n\n"
+        "--o\nContent-Type: text/rfc822-headers\n\n"
+        "From: news@news.example.org\nTo: jane@example.com\nSubject: News\n\n--o--\n"
+    )
+    parsed = parse_message(raw.encode())
+    assert [(r.address, r.kind, r.reason) for r in parsed.recipients] == [
+        (None, "hard", "user_unknown")
+    ]

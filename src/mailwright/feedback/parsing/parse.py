@@ -282,7 +282,7 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
     hidden = [r for r in chosen if not r.address]
     if hidden:
         # Some MTAs leave Final-Recipient empty and name the address in the text only.
-        known = {r.address.lower() for r in chosen if r.address} | returned_from
+        known = {b.address.lower() for b in blocks if b.address} | returned_from
         found = [f for f in freetext.failures_in_report(msg) if f.address.lower() not in known]
         if len(found) == len(hidden):
             for recipient, failure in zip(hidden, found, strict=True):
