@@ -35,6 +35,12 @@ _TEXT_DSN_ACTION = re.compile(r"^(action|status)\s*:", re.I | re.M)
 _UNICODE_ESCAPE = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
 # RFC 3461 xtext: the characters an ORCPT commonly has to encode (+ and =).
 _XTEXT = re.compile(r"\+(2B|3D)")
+# A comment in an address field (RFC 5322 CFWS), one level deep.
+_COMMENT = re.compile(r"\([^()\n]{0,200}\)")
+# A plain mailbox after an address type we do not know (`LOCAL; <user@host.example>`).
+_PLAIN_MAILBOX = re.compile(
+    r"[^\s@<>()/=;,\"]{1,64}@[^\s@<>()/=;,\"]{1,255}\.[^\s@<>()/=;,\".]{2,63}\Z"
+)
 
 FAILED = ("fail", "error")  # "failed"; some MTAs write "error"
 DELAYED = ("delay",)
@@ -51,13 +57,14 @@ class StatusBlock:
     source: str = ""  # which field gave the address
 
 
-def _fix(text: str) -> str:
+def _fix(text: str, charset: str | None = None) -> str:
     """Text the parser decoded as ASCII with surrogate escapes (8-bit UTF-8 of RFC 6533
-    reports) as proper text."""
+    reports, or 8-bit text in the part's declared charset, `charset=koi8-r`) as proper text."""
     try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raw = text.encode("utf-8", "surrogateescape")
     except (UnicodeError, ValueError):
         return text
+    return mime.to_text(raw, charset or "utf-8")
 
 
 def status_parts(msg: Message) -> list[Message]:
@@ -91,11 +98,16 @@ def _address(value: str) -> str | None:
         addr_type, _, value = value.partition(";")
         addr_type = addr_type.strip().lower()
         if addr_type not in ("rfc822", "utf-8", "unknown", "x-unknown", ""):
-            return None
+            # Old gateways write `LOCAL; <user@host>`, `X-LOCAL;`, `SMTP;`: an address type
+            # we do not know still names the recipient when its value is a plain mailbox
+            # (never an X.400 O/R name or a Notes name, whose "@" is not a mail domain).
+            value = _COMMENT.sub("", value).strip().strip("<>").strip()
+            return value if len(value) <= 320 and _PLAIN_MAILBOX.match(value) else None
         if addr_type == "utf-8":
             value = _UNICODE_ESCAPE.sub(lambda m: _chr(m.group(1)), value)
     value = _XTEXT.sub(lambda m: chr(int(m.group(1), 16)), value)
-    value = value.strip().strip("<>").strip()
+    # RFC 5322 comments ("user@example.pl (Jan Kowalski)") are not part of the address.
+    value = _COMMENT.sub("", value).strip().strip("<>").strip()
     if "@" not in value or " " in value or len(value) > 320:
         return None
     return value
@@ -144,17 +156,19 @@ def _decoded_blocks(part: Message, limit: int = mime.MAX_RECIPIENTS + 1) -> list
         payload = part.get_payload()
     except Exception:
         return []
+    # A declared charset (`message/delivery-status; charset=iso-8859-1`) decodes 8-bit text.
+    charset = _declared_charset(part)
     if isinstance(payload, list) and cte not in ("base64", "quoted-printable"):
         blocks = []
         for block in payload[:limit]:
             if not isinstance(block, Message):
                 continue
-            blocks.extend(_split_run_on(block.raw_items()))
+            blocks.extend(_split_run_on(block.raw_items(), charset))
             # A block whose fields the parser could not read ends up in its body (and an
             # RFC 6533 part, read as one message, has every further block there): keep it.
             body = block.get_payload(decode=True)
             if isinstance(body, bytes) and b":" in body:
-                blocks.extend(_text_blocks(mime.to_text(body, "utf-8"), limit))
+                blocks.extend(_text_blocks(mime.to_text(body, charset), limit))
         return blocks[:limit]
     if isinstance(payload, list):
         text = "\n\n".join(b.as_string() for b in payload if isinstance(b, Message))
@@ -168,7 +182,14 @@ def _decoded_blocks(part: Message, limit: int = mime.MAX_RECIPIENTS + 1) -> list
             raw = quopri.decodestring(raw)
     except (binascii.Error, ValueError):
         pass
-    return _text_blocks(mime.to_text(raw, "utf-8"), limit)
+    return _text_blocks(mime.to_text(raw, charset), limit)
+
+
+def _declared_charset(part: Message) -> str:
+    try:
+        return str(part.get_param("charset") or "").strip().lower() or "utf-8"
+    except Exception:  # a malformed parameter is no charset
+        return "utf-8"
 
 
 # Fields that open a per-recipient block (RFC 3464 section 2.3). Some MTAs write the blocks
@@ -176,7 +197,7 @@ def _decoded_blocks(part: Message, limit: int = mime.MAX_RECIPIENTS + 1) -> list
 RECIPIENT_OPENERS = ("original-recipient", "final-recipient")
 
 
-def _split_run_on(items) -> list[dict[str, str]]:
+def _split_run_on(items, charset: str | None = None) -> list[dict[str, str]]:
     """(name, value) pairs of one block → one block, or several when the blank lines between
     blocks were left out: a recipient field the block already has, or one after its address
     and Action, starts a new block; per-message fields before the first recipient field make
@@ -194,7 +215,7 @@ def _split_run_on(items) -> list[dict[str, str]]:
             if "reporting-mta" in fields or "arrival-date" in fields:
                 blocks.append(fields)  # the per-message fields ran into the first block
                 fields = {}
-        fields.setdefault(name, mime.decode(_fix(str(value))))
+        fields.setdefault(name, mime.decode(_fix(str(value), charset)))
     if fields:
         blocks.append(fields)
     return blocks

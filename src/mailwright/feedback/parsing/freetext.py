@@ -11,7 +11,7 @@ from email.message import Message
 from flufl.bounce import all_failures
 
 from mailwright import jsonsafe
-from mailwright.feedback.parsing import mime
+from mailwright.feedback.parsing import mime, verp
 from mailwright.feedback.parsing import notice_phrases_intl as intl
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,15 @@ def failures(msg: Message) -> list[Failure]:
     for addr in sorted(temporary - permanent):
         out.append(Failure(addr, False, diagnostic_for(addr, report)))
     return out[: mime.MAX_RECIPIENTS]
+
+
+def failures_in_report(msg: Message) -> list[Failure]:
+    """The failures of `failures` that the report itself names (its text or its headers): an
+    address flufl.bounce found only inside an attached message (a returned original that is
+    itself a notice, a bounce of a bounce) is about that other message."""
+    own = (mime.report_text(msg) + "\n" + "\n".join(str(v) for v in msg.values())).lower()
+    found = [f for f in failures(msg) if f.address.lower() in own]
+    return [f for f in found if not verp.token_in(f.address)]  # our VERP sender, never a failure
 
 
 # --- Amazon SES notifications delivered by email (SNS e-mail subscription) -----------------

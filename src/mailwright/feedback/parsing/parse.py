@@ -282,8 +282,8 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
     hidden = [r for r in chosen if not r.address]
     if hidden:
         # Some MTAs leave Final-Recipient empty and name the address in the text only.
-        known = {r.address.lower() for r in chosen if r.address} | returned_from
-        found = [f for f in freetext.failures(msg) if f.address.lower() not in known]
+        known = {b.address.lower() for b in blocks if b.address} | returned_from
+        found = [f for f in freetext.failures_in_report(msg) if f.address.lower() not in known]
         if len(found) == len(hidden):
             for recipient, failure in zip(hidden, found, strict=True):
                 recipient.address = failure.address
@@ -293,7 +293,7 @@ def _from_dsn(result: Parsed, msg: Message, original: Message | None, sender: st
             # Else the returned original's X-Original-To / Delivered-To / To when it names
             # one address (else the address stays None: our VERP token says who it was).
             address = plaintext_formats.recipient_from_original(original)
-            if address and address.lower() not in known:
+            if address and address.lower() not in known and not verp.token_in(address):
                 hidden[0].address = address
                 hidden[0].why["address"] = "DSN without an address: the returned original's To"
 

@@ -48,6 +48,8 @@ FULL = rule(
     it=(near("casella", "piena", 40), r"quota .{0,20}(superata|esaurita)"),
     pl=(
         near("skrzynka", "pełna|przepełnion", 40),
+        # Polish servers often strip the diacritics ("przepelniona", "pelna").
+        near("skrzynka", "pelna|przepelnion", 40),
         r"przekroczon[oy] .{0,20}(limit|quot|przydział|pojemnoś)",
     ),
     tr=(r"posta kutusu (dolu|doldu)", r"kota(sı)? (aşıldı|dolu|doldu)"),
