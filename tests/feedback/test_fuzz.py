@@ -158,6 +158,15 @@ def test_regression_long_line_of_blanks_before_the_original_marker():
     check(BOUNCE_HEAD + b"failed:\n" + b" " * 200_000 + b"\n" + b"\t" * 100_000 + b"x\n")
 
 
+def test_regression_a_notice_followed_by_pages_of_blank_lines():
+    # 108 ms once: every line-anchored pattern passed over 80,000 lines holding one blank.
+    spanish = (
+        b"Este es un mensaje generado automaticamente.\n\nNo se ha podido entregar su mensaje \n"
+    )
+    check(BOUNCE_HEAD + spanish + b" \n" * 80_000)
+    check(BOUNCE_HEAD + spanish + b"\t\r\n\r\n" * 40_000)
+
+
 def test_regression_megabytes_of_daemon_text():
     check(BOUNCE_HEAD + b"<a@example.com> 550 5.1.1 no such user here\n" * 50_000)
     check(BOUNCE_HEAD + b"hello world this is a line\n" * 80_000)
@@ -240,3 +249,10 @@ def test_regression_a_reply_subject_of_8kb_of_blanks():
         + b"a" * 8000
         + b"\n\n--b--\n"
     )
+
+
+def test_regression_a_dsn_whose_lines_became_dashes():
+    """Fuzz input #19859 (bench/fuzz_bounces.py --seed 9): a GroupWise DSN turned into 900
+    lines of 70 dashes. The original-message marker's `-+` gave its dashes back one by one
+    to try every marker at each (108 ms); the dash run is possessive now."""
+    check((HERE / "fuzz_inputs" / "groupwise_dsn_lines_of_dashes.eml").read_bytes())

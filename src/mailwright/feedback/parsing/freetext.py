@@ -25,7 +25,7 @@ if _flufl_log.level == logging.NOTSET:
 
 # Where the copy of the original message starts in a free-text bounce.
 ORIGINAL_MARKERS = re.compile(
-    r"^[ \t]*+(?:-+[ \t]*+)?("  # possessive: no backtracking over a long run of blanks
+    r"^[ \t]*+(?:-++[ \t]*+)?("  # possessive: no backtracking over a run of blanks or dashes
     r"This is a copy of the message, including all the headers|"
     r"Below this line is a copy of the message|"
     r"Original message follows|"

@@ -20,18 +20,18 @@ FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|i|doorst|pd|i̇lt|ilt)\s*:",
 REPLY_SUBJECT = re.compile(r"\s*+(?:re|aw|sv|vs|odp|ynt|antw|rif|r)\s*+(?:\[\d{1,3}\]\s*+)?:", re.I)
 # The heading mail programs put above a forwarded message, also when it is quoted.
 FORWARD_HEADING = re.compile(
-    r"^[ \t]*>[ \t>]*(?:Begin forwarded message:|-{2,}[ \t]*Forwarded message|"
+    r"^[ \t]*>[ \t>]*(?:Begin forwarded message:|-{2,}+[ \t]*+Forwarded message|"
     r"Anfang der weitergeleiteten Nachricht|"
     r"Début du message réexpédié|Inicio del mensaje reenviado)",
     re.I | re.M,
 )
 # The same heading unquoted (Gmail's, Apple Mail's, Thunderbird's, Outlook's localised).
 FORWARD_LINE = re.compile(
-    r"^[ \t>]*(?:Begin forwarded message:|-{2,}[ \t]*Forwarded message|"
-    r"-{2,}[ \t]*Weitergeleitete Nachricht|Anfang der weitergeleiteten Nachricht|"
+    r"^[ \t>]*(?:Begin forwarded message:|-{2,}+[ \t]*+Forwarded message|"
+    r"-{2,}+[ \t]*+Weitergeleitete Nachricht|Anfang der weitergeleiteten Nachricht|"
     r"Début du message réexpédié|Inicio del mensaje reenviado|"
     # Round 7: the Chinese, Japanese, Korean and Russian mail programs' headings.
-    r"-{2,}[ \t]*(?:转发的邮件|转发邮件|轉寄的郵件|転送されたメッセージ|전달된 메시지|"
+    r"-{2,}+[ \t]*+(?:转发的邮件|转发邮件|轉寄的郵件|転送されたメッセージ|전달된 메시지|"
     r"Пересылаемое сообщение))",
     re.I | re.M,
 )
