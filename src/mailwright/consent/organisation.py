@@ -72,6 +72,7 @@ def parse_addresses(text_or_list, field: str = "test_addresses") -> list[str]:
     valid; duplicates dropped. Raises OrganisationError naming the bad one."""
     items = text_or_list.splitlines() if isinstance(text_or_list, str) else list(text_or_list)
     out: list[str] = []
+    seen: set[str] = set()
     for n, raw in enumerate(items, 1):
         if not isinstance(raw, str):
             raise OrganisationError(field, f"address {n} is not a string")
@@ -83,10 +84,11 @@ def parse_addresses(text_or_list, field: str = "test_addresses") -> list[str]:
             raise OrganisationError(
                 field, f"{raw.strip()!r} is not a valid address: {exc}"
             ) from None
-        if address.lower() not in {a.lower() for a in out}:
+        if address.lower() not in seen:
+            seen.add(address.lower())
             out.append(address)
-    if len(out) > MAX_TEST_ADDRESSES:
-        raise OrganisationError(field, f"at most {MAX_TEST_ADDRESSES} test addresses")
+        if len(out) > MAX_TEST_ADDRESSES:  # stop at once: a list of 100,000 is refused fast
+            raise OrganisationError(field, f"at most {MAX_TEST_ADDRESSES} test addresses")
     return out
 
 
