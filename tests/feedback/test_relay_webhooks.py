@@ -78,6 +78,34 @@ def test_postmark_hard_bounce_suppresses_once_even_if_replayed(sent):
     assert sent.state == "bounced"
 
 
+@pytest.mark.parametrize(
+    ("details", "kind", "reason"),
+    [
+        (
+            "smtp;550 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org",
+            "hard",
+            "blocked",
+        ),
+        (
+            "smtp;552 5.2.2 The email account that you tried to reach is over quota",
+            "soft",
+            "mailbox_full",
+        ),
+    ],
+)
+def test_a_relay_bounce_is_read_by_the_receivers_reply_not_its_category(
+    sent, details, kind, reason
+):
+    # Postmark files both under "HardBounce"; anymail calls both "bounced". The receiving
+    # server's reply says the address is fine: it must not be suppressed as unknown.
+    response = post("postmark", postmark_bounce() | {"Details": details})
+    assert response.status_code == 200
+    outcome = response.json()
+    event = Event.objects.get(type="bounced" if kind == "hard" else "soft_bounced")
+    assert event.data.get("reason") == reason, event.data
+    assert not Suppression.objects.filter(email="gone@example.com").exists(), outcome
+
+
 @pytest.mark.parametrize("auth", ["wrong", "missing"])
 def test_webhook_without_the_secret_is_refused_and_not_stored(sent, auth):
     headers = basic(password="wrong") if auth == "wrong" else {}

@@ -24,6 +24,8 @@ from mailwright.feedback.bounces import (
     do_record_complaint,
 )
 from mailwright.feedback.models import Event
+from mailwright.feedback.parsing.classify import classify_explained
+from mailwright.feedback.parsing.result import EXPIRED, MAILBOX_FULL, OTHER
 from mailwright.feedback.tracking import machine_reason
 
 # anymail reject reason → (kind, our reason). A relay's "blocked"/"spam" is its judgement of
@@ -36,6 +38,22 @@ REASONS = {
     RejectReason.SPAM: ("hard", "spam_detected"),
     RejectReason.OTHER: ("soft", "other"),
 }
+
+
+def bounce_reason(reject_reason, diagnostic: str) -> tuple[str, str, str | None]:
+    """(kind, reason, status) of a relay's bounce. The receiving server's reply the relay
+    passes on decides, read as any bounce is (a block list or a full mailbox is not an
+    unknown user, whatever the relay's coarse category says); the relay's category fills in
+    where the reply says nothing."""
+    verdict_kind, verdict_reason = REASONS.get(reject_reason, ("hard", "other"))
+    if not diagnostic.strip():
+        return verdict_kind, verdict_reason, None
+    kind, reason, status, why = classify_explained(None, diagnostic)
+    if reason == OTHER:
+        reason = verdict_reason
+    if "defaults to" in why.get("kind", "") and reason not in (MAILBOX_FULL, EXPIRED):
+        kind = verdict_kind  # no code in the reply: the relay knows whether it gave up
+    return kind, reason, status
 
 
 def find_delivery(event) -> Delivery | None:
@@ -84,12 +102,13 @@ def handle(event, esp_name: str) -> dict:
     kind = event.event_type
     diagnostic = str(event.mta_response or event.description or "")[:2000]
     if kind in (EventType.BOUNCED, EventType.DEFERRED):
+        status = None
         if kind == EventType.BOUNCED:
-            bounce_kind, reason = REASONS.get(event.reject_reason, ("hard", "other"))
+            bounce_kind, reason, status = bounce_reason(event.reject_reason, diagnostic)
         else:
             bounce_kind, reason = "delayed", "other"
         fact = BounceFact(
-            delivery, bounce_kind, reason, None, diagnostic, "relay_webhook", outcome["recipient"]
+            delivery, bounce_kind, reason, status, diagnostic, "relay_webhook", outcome["recipient"]
         )
         fact.extra = extra
         (decision,) = do_record_bounces([fact], by=by)
